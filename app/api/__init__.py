@@ -1,0 +1,1 @@
+"""HTTP by resource: thin handlers that parse, call one service, and render."""

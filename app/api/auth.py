@@ -1,0 +1,39 @@
+"""Bearer authentication and per-route scope checks, as a handler decorator."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api.http import runtime
+from app.errors import Forbidden
+from app.services.auth import Principal
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def requires(scope: str | None) -> Callable[[Handler], Handler]:
+    """Authenticate the request and demand ``scope`` (None: any valid credential)."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(request: Request) -> Response:
+            principal = await runtime(request).auth.authenticate(
+                request.headers.get("authorization")
+            )
+            if scope is not None and not principal.has(scope):
+                raise Forbidden(f"Insufficient privileges: this route needs the {scope} scope")
+            request.state.principal = principal
+            return await handler(request)
+
+        guarded.required_scope = scope  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+def principal(request: Request) -> Principal:
+    return request.state.principal  # type: ignore[no-any-return]

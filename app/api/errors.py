@@ -1,0 +1,54 @@
+"""The one place domain errors become HTTP bodies, in the shape of the API being answered."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import errors
+from app.api.http import JSONResponse
+
+_STATUS: dict[type[errors.TidingsError], int] = {
+    errors.Invalid: 400,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+}
+
+# fuel-rest re-authenticates only when a 401 carries this header.
+_INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+def sfmc_body(message: str, code: int) -> dict[str, object]:
+    return {"message": message, "errorcode": code, "documentation": ""}
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.TidingsError)
+    if isinstance(exc, errors.OAuthError):
+        return JSONResponse(
+            {"error": exc.error, "error_description": exc.message}, status_code=exc.status
+        )
+    status = _status(exc)
+    headers = _INVALID_TOKEN if status == 401 else None
+    return JSONResponse(sfmc_body(exc.message, exc.code), status_code=status, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 in the SFMC envelope instead of plain text."""
+    assert isinstance(exc, HTTPException)
+    return JSONResponse(
+        sfmc_body(exc.detail, 0), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def _status(exc: errors.TidingsError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in _STATUS:
+            return _STATUS[kind]
+    return 400
+
+
+HANDLERS = {errors.TidingsError: domain_error, HTTPException: http_error}

@@ -1,0 +1,47 @@
+"""Request parsing and response rendering shared by every handler."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.errors import Invalid
+from app.runtime import Runtime
+
+
+class JSONResponse(Response):
+    """Compact JSON through orjson (about 10x faster than the standard library)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def read_json(request: Request) -> Any:
+    """The parsed JSON body; an unparseable one is a 400 with SFMC errorcode 10004."""
+    body = await request.body()
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Invalid(f"Request body is not valid JSON: {exc}", code=10004) from exc
+
+
+async def read_json_or_form(request: Request) -> Any:
+    """JSON by default; ``application/x-www-form-urlencoded`` when the client says so."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        try:
+            return dict(parse_qsl(body.decode(), keep_blank_values=True))
+        except UnicodeDecodeError as exc:
+            raise Invalid("Form body is not valid UTF-8", code=10004) from exc
+    return await read_json(request)

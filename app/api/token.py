@@ -1,0 +1,44 @@
+"""The SFMC-compatible OAuth2 token endpoint and the token-context lookup."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api import auth
+from app.api.http import JSONResponse, read_json_or_form, runtime
+from app.errors import Invalid, OAuthError
+
+
+async def issue(request: Request) -> Response:
+    try:
+        form = await read_json_or_form(request)
+    except Invalid as exc:
+        raise OAuthError("invalid_request", exc.message) from exc
+    if not isinstance(form, dict):
+        raise OAuthError("invalid_request", "The body must be a JSON object or a form.")
+    state = runtime(request)
+    grant, _ = await state.auth.issue(form)
+    base = state.settings.base_url
+    body = {
+        "access_token": grant.access_token,
+        "token_type": "Bearer",
+        "expires_in": grant.expires_in_s,
+        "scope": " ".join(grant.scopes),
+        "rest_instance_url": base,
+        "soap_instance_url": base,
+    }
+    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+@auth.requires(None)
+async def context(request: Request) -> Response:
+    who = auth.principal(request)
+    body = {
+        "enterprise": {"id": who.account_id},
+        "organization": {"id": who.account_id},
+        "user": {"id": who.client_id or who.token_id},
+        "application": {"clientId": who.client_id, "tokenId": who.token_id},
+        "scopes": sorted(who.scopes),
+    }
+    return JSONResponse(body)

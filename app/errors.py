@@ -1,0 +1,61 @@
+"""Domain errors: raised deep in services, turned into HTTP bodies once, in ``app.api.errors``."""
+
+from __future__ import annotations
+
+
+class TidingsError(Exception):
+    """Base of every error a caller of the API can cause."""
+
+    def __init__(self, message: str, *, code: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code  # the SFMC errorcode, where the API has one
+
+
+class Invalid(TidingsError):
+    """The request is malformed or breaks a validation rule (400)."""
+
+    def __init__(self, message: str, *, code: int = 10000, field: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.field = field
+
+
+class NotFound(TidingsError):
+    """The thing does not exist for this account (404)."""
+
+    def __init__(self, message: str, *, code: int = 30003) -> None:
+        super().__init__(message, code=code)
+
+
+class Conflict(TidingsError):
+    """The thing exists already, or its state forbids the change (409)."""
+
+    def __init__(self, message: str, *, code: int = 30004) -> None:
+        super().__init__(message, code=code)
+
+
+class Unauthenticated(TidingsError):
+    """No credential, or one that is unknown, expired or revoked (401)."""
+
+    def __init__(self, message: str = "Not Authorized") -> None:
+        super().__init__(message, code=0)
+
+
+class Forbidden(TidingsError):
+    """The credential is valid but lacks the scope the route needs (403)."""
+
+    def __init__(self, message: str, *, code: int = 20002) -> None:
+        super().__init__(message, code=code)
+
+
+class OAuthError(TidingsError):
+    """An RFC 6749 token-endpoint error: ``invalid_client`` is 401, the rest 400."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error = error
+        self.status = 401 if error == "invalid_client" else 400
+
+
+class ConfigError(Exception):
+    """The environment asks for something Tidings cannot do; raised at startup."""

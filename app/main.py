@@ -1,0 +1,40 @@
+"""create_app(settings) -> Starlette, and the module-level ``app`` for ``uvicorn app.main:app``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from app.api import errors, paths, routes
+from app.runtime import Runtime
+from app.services.bootstrap import Say
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, say: Say = print) -> Starlette:
+    chosen = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.runtime = await Runtime.start(chosen, say=say)
+        try:
+            yield
+        finally:
+            await app.state.runtime.stop()
+
+    return Starlette(
+        routes=routes.ROUTES,
+        middleware=[Middleware(paths.NormalizePath)],
+        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+
+
+def __getattr__(name: str) -> Starlette:
+    # Built on first access so importing app.main never reads the environment by surprise.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

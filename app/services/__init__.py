@@ -1,0 +1,1 @@
+"""Domain rules: what Tidings does, independent of HTTP."""

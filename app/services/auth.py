@@ -1,0 +1,233 @@
+"""Authentication: OAuth2 client-credentials tokens (signed, HS256 JWT) and API-token lookup.
+
+Validating a bearer token costs no database round trip: access tokens carry their claims and
+an HMAC, and the only per-client fact that can change (revocation) is cached for a few seconds,
+as are API-token lookups. Revoking therefore takes effect within ``cache_ttl_s``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from app import clock
+from app.errors import OAuthError, Unauthenticated
+from app.services import credentials
+from app.services import scopes as scope_rules
+from app.storage import api_tokens, clients, server_keys
+from app.storage.db import Db
+
+EXPIRES_IN_S = 1079  # what SFMC reports: a little under the real lifetime, so clients renew early
+_JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+_CACHE_LIMIT = 10_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """Who is calling: an account and the scopes the credential grants."""
+
+    account_id: int
+    scopes: frozenset[str]
+    client_id: str | None = None
+    token_id: str | None = None
+    expires_at: int | None = None
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    access_token: str
+    scopes: tuple[str, ...]
+    expires_in_s: int = EXPIRES_IN_S
+
+
+async def load_signing_key(db: Db, secret_key: str) -> bytes:
+    """The access-token key: derived from TIDINGS_SECRET_KEY, else generated once and stored."""
+    if secret_key:
+        return hmac.new(secret_key.encode(), b"tidings/access-token", hashlib.sha256).digest()
+    stored = await server_keys.get_or_create(
+        db, "access_token_signing", candidate=secrets.token_hex(32), at=clock.now_ms()
+    )
+    return bytes.fromhex(stored)
+
+
+class Authenticator:
+    """Issues access tokens and turns bearer strings into principals."""
+
+    def __init__(
+        self,
+        db: Db,
+        *,
+        signing_key: bytes,
+        token_ttl_s: int = 1200,
+        cache_ttl_s: float = 5.0,
+        now: clock.Clock = clock.now_ms,
+    ) -> None:
+        self._db = db
+        self._key = signing_key
+        self._token_ttl_s = token_ttl_s
+        self._cache_ttl_ms = int(cache_ttl_s * 1000)
+        self._now = now
+        self._revoked: dict[str, tuple[bool, int]] = {}
+        self._api_tokens: dict[str, tuple[Principal | None, int]] = {}
+
+    async def issue(self, form: Mapping[str, Any]) -> tuple[Grant, clients.Client]:
+        """The client-credentials grant; raises OAuthError as RFC 6749 describes."""
+        request = _TokenRequest.parse(form)
+        client = await clients.get(self._db, request.client_id)
+        presented = credentials.hash_secret(request.client_secret)
+        # Compare against a dummy for unknown ids too, so timing does not reveal which exist.
+        expected = client.secret_hash if client else credentials.hash_secret(secrets.token_hex())
+        if not hmac.compare_digest(presented, expected) or client is None or client.is_revoked:
+            raise OAuthError("invalid_client", "Client authentication failed.")
+        if request.account_id is not None and request.account_id != client.account_id:
+            raise OAuthError("invalid_client", "The client has no access to that account_id.")
+        granted = _granted_scopes(client.scopes.split(), request.scope)
+        return Grant(access_token=self._sign(client, granted), scopes=granted), client
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        """The principal behind an ``Authorization: Bearer …`` header value."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated()
+        if token.startswith(credentials.API_TOKEN_PREFIX):
+            return await self._api_token(token)
+        return await self._access_token(token)
+
+    def _sign(self, client: clients.Client, granted: tuple[str, ...]) -> str:
+        issued_at_s = self._now() // 1000
+        claims = {
+            "iss": "tidings",
+            "sub": client.client_id,
+            "mid": client.account_id,
+            "scope": scope_rules.join(granted),
+            "iat": issued_at_s,
+            "exp": issued_at_s + self._token_ttl_s,
+            "jti": secrets.token_hex(8),
+        }
+        signing_input = _JWT_HEADER + b"." + _b64(orjson.dumps(claims))
+        return (signing_input + b"." + _b64(self._mac(signing_input))).decode()
+
+    def _mac(self, signing_input: bytes) -> bytes:
+        return hmac.new(self._key, signing_input, hashlib.sha256).digest()
+
+    async def _access_token(self, token: str) -> Principal:
+        signing_input, _, signature = token.encode().rpartition(b".")
+        try:
+            valid = hmac.compare_digest(_unb64(signature), self._mac(signing_input))
+            claims = orjson.loads(_unb64(signing_input.split(b".")[1])) if valid else None
+        except (ValueError, IndexError, binascii.Error, orjson.JSONDecodeError):
+            claims = None
+        if not isinstance(claims, dict) or claims.get("exp", 0) * 1000 <= self._now():
+            raise Unauthenticated()
+        if await self._is_revoked(claims["sub"]):
+            raise Unauthenticated()
+        return Principal(
+            account_id=int(claims["mid"]),
+            scopes=frozenset(claims["scope"].split()),
+            client_id=claims["sub"],
+            expires_at=int(claims["exp"]) * 1000,
+        )
+
+    async def _is_revoked(self, client_id: str) -> bool:
+        now = self._now()
+        cached = self._revoked.get(client_id)
+        if cached is not None and now - cached[1] < self._cache_ttl_ms:
+            return cached[0]
+        client = await clients.get(self._db, client_id)
+        revoked = client is None or client.is_revoked
+        _remember(self._revoked, client_id, (revoked, now))
+        return revoked
+
+    async def _api_token(self, token: str) -> Principal:
+        now = self._now()
+        digest = credentials.hash_secret(token)
+        cached = self._api_tokens.get(digest)
+        if cached is not None and now - cached[1] < self._cache_ttl_ms:
+            principal = cached[0]
+        else:
+            row = await api_tokens.get_by_hash(self._db, digest)
+            principal = None if row is None or row.is_revoked else _token_principal(row)
+            if principal is not None or cached is not None:
+                # Unknown tokens are not cached: a token created a moment ago must work at once.
+                _remember(self._api_tokens, digest, (principal, now))
+        if principal is None:
+            raise Unauthenticated()
+        return principal
+
+
+@dataclasses.dataclass(frozen=True)
+class _TokenRequest:
+    client_id: str
+    client_secret: str
+    scope: str | None
+    account_id: int | None
+
+    @classmethod
+    def parse(cls, form: Mapping[str, Any]) -> _TokenRequest:
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required.")
+        if grant_type != "client_credentials":
+            raise OAuthError(
+                "unsupported_grant_type", "Only grant_type=client_credentials is supported."
+            )
+        client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        if not isinstance(client_id, str) or not client_id:
+            raise OAuthError("invalid_request", "client_id is required and must be a string.")
+        if not isinstance(client_secret, str) or not client_secret:
+            raise OAuthError("invalid_client", "Client authentication failed.")
+        scope = form.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise OAuthError("invalid_request", "scope must be a space-separated string.")
+        return cls(client_id, client_secret, scope, _account_id(form.get("account_id")))
+
+
+def _account_id(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise OAuthError("invalid_request", "account_id must be a numeric MID.")
+    return int(value)
+
+
+def _granted_scopes(held: list[str], requested: str | None) -> tuple[str, ...]:
+    """Omitted: everything the client holds; ``""``: nothing; else a subset of what it holds."""
+    if requested is None:
+        return tuple(held)
+    wanted = tuple(dict.fromkeys(requested.split()))
+    missing = [scope for scope in wanted if scope not in held]
+    if missing:
+        raise OAuthError("invalid_scope", f"Scope not granted to this client: {' '.join(missing)}.")
+    return wanted
+
+
+def _token_principal(row: api_tokens.ApiToken) -> Principal:
+    return Principal(
+        account_id=row.account_id, scopes=frozenset(row.scopes.split()), token_id=row.id
+    )
+
+
+def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+def _b64(raw: bytes) -> bytes:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+
+def _unb64(text: bytes) -> bytes:
+    return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))

@@ -1,0 +1,83 @@
+"""Credentials for unattended deploys and first runs, made sure of at every start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.errors import Invalid
+from app.services import credentials
+from app.services import scopes as scope_rules
+from app.settings import Settings
+from app.storage import accounts, api_tokens, clients
+from app.storage.db import Db
+
+Say = Callable[[str], None]
+
+
+async def run(db: Db, settings: Settings, *, say: Say = print) -> None:
+    """Apply TIDINGS_BOOTSTRAP_*; with none set and no client at all, create one and say so."""
+    if settings.bootstrap_client_id or settings.bootstrap_client_secret:
+        await _ensure_client(db, settings)
+    if settings.bootstrap_api_token:
+        await _ensure_api_token(db, settings)
+    if not settings.bootstrap_client_id and await clients.count(db) == 0:
+        await _first_client(db, settings, say)
+
+
+async def _ensure_account(db: Db, account_id: int | None) -> int:
+    if account_id is not None:
+        if await accounts.get(db, account_id) is None:
+            await credentials.create_account(db, name="bootstrap", account_id=account_id)
+        return account_id
+    existing = await accounts.list_all(db)
+    if existing:
+        return existing[0].id
+    return (await credentials.create_account(db, name="default")).id
+
+
+async def _ensure_client(db: Db, settings: Settings) -> None:
+    client_id, secret = settings.bootstrap_client_id, settings.bootstrap_client_secret
+    if not client_id or not secret:
+        raise Invalid(
+            "TIDINGS_BOOTSTRAP_CLIENT_ID and TIDINGS_BOOTSTRAP_CLIENT_SECRET go together"
+        )
+    existing = await clients.get(db, client_id)
+    if existing is None:
+        account_id = await _ensure_account(db, settings.bootstrap_account_id)
+        await credentials.create_client(
+            db, account_id=account_id, name="bootstrap", client_id=client_id, client_secret=secret
+        )
+        return
+    await clients.update_grant(
+        db,
+        client_id,
+        secret_hash=credentials.hash_secret(secret),
+        scopes=scope_rules.join(scope_rules.CLIENT_SCOPES),
+    )
+
+
+async def _ensure_api_token(db: Db, settings: Settings) -> None:
+    existing = await api_tokens.get_by_hash(
+        db, credentials.hash_secret(settings.bootstrap_api_token)
+    )
+    if existing is not None:
+        await api_tokens.restore(db, existing.id, scopes=scope_rules.join(scope_rules.TOKEN_SCOPES))
+        return
+    account_id = await _ensure_account(db, settings.bootstrap_account_id)
+    await credentials.create_api_token(
+        db, account_id=account_id, name="bootstrap", secret=settings.bootstrap_api_token
+    )
+
+
+async def _first_client(db: Db, settings: Settings, say: Say) -> None:
+    account_id = await _ensure_account(db, settings.bootstrap_account_id)
+    issued = await credentials.create_client(db, account_id=account_id, name="first-run")
+    say(
+        "Tidings created a first API client (shown once; store the secret now):\n"
+        f"  account_id:    {account_id}\n"
+        f"  client_id:     {issued.client.client_id}\n"
+        f"  client_secret: {issued.client_secret}\n"
+        f"Get a token: curl -s {settings.base_url}v2/token -H 'Content-Type: application/json'"
+        f" -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{issued.client.client_id}\","
+        f"\"client_secret\":\"<client_secret>\"}}'"
+    )

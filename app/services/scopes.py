@@ -1,0 +1,38 @@
+"""The scopes Tidings knows, which credential kinds may hold them, and scope-string parsing."""
+
+from __future__ import annotations
+
+from app.errors import Invalid
+
+# SFMC scope strings, spelled as real token responses spell them.
+CLIENT_SCOPES: tuple[str, ...] = (
+    "email_read",
+    "email_write",
+    "email_send",
+    "sms_read",
+    "sms_write",
+    "sms_send",
+    "event_notification_callback_create",
+    "event_notification_callback_read",
+    "event_notification_callback_update",
+    "event_notification_callback_delete",
+    "event_notification_subscription_create",
+    "event_notification_subscription_read",
+    "event_notification_subscription_update",
+    "event_notification_subscription_delete",
+)
+
+TOKEN_SCOPES: tuple[str, ...] = ("transactional_read", "transactional_write")
+
+
+def parse(text: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Split a space- or comma-separated scope string; unknown scopes are an error."""
+    wanted = tuple(dict.fromkeys(part for part in text.replace(",", " ").split() if part))
+    unknown = [scope for scope in wanted if scope not in allowed]
+    if unknown:
+        raise Invalid(f"unknown scope(s): {', '.join(unknown)}; known: {' '.join(allowed)}")
+    return wanted
+
+
+def join(scopes: tuple[str, ...] | list[str]) -> str:
+    return " ".join(scopes)

@@ -1,0 +1,89 @@
+"""Every environment variable Tidings reads, read once, typed; nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+
+from app.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/tidings.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    public_url: str = ""  # empty: http://127.0.0.1:<port>/
+    secret_key: str = ""  # empty: a random key is generated once and kept in the database
+    access_token_ttl_s: int = 1200
+    auth_cache_ttl_s: float = 5.0
+    db_busy_timeout_s: float = 5.0
+    log_level: str = "info"
+    bootstrap_client_id: str = ""
+    bootstrap_client_secret: str = ""
+    bootstrap_account_id: int | None = None
+    bootstrap_api_token: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+            port=_int(env, "PORT", DEFAULT_PORT),
+            public_url=env.get("TIDINGS_PUBLIC_URL", ""),
+            secret_key=env.get("TIDINGS_SECRET_KEY", ""),
+            access_token_ttl_s=_int(env, "TIDINGS_ACCESS_TOKEN_TTL_S", 1200),
+            auth_cache_ttl_s=_float(env, "TIDINGS_AUTH_CACHE_TTL_S", 5.0),
+            db_busy_timeout_s=_float(env, "TIDINGS_DB_BUSY_TIMEOUT_S", 5.0),
+            log_level=env.get("TIDINGS_LOG_LEVEL", "info").lower(),
+            bootstrap_client_id=env.get("TIDINGS_BOOTSTRAP_CLIENT_ID", ""),
+            bootstrap_client_secret=env.get("TIDINGS_BOOTSTRAP_CLIENT_SECRET", ""),
+            bootstrap_account_id=_optional_int(env, "TIDINGS_BOOTSTRAP_ACCOUNT_ID"),
+            bootstrap_api_token=env.get("TIDINGS_BOOTSTRAP_API_TOKEN", ""),
+        )
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL, always ending in ``/`` (SFMC clients append paths to it)."""
+        url = self.public_url or f"http://127.0.0.1:{self.port}/"
+        return url if url.endswith("/") else url + "/"
+
+
+def _database_url(url: str) -> str:
+    # Heroku-style URLs say postgres://; encode/databases only knows postgresql://.
+    if url.startswith("postgres://"):
+        return "postgresql://" + url.removeprefix("postgres://")
+    if not url.startswith(("sqlite://", "postgresql://")):
+        raise ConfigError(f"DATABASE_URL must start with sqlite:// or postgresql://, got {url!r}")
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _optional_int(env, name)
+    return default if value is None else value
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None

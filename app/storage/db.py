@@ -1,0 +1,86 @@
+"""The database handle: an encode/databases pool for SQLite or PostgreSQL, and its dialect.
+
+SQL is written once with ``:named`` binds; encode/databases compiles it for either driver.
+SQLite runs in WAL mode with a busy timeout so readers never block the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pathlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Literal
+
+import databases
+
+Dialect = Literal["sqlite", "postgresql"]
+Row = Mapping[str, Any]
+_EXCLUSIVE_LOCK_ID = 7_105_347  # arbitrary, constant
+
+
+class Db:
+    """One database, opened by URL. Queries take raw SQL text with ``:named`` values."""
+
+    def __init__(self, url: str, *, busy_timeout_s: float = 5.0) -> None:
+        self.url = url
+        self.dialect: Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        options: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            # aiosqlite passes `timeout` to sqlite3, which makes it the busy timeout.
+            options["timeout"] = busy_timeout_s
+        else:
+            options.update(min_size=1, max_size=10)
+        self._database = databases.Database(url, **options)
+
+    @property
+    def sqlite_path(self) -> pathlib.Path | None:
+        if self.dialect != "sqlite":
+            return None
+        return pathlib.Path(self.url.split("://", 1)[1].removeprefix("/"))
+
+    async def connect(self) -> None:
+        path = self.sqlite_path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        await self._database.connect()
+        if path is not None:
+            # WAL is a property of the file: set once, it holds for every later connection.
+            await self._database.execute("PRAGMA journal_mode=WAL")
+
+    async def disconnect(self) -> None:
+        await self._database.disconnect()
+
+    async def fetch_one(self, sql: str, values: Mapping[str, Any] | None = None) -> Row | None:
+        row = await self._database.fetch_one(sql, dict(values or {}))
+        return None if row is None else row._mapping
+
+    async def fetch_all(self, sql: str, values: Mapping[str, Any] | None = None) -> list[Row]:
+        rows = await self._database.fetch_all(sql, dict(values or {}))
+        return [row._mapping for row in rows]
+
+    async def fetch_val(self, sql: str, values: Mapping[str, Any] | None = None) -> Any:
+        return await self._database.fetch_val(sql, dict(values or {}))
+
+    async def execute(self, sql: str, values: Mapping[str, Any] | None = None) -> None:
+        await self._database.execute(sql, dict(values or {}))
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """One atomic unit on both dialects; queries awaited inside it join it."""
+        return self._database.transaction()  # type: ignore[no-any-return]
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """A transaction that no other process runs at the same time (check-then-create steps).
+
+        PostgreSQL takes an advisory lock; SQLite has one writer process by design.
+        """
+        async with self.transaction():
+            if self.dialect == "postgresql":
+                await self.execute("SELECT pg_advisory_xact_lock(:id)", {"id": _EXCLUSIVE_LOCK_ID})
+            yield
+
+    @contextlib.asynccontextmanager
+    async def raw_connection(self) -> AsyncIterator[Any]:
+        """The driver's own connection (aiosqlite or asyncpg), for scripts and bulk work."""
+        async with self._database.connection() as connection:
+            yield connection.raw_connection
