@@ -143,7 +143,9 @@ def _emit(result: Any, as_json: bool) -> None:
         return
     for row in plain:
         print("  ".join(f"{key}={value}" for key, value in row.items() if value is not None))
-    secret = next((row.get(k) for row in plain for k in ("client_secret", "token") if k in row), None)
+    secret = next(
+        (row.get(k) for row in plain for k in ("client_secret", "token") if k in row), None
+    )
     if secret is not None:
         print("The secret above is shown once; Tidings keeps only its hash.")
 
@@ -158,7 +160,9 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--json", action="store_true")
 
     def group(name: str, help_text: str) -> argparse._SubParsersAction[Any]:
-        return commands.add_parser(name, help=help_text).add_subparsers(dest="action", required=True)
+        return commands.add_parser(name, help=help_text).add_subparsers(
+            dest="action", required=True
+        )
 
     def leaf(actions: Any, name: str, run: Command, help_text: str) -> argparse.ArgumentParser:
         command: argparse.ArgumentParser = actions.add_parser(name, help=help_text)

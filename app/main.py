@@ -8,18 +8,21 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from app import clock
 from app.api import errors, paths, routes
 from app.runtime import Runtime
 from app.services.bootstrap import Say
 from app.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, say: Say = print) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, say: Say = print, now: clock.Clock = clock.now_ms
+) -> Starlette:
     chosen = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.runtime = await Runtime.start(chosen, say=say)
+        app.state.runtime = await Runtime.start(chosen, say=say, now=now)
         try:
             yield
         finally:
@@ -28,7 +31,7 @@ def create_app(settings: Settings | None = None, *, say: Say = print) -> Starlet
     return Starlette(
         routes=routes.ROUTES,
         middleware=[Middleware(paths.NormalizePath)],
-        exception_handlers=errors.HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from app import clock
 from app.services import auth, bootstrap
 from app.settings import Settings
 from app.storage import migrations
@@ -17,7 +18,9 @@ class Runtime:
     auth: auth.Authenticator
 
     @classmethod
-    async def start(cls, settings: Settings, *, say: bootstrap.Say = print) -> Runtime:
+    async def start(
+        cls, settings: Settings, *, say: bootstrap.Say = print, now: clock.Clock = clock.now_ms
+    ) -> Runtime:
         db = Db(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s)
         await db.connect()
         try:
@@ -33,6 +36,7 @@ class Runtime:
             signing_key=key,
             token_ttl_s=settings.access_token_ttl_s,
             cache_ttl_s=settings.auth_cache_ttl_s,
+            now=now,
         )
         return cls(settings=settings, db=db, auth=authenticator)
 

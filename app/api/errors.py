@@ -39,9 +39,7 @@ async def domain_error(request: Request, exc: Exception) -> Response:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own 404/405 in the SFMC envelope instead of plain text."""
     assert isinstance(exc, HTTPException)
-    return JSONResponse(
-        sfmc_body(exc.detail, 0), status_code=exc.status_code, headers=exc.headers
-    )
+    return JSONResponse(sfmc_body(exc.detail, 0), status_code=exc.status_code, headers=exc.headers)
 
 
 def _status(exc: errors.TidingsError) -> int:

@@ -108,10 +108,9 @@ class Authenticator:
     def _sign(self, client: clients.Client, granted: tuple[str, ...]) -> str:
         issued_at_s = self._now() // 1000
         claims = {
-            "iss": "tidings",
             "sub": client.client_id,
             "mid": client.account_id,
-            "scope": scope_rules.join(granted),
+            "scp": scope_rules.to_mask(granted),
             "iat": issued_at_s,
             "exp": issued_at_s + self._token_ttl_s,
             "jti": secrets.token_hex(8),
@@ -135,7 +134,7 @@ class Authenticator:
             raise Unauthenticated()
         return Principal(
             account_id=int(claims["mid"]),
-            scopes=frozenset(claims["scope"].split()),
+            scopes=scope_rules.from_mask(int(claims["scp"])),
             client_id=claims["sub"],
             expires_at=int(claims["exp"]) * 1000,
         )

@@ -38,9 +38,7 @@ async def _ensure_account(db: Db, account_id: int | None) -> int:
 async def _ensure_client(db: Db, settings: Settings) -> None:
     client_id, secret = settings.bootstrap_client_id, settings.bootstrap_client_secret
     if not client_id or not secret:
-        raise Invalid(
-            "TIDINGS_BOOTSTRAP_CLIENT_ID and TIDINGS_BOOTSTRAP_CLIENT_SECRET go together"
-        )
+        raise Invalid("TIDINGS_BOOTSTRAP_CLIENT_ID and TIDINGS_BOOTSTRAP_CLIENT_SECRET go together")
     existing = await clients.get(db, client_id)
     if existing is None:
         account_id = await _ensure_account(db, settings.bootstrap_account_id)
@@ -78,6 +76,6 @@ async def _first_client(db: Db, settings: Settings, say: Say) -> None:
         f"  client_id:     {issued.client.client_id}\n"
         f"  client_secret: {issued.client_secret}\n"
         f"Get a token: curl -s {settings.base_url}v2/token -H 'Content-Type: application/json'"
-        f" -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{issued.client.client_id}\","
-        f"\"client_secret\":\"<client_secret>\"}}'"
+        f' -d \'{{"grant_type":"client_credentials","client_id":"{issued.client.client_id}",'
+        f'"client_secret":"<client_secret>"}}\''
     )

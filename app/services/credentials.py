@@ -12,7 +12,7 @@ from app.services import scopes as scope_rules
 from app.storage import accounts, api_tokens, clients
 from app.storage.db import Db
 
-API_TOKEN_PREFIX = "tdg_"
+API_TOKEN_PREFIX = "tdg_"  # noqa: S105 - a public prefix, not a secret
 MIN_SECRET_LENGTH = 32
 
 

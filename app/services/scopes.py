@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.errors import Invalid
 
-# SFMC scope strings, spelled as real token responses spell them.
+# SFMC scope strings, spelled as real token responses spell them. Append only: access tokens
+# carry scopes as a bitmask over this order.
 CLIENT_SCOPES: tuple[str, ...] = (
     "email_read",
     "email_write",
@@ -36,3 +37,12 @@ def parse(text: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
 
 def join(scopes: tuple[str, ...] | list[str]) -> str:
     return " ".join(scopes)
+
+
+def to_mask(granted: tuple[str, ...], *, order: tuple[str, ...] = CLIENT_SCOPES) -> int:
+    """Scopes as bits over ``order`` (keeps tokens under SFMC's 512-character limit)."""
+    return sum(1 << order.index(scope) for scope in granted)
+
+
+def from_mask(mask: int, *, order: tuple[str, ...] = CLIENT_SCOPES) -> frozenset[str]:
+    return frozenset(scope for bit, scope in enumerate(order) if mask >> bit & 1)

@@ -64,8 +64,7 @@ async def list_all(db: Db, *, account_id: int | None = None) -> list[ApiToken]:
 async def revoke(db: Db, token_id: str, *, at: int) -> bool:
     """Mark the token revoked; False when there is no such token."""
     found = await db.fetch_val(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, :at)"
-        " WHERE id = :id RETURNING id",
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, :at) WHERE id = :id RETURNING id",
         {"id": token_id, "at": at},
     )
     return found is not None

@@ -66,7 +66,7 @@ class Db:
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """One atomic unit on both dialects; queries awaited inside it join it."""
-        return self._database.transaction()  # type: ignore[no-any-return]
+        return self._database.transaction()
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:

@@ -1,0 +1,158 @@
+"""Fixtures: every storage and API test runs on SQLite and on a throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from app import clock as real_clock
+from app.main import create_app
+from app.runtime import Runtime
+from app.services import credentials
+from app.settings import Settings
+from app.storage import migrations
+from app.storage.db import Db
+from tests.pg import Cluster, find_bindir
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("TIDINGS_REQUIRE_POSTGRES"):
+            pytest.fail("TIDINGS_REQUIRE_POSTGRES is set but no PostgreSQL initdb was found")
+        pytest.skip("PostgreSQL is not installed (no initdb in pg_config --bindir or /usr/lib)")
+    cluster = Cluster(bindir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+async def _create_pg_database(cluster: Cluster) -> str:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(cluster.url())
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return cluster.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/tidings.db"
+    return await _create_pg_database(request.getfixturevalue("pg_cluster"))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Db]:
+    handle = Db(database_url)
+    await handle.connect()
+    await migrations.apply(handle)
+    yield handle
+    await handle.disconnect()
+
+
+class FakeClock:
+    """A clock tests move by hand; starts at the real time."""
+
+    def __init__(self) -> None:
+        self.ms = real_clock.now_ms()
+
+    def __call__(self) -> int:
+        return self.ms
+
+    def advance(self, seconds: float) -> None:
+        self.ms += int(seconds * 1000)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@dataclasses.dataclass
+class Service:
+    app: Starlette
+    http: httpx.AsyncClient
+    said: list[str]
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.state.runtime  # type: ignore[no-any-return]
+
+    @property
+    def db(self) -> Db:
+        return self.runtime.db
+
+
+def settings_for(database_url: str, **changes: Any) -> Settings:
+    return Settings(database_url=database_url, public_url="http://testserver/").replace(**changes)
+
+
+@pytest.fixture
+async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
+    said: list[str] = []
+    app = create_app(settings_for(database_url), say=said.append, now=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield Service(app=app, http=http, said=said)
+
+
+@dataclasses.dataclass
+class Tenant:
+    """One account with an all-scopes client, its access token and an API token."""
+
+    account_id: int
+    client_id: str
+    client_secret: str
+    access_token: str
+    api_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    @property
+    def api_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_token}"}
+
+
+async def make_tenant(service: Service, name: str, *, scopes: str | None = None) -> Tenant:
+    account = await credentials.create_account(service.db, name=name)
+    issued = await credentials.create_client(
+        service.db, account_id=account.id, name=name, scopes=scopes
+    )
+    token = await credentials.create_api_token(service.db, account_id=account.id, name=name)
+    response = await service.http.post(
+        "/v2/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": issued.client.client_id,
+            "client_secret": issued.client_secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return Tenant(
+        account_id=account.id,
+        client_id=issued.client.client_id,
+        client_secret=issued.client_secret,
+        access_token=response.json()["access_token"],
+        api_token=token.secret,
+    )
+
+
+@pytest.fixture
+async def tenants(service: Service) -> tuple[Tenant, Tenant]:
+    """Two accounts, A and B: every account-scoped route is tested for isolation with them."""
+    return await make_tenant(service, "tenant-a"), await make_tenant(service, "tenant-b")

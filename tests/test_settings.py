@@ -1,0 +1,46 @@
+"""Settings read from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.errors import ConfigError
+from app.settings import Settings
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///./data/tidings.db"
+    assert settings.port == 8000
+    assert settings.base_url == "http://127.0.0.1:8000/"
+
+
+@pytest.mark.parametrize(
+    ("env", "field", "expected"),
+    [
+        ({"PORT": "5000"}, "base_url", "http://127.0.0.1:5000/"),
+        (
+            {"TIDINGS_PUBLIC_URL": "https://mail.example.com"},
+            "base_url",
+            "https://mail.example.com/",
+        ),
+        ({"DATABASE_URL": "postgres://u@h/d"}, "database_url", "postgresql://u@h/d"),
+        ({"TIDINGS_BOOTSTRAP_ACCOUNT_ID": "42"}, "bootstrap_account_id", 42),
+        ({"TIDINGS_AUTH_CACHE_TTL_S": "0.5"}, "auth_cache_ttl_s", 0.5),
+    ],
+)
+def test_environment_is_read(env: dict[str, str], field: str, expected: object) -> None:
+    assert getattr(Settings.from_env(env), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORT": "eighty"}, "PORT must be an integer"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with"),
+        ({"TIDINGS_AUTH_CACHE_TTL_S": "soon"}, "must be a number"),
+    ],
+)
+def test_bad_values_are_clear_errors(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
