@@ -1,1 +1,1 @@
-"""Benchmarks that print their figures as ratios against a bare baseline measured in the same run."""
+"""Benchmarks: each figure printed as a ratio to a bare baseline measured in the same run."""
