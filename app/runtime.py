@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from app import clock
-from app.services import auth, bootstrap
+import httpx
+
+from app import clock, providers, scheduler
+from app.providers.sandbox import Sandbox
+from app.providers.sms_gateway import SmsGateway
+from app.providers.smtp import SmtpProvider
+from app.services import auth, bootstrap, outbound
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db
@@ -16,6 +21,13 @@ class Runtime:
     settings: Settings
     db: Db
     auth: auth.Authenticator
+    http: httpx.AsyncClient
+    sandbox: Sandbox
+    email: providers.EmailProvider
+    sms: providers.SmsProvider
+    sender: outbound.Sender
+    jobs: scheduler.Jobs
+    now: clock.Clock
 
     @classmethod
     async def start(
@@ -38,7 +50,31 @@ class Runtime:
             cache_ttl_s=settings.auth_cache_ttl_s,
             now=now,
         )
-        return cls(settings=settings, db=db, auth=authenticator)
+        http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+        sandbox = Sandbox()
+        email: providers.EmailProvider = sandbox
+        if settings.smtp_url:
+            email = SmtpProvider(
+                settings.smtp_url,
+                bounce_domain=settings.envelope_domain,
+                concurrency=settings.send_concurrency,
+            )
+        sms: providers.SmsProvider = sandbox
+        if settings.sms_gateway_url:
+            sms = SmsGateway(
+                settings.sms_gateway_url,
+                client=http,
+                authorization=settings.sms_gateway_authorization,
+            )
+        sender = outbound.Sender(db, email=email, sms=sms, settings=settings, now=now)
+        jobs = scheduler.Jobs(db, sender, settings, now=now)
+        sender.start()
+        jobs.start()
+        return cls(settings, db, authenticator, http, sandbox, email, sms, sender, jobs, now)
 
     async def stop(self) -> None:
+        await self.jobs.stop()
+        await self.sender.stop()
+        await self.email.close()
+        await self.http.aclose()
         await self.db.disconnect()

@@ -28,6 +28,18 @@ class Settings:
     bootstrap_client_secret: str = ""
     bootstrap_account_id: int | None = None
     bootstrap_api_token: str = ""
+    smtp_url: str = ""  # empty: the sandbox delivers email
+    sms_gateway_url: str = ""  # empty: the sandbox delivers SMS
+    sms_gateway_authorization: str = ""
+    from_address: str = "no-reply@tidings.localhost"
+    from_name: str = "Tidings"
+    bounce_domain: str = ""  # empty: the domain of from_address
+    inbound_token: str = ""  # empty: /inbound/* is closed
+    message_key_window_s: int = 72 * 3600
+    queue_window_s: int = 3 * 24 * 3600
+    send_retry_window_s: int = 3600
+    send_concurrency: int = 10
+    sweep_interval_s: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,10 +57,26 @@ class Settings:
             bootstrap_client_secret=env.get("TIDINGS_BOOTSTRAP_CLIENT_SECRET", ""),
             bootstrap_account_id=_optional_int(env, "TIDINGS_BOOTSTRAP_ACCOUNT_ID"),
             bootstrap_api_token=env.get("TIDINGS_BOOTSTRAP_API_TOKEN", ""),
+            smtp_url=env.get("TIDINGS_SMTP_URL", ""),
+            sms_gateway_url=env.get("TIDINGS_SMS_GATEWAY_URL", ""),
+            sms_gateway_authorization=env.get("TIDINGS_SMS_GATEWAY_AUTHORIZATION", ""),
+            from_address=env.get("TIDINGS_FROM_ADDRESS", "no-reply@tidings.localhost"),
+            from_name=env.get("TIDINGS_FROM_NAME", "Tidings"),
+            bounce_domain=env.get("TIDINGS_BOUNCE_DOMAIN", ""),
+            inbound_token=env.get("TIDINGS_INBOUND_TOKEN", ""),
+            message_key_window_s=_int(env, "TIDINGS_MESSAGE_KEY_WINDOW_S", 72 * 3600),
+            queue_window_s=_int(env, "TIDINGS_QUEUE_WINDOW_S", 3 * 24 * 3600),
+            send_retry_window_s=_int(env, "TIDINGS_SEND_RETRY_WINDOW_S", 3600),
+            send_concurrency=_int(env, "TIDINGS_SEND_CONCURRENCY", 10),
+            sweep_interval_s=_float(env, "TIDINGS_SWEEP_INTERVAL_S", 1.0),
         )
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def envelope_domain(self) -> str:
+        return self.bounce_domain or self.from_address.rpartition("@")[2]
 
     @property
     def base_url(self) -> str:

@@ -66,8 +66,7 @@ async def _postgresql_schema(db: Db) -> dict[str, Any]:
     )
     indexes = await db.fetch_all(
         "SELECT tablename, indexname FROM pg_indexes WHERE schemaname = 'public'"
-        " AND indexname NOT LIKE :pkey AND indexname NOT LIKE :key",
-        {"pkey": "%_pkey", "key": "%_key"},
+        " AND indexname NOT IN (SELECT conname FROM pg_constraint)"  # PK / UNIQUE backing
     )
     schema: dict[str, Any] = {}
     for c in columns:

@@ -15,8 +15,8 @@ from app.services.auth import Principal
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def requires(scope: str | None) -> Callable[[Handler], Handler]:
-    """Authenticate the request and demand ``scope`` (None: any valid credential)."""
+def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handler]:
+    """Authenticate the request and demand ``scope`` or one of ``alternatives`` (None: any)."""
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -24,7 +24,7 @@ def requires(scope: str | None) -> Callable[[Handler], Handler]:
             principal = await runtime(request).auth.authenticate(
                 request.headers.get("authorization")
             )
-            if scope is not None and not principal.has(scope):
+            if scope is not None and not any(principal.has(s) for s in (scope, *alternatives)):
                 raise Forbidden(f"Insufficient privileges: this route needs the {scope} scope")
             request.state.principal = principal
             return await handler(request)

@@ -45,3 +45,14 @@ async def read_json_or_form(request: Request) -> Any:
         except UnicodeDecodeError as exc:
             raise Invalid("Form body is not valid UTF-8", code=10004) from exc
     return await read_json(request)
+
+
+def query_int(request: Request, *names: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter under any of ``names`` (SFMC clients vary the casing)."""
+    for name in names:
+        raw = request.query_params.get(name)
+        if raw is not None:
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise Invalid(f"{name} must be an integer from {low} to {high}", code=10005)
+            return int(raw)
+    return default

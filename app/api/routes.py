@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from app.api import health, token
+from app.api import assets, definitions, health, messages, token
 
 ROUTES = [
     Route("/healthz", health.healthz, methods=["GET"]),
@@ -13,4 +13,13 @@ ROUTES = [
     Route("/platform/v1/tokenContext", token.context, methods=["GET"]),
     # fuel-rest lowercases whole URIs before calling.
     Route("/platform/v1/tokencontext", token.context, methods=["GET"], include_in_schema=False),
+    Route("/asset/v1/content/assets", assets.create, methods=["POST"]),
+    Route("/asset/v1/content/assets", assets.list_or_find, methods=["GET"]),
+    Route("/asset/v1/content/assets/{asset_id:int}", assets.get, methods=["GET"]),
+    Route("/asset/v1/content/assets/{asset_id:int}", assets.patch, methods=["PATCH"]),
+    Route("/asset/v1/content/assets/{asset_id:int}", assets.delete, methods=["DELETE"]),
+    *definitions.routes("email"),
+    *definitions.routes("sms"),
+    *messages.routes("email"),
+    *messages.routes("sms"),
 ]

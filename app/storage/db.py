@@ -6,8 +6,10 @@ SQLite runs in WAL mode with a busy timeout so readers never block the writer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import pathlib
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Literal
 
@@ -31,6 +33,9 @@ class Db:
         else:
             options.update(min_size=1, max_size=10)
         self._database = databases.Database(url, **options)
+        # SQLite allows one writer; two deferred transactions that both upgrade to writing
+        # fail with "database is locked" instead of waiting, so this process queues them.
+        self._write_lock = asyncio.Lock()
 
     @property
     def sqlite_path(self) -> pathlib.Path | None:
@@ -64,9 +69,34 @@ class Db:
     async def execute(self, sql: str, values: Mapping[str, Any] | None = None) -> None:
         await self._database.execute(sql, dict(values or {}))
 
+    async def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
+        """One statement for many rows, through the driver (encode/databases loops in Python).
+
+        Inside ``transaction()`` it joins that transaction: the task's connection is reused.
+        """
+        if not rows:
+            return
+        async with self._database.connection() as connection:
+            raw = connection.raw_connection
+            if self.dialect == "sqlite":
+                await raw.executemany(sql, rows)  # sqlite3 binds :named from dicts itself
+                return
+            compiled, names = _dollar_params(sql)
+            await raw.executemany(compiled, [tuple(row[name] for name in names) for row in rows])
+
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """One atomic unit on both dialects; queries awaited inside it join it."""
         return self._database.transaction()
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[None]:
+        """A transaction that writes: serialised in-process on SQLite, concurrent on PostgreSQL."""
+        if self.dialect == "postgresql":
+            async with self.transaction():
+                yield
+            return
+        async with self._write_lock, self.transaction():
+            yield
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -74,7 +104,7 @@ class Db:
 
         PostgreSQL takes an advisory lock; SQLite has one writer process by design.
         """
-        async with self.transaction():
+        async with self.write():
             if self.dialect == "postgresql":
                 await self.execute("SELECT pg_advisory_xact_lock(:id)", {"id": _EXCLUSIVE_LOCK_ID})
             yield
@@ -84,3 +114,18 @@ class Db:
         """The driver's own connection (aiosqlite or asyncpg), for scripts and bulk work."""
         async with self._database.connection() as connection:
             yield connection.raw_connection
+
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def _dollar_params(sql: str) -> tuple[str, list[str]]:
+    """``:name`` binds rewritten as asyncpg's ``$n``, with the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    return _NAMED.sub(number, sql), names

@@ -1,0 +1,81 @@
+"""Email over SMTP (aiosmtplib) with reused connections, bounded concurrency and VERP bounces."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+from app.providers import Email, Result, mime
+
+
+class SmtpProvider:
+    """``smtp://[user:pass@]host[:port][?starttls=true]`` or ``smtps://…`` (implicit TLS)."""
+
+    def __init__(
+        self, url: str, *, bounce_domain: str, concurrency: int = 10, timeout_s: float = 30.0
+    ) -> None:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        self._options = {
+            "hostname": parts.hostname or "localhost",
+            "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "use_tls": parts.scheme == "smtps",
+            "start_tls": True if query.get("starttls") == ["true"] else None,
+            "username": unquote(parts.username) if parts.username else None,
+            "password": unquote(parts.password) if parts.password else None,
+            "timeout": timeout_s,
+        }
+        self._bounce_domain = bounce_domain
+        self._slots = asyncio.Semaphore(concurrency)
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    def return_path(self, message_id: str) -> str:
+        """VERP: the bounce address names the message, so a DSN finds it without parsing."""
+        return f"bounces+{message_id}@{self._bounce_domain}"
+
+    async def send_email(self, email: Email) -> Result:
+        message = mime.build(email, domain=self._bounce_domain)
+        recipients = [email.to, *email.cc, *email.bcc]
+        try:
+            async with self._connection() as smtp:
+                refused, _ = await smtp.send_message(
+                    message, sender=self.return_path(email.message_id), recipients=recipients
+                )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            first = exc.recipients[0]
+            return Result.from_smtp(first.code, first.message)
+        except (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError) as exc:
+            return Result.from_smtp(exc.code, exc.message)
+        except aiosmtplib.SMTPResponseException as exc:
+            return Result.from_smtp(exc.code, exc.message)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            return Result("deferred", f"{type(exc).__name__}: {exc}")
+        if email.to in refused:
+            response = refused[email.to]
+            return Result.from_smtp(response.code, response.message)
+        return Result("sent", "250 accepted", smtp_code=250, provider_id=message["Message-ID"])
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[aiosmtplib.SMTP]:
+        async with self._slots:
+            smtp = self._idle.pop() if self._idle else None
+            if smtp is None or not smtp.is_connected:
+                smtp = aiosmtplib.SMTP(**self._options)  # type: ignore[arg-type]
+                await smtp.connect()
+            try:
+                yield smtp
+            except BaseException:
+                smtp.close()
+                raise
+            if smtp.is_connected:
+                self._idle.append(smtp)
+
+    async def close(self) -> None:
+        while self._idle:
+            smtp = self._idle.pop()
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()

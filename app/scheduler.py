@@ -1,0 +1,84 @@
+"""APScheduler wiring: the safety-net sweeps behind the in-process wake-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from app import clock
+from app.services import definitions, outbound
+from app.settings import Settings
+from app.storage import messages
+from app.storage.db import Db
+
+log = logging.getLogger("tidings.scheduler")
+
+
+class Jobs:
+    def __init__(
+        self,
+        db: Db,
+        sender: outbound.Sender,
+        settings: Settings,
+        *,
+        now: clock.Clock = clock.now_ms,
+    ) -> None:
+        self._db = db
+        self._sender = sender
+        self._settings = settings
+        self._now = now
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._busy = asyncio.Lock()  # held by a running job, so stop() can wait for it
+
+    def start(self) -> None:
+        jobs = ((self.sweep, self._settings.sweep_interval_s), (self.expire_queues, 60))
+        for job, every_s in jobs:
+            self._scheduler.add_job(
+                self._exclusive(job),
+                "interval",
+                seconds=every_s,
+                max_instances=1,
+                coalesce=True,
+                id=job.__name__,
+            )
+        self._scheduler.start()
+
+    def _exclusive(self, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
+        @functools.wraps(job)
+        async def run() -> None:
+            async with self._busy:
+                await job()
+
+        return run
+
+    async def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        async with self._busy:  # a job mid-query finishes before the database closes
+            pass
+
+    async def sweep(self) -> None:
+        """Leases of senders that died go back to the queue; the sender is woken."""
+        try:
+            async with self._db.write():
+                await messages.reclaim_expired_leases(self._db, now=self._now())
+        except Exception:
+            log.exception("sweep failed")
+        self._sender.wake()
+
+    async def expire_queues(self) -> int:
+        """Messages held by an Inactive definition longer than the queue window end NotSent 139."""
+        now = self._now()
+        return await definitions.end_held(
+            self._db,
+            None,
+            139,
+            "The message timed out in the definition's queue",
+            now=now,
+            older_than=now - self._settings.queue_window_s * 1000,
+        )

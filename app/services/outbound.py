@@ -1,0 +1,317 @@
+"""The sender: claims stored messages, renders them, hands them to a provider, records outcomes.
+
+Woken the moment a send is committed; the scheduler's sweep wakes it too, so nothing waits
+longer than one sweep interval after a crash or a missed wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from typing import Any
+
+from app import clock, providers
+from app.services import outcomes, render, validate
+from app.settings import Settings
+from app.storage import assets, definitions, messages, subscribers, suppressions
+from app.storage.db import Db
+
+log = logging.getLogger("tidings.sender")
+LEASE_MS = 120_000
+_RETRY_DELAYS_S = (5, 15, 60, 180, 300)
+
+
+def retry_delay_s(attempts: int) -> int:
+    """Delay before the next provider attempt after ``attempts`` failed ones (pure)."""
+    return _RETRY_DELAYS_S[min(max(attempts, 1), len(_RETRY_DELAYS_S)) - 1]
+
+
+@dataclasses.dataclass(frozen=True)
+class _NotSent(Exception):
+    code: int
+    reason: str
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Db,
+        *,
+        email: providers.EmailProvider,
+        sms: providers.SmsProvider,
+        settings: Settings,
+        now: clock.Clock = clock.now_ms,
+    ) -> None:
+        self._db = db
+        self._email = email
+        self._sms = sms
+        self._settings = settings
+        self._now = now
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(settings.send_concurrency)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tidings-sender")
+
+    async def stop(self, *, grace_s: float = 10.0) -> None:
+        """Finish the pass under way (a cancelled query would outlive the loop), then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                handled = await self.run_once()
+            except Exception:  # a database hiccup must not kill the sender; the sweep retries
+                log.exception("sender pass failed")
+                handled = 0
+            if handled == 0 and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.sweep_interval_s)
+
+    async def run_once(self) -> int:
+        """Claim one batch of due messages and deliver them with bounded concurrency."""
+        async with self._db.write():
+            batch = await messages.claim_due(
+                self._db,
+                now=self._now(),
+                lease_ms=LEASE_MS,
+                limit=self._settings.send_concurrency * 4,
+            )
+        await asyncio.gather(*(self._guarded(message) for message in batch))
+        return len(batch)
+
+    async def _guarded(self, message: messages.Message) -> None:
+        async with self._slots:
+            try:
+                await self.deliver(message)
+            except Exception as exc:
+                log.exception("delivering message %s failed", message.id)
+                await self._retry_or_give_up(message, f"internal error: {type(exc).__name__}")
+
+    async def deliver(self, message: messages.Message) -> None:
+        definition = None
+        if message.definition_id is not None:
+            definition = await definitions.get(self._db, message.definition_id)
+            if definition is None or definition.status == "Deleted":
+                await self._not_sent(message, 37, "The send definition was deleted")
+                return
+            if not definition.is_active:
+                await messages.hold(self._db, message.id, now=self._now())
+                return
+        try:
+            if await suppressions.is_suppressed(
+                self._db, message.account_id, message.recipient.lower()
+            ):
+                raise _NotSent(27, "The address is on the account's suppression list")
+            profile = await self._subscriber(message, definition)
+            if message.channel == "email":
+                await self._send_email(message, definition, profile)
+            else:
+                await self._send_sms(message, definition, profile)
+        except _NotSent as failure:
+            await self._not_sent(message, failure.code, failure.reason)
+
+    async def _subscriber(
+        self, message: messages.Message, definition: definitions.Definition | None
+    ) -> dict[str, Any]:
+        """The subscriber's profile attributes; adds or updates it as the definition says."""
+        options = (definition.body.get("subscriptions") or {}) if definition else {}
+        existing = await subscribers.get(self._db, message.account_id, message.contact_key)
+        auto_add = options.get("autoAddSubscriber", True)
+        update = options.get("updateSubscriber", True)
+        if existing is None and not auto_add:
+            if message.channel == "sms":
+                raise _NotSent(47, "Mobile Address not found")
+            raise _NotSent(11, "The subscriber does not exist and autoAddSubscriber is false")
+        if existing is None or update:
+            now = self._now()
+            email = message.recipient if message.channel == "email" else None
+            phone = message.recipient if message.channel == "sms" else None
+            await subscribers.upsert(
+                self._db,
+                subscribers.Subscriber(
+                    message.account_id, message.contact_key, email, phone, {}, now, now
+                ),
+                update=update,
+            )
+        return existing.attributes if existing else {}
+
+    async def _send_email(
+        self,
+        message: messages.Message,
+        definition: definitions.Definition | None,
+        profile: dict[str, Any],
+    ) -> None:
+        content = await self._email_content(message, definition, profile)
+        result = await self._email.send_email(content)
+        rendered = {"subject": content.subject, "html": content.html, "text": content.text}
+        await self._apply(message, result, rendered, content.subject)
+
+    async def _email_content(
+        self,
+        message: messages.Message,
+        definition: definitions.Definition | None,
+        profile: dict[str, Any],
+    ) -> providers.Email:
+        values = render.attribute_lookup(message.attributes, profile)
+        source = await self._email_source(message, definition)
+        options = (definition.body.get("options") or {}) if definition else {}
+        try:
+            subject = render.single_line(render.substitute(source["subject"], values))
+            preheader = render.substitute(source["preheader"], values)
+            html = render.substitute(source["html"], values, escape_html=True)
+            text = render.substitute(source["text"], values) if source["text"] else ""
+            cc = tuple(render.substitute(a, values) for a in options.get("cc") or [])
+            bcc = tuple(render.substitute(a, values) for a in options.get("bcc") or [])
+        except render.MissingAttribute as missing:
+            raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
+        if not subject:
+            raise _NotSent(127, "The rendered subject is empty")
+        if not all(validate.is_email(a) for a in cc):
+            raise _NotSent(132, "A cc address is not a valid email address")
+        if not all(validate.is_email(a) for a in bcc):
+            raise _NotSent(133, "A bcc address is not a valid email address")
+        return providers.Email(
+            message_id=message.id,
+            from_address=options.get("fromAddress") or self._settings.from_address,
+            from_name=options.get("fromName") or self._settings.from_name,
+            to=message.recipient,
+            cc=cc,
+            bcc=bcc,
+            subject=subject,
+            html=render.with_preheader(html, preheader),
+            text=text or render.html_to_text(html),
+            reply_to=message.overrides.get("reply_to"),
+        )
+
+    async def _email_source(
+        self, message: messages.Message, definition: definitions.Definition | None
+    ) -> dict[str, str]:
+        """Subject, preheader, HTML and text templates: the definition's asset, or the send's."""
+        if definition is None:
+            return {
+                k: message.overrides.get(k, "") for k in ("subject", "preheader", "html", "text")
+            }
+        key = (definition.body.get("content") or {}).get("customerKey", "")
+        asset = await assets.get_by_key(self._db, message.account_id, key)
+        if asset is None:
+            raise _NotSent(26, f"Content asset {key!r} does not exist")
+        return {
+            "subject": asset.subject,
+            "preheader": asset.preheader,
+            "html": asset.html,
+            "text": asset.text,
+        }
+
+    async def _send_sms(
+        self,
+        message: messages.Message,
+        definition: definitions.Definition | None,
+        profile: dict[str, Any],
+    ) -> None:
+        body = definition.body if definition else {}
+        template = message.overrides.get("message") or (body.get("content") or {}).get(
+            "message", ""
+        )
+        values = render.attribute_lookup(message.attributes, profile)
+        try:
+            text = render.substitute(template, values)
+        except render.MissingAttribute as missing:
+            raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
+        options = body.get("subscriptions") or {}
+        sms = providers.Sms(
+            message_id=message.id,
+            to=message.recipient,
+            sender=str(options.get("shortCode", "")),
+            text=text,
+            country_code=options.get("countryCode"),
+        )
+        result = await self._sms.send_sms(sms)
+        await self._apply(message, result, {"text": text}, None)
+
+    async def _apply(
+        self,
+        message: messages.Message,
+        result: providers.Result,
+        rendered: dict[str, Any],
+        subject: str | None,
+    ) -> None:
+        now = self._now()
+        if result.kind == "deferred":
+            await self._retry_or_give_up(message, result.detail)
+            return
+        if result.kind == "rejected":
+            outcome = outcomes.not_sent(message, 100, f"The provider refused it: {result.detail}")
+        elif result.kind == "bounced":
+            outcome = outcomes.bounced(
+                message,
+                hard=True,
+                smtp_reason=result.enhanced_code or "5.0.0",
+                bounce_message=result.detail,
+            )
+        else:
+            outcome = outcomes.sent(message, rendered_subject=subject)
+        event = await outcomes.record(
+            self._db, message, outcome, now=now, rendered=rendered, provider_id=result.provider_id
+        )
+        if result.kind == "bounced":
+            await suppress_after_bounce(
+                self._db, message, result.enhanced_code or "", event.event_id, now=now
+            )
+        if result.soft_bounce_after:
+            await outcomes.record(
+                self._db,
+                message,
+                outcomes.bounced(
+                    message, hard=False, smtp_reason="4.2.2", bounce_message="4.2.2 mailbox full"
+                ),
+                now=self._now(),
+            )
+
+    async def _retry_or_give_up(self, message: messages.Message, detail: str) -> None:
+        now = self._now()
+        if now - message.created_at >= self._settings.send_retry_window_s * 1000:
+            await self._not_sent(message, 15, f"Delivery attempts ran out: {detail}")
+            return
+        at = now + retry_delay_s(message.attempts) * 1000
+        await messages.retry_at(self._db, message.id, at=at, now=now, note=detail[:500])
+
+    async def _not_sent(self, message: messages.Message, code: int, reason: str) -> None:
+        await outcomes.record(
+            self._db, message, outcomes.not_sent(message, code, reason), now=self._now()
+        )
+
+
+async def suppress_after_bounce(
+    db: Db, message: messages.Message, enhanced_code: str, event_id: str, *, now: int
+) -> None:
+    """A hard bounce for a bad mailbox (5.1.x) keeps the address from later sends."""
+    if message.channel == "email" and enhanced_code.startswith("5.1."):
+        await suppressions.add(
+            db,
+            suppressions.Suppression(
+                account_id=message.account_id,
+                address=message.recipient.lower(),
+                reason=f"hard bounce {enhanced_code}",
+                source="bounce",
+                event_id=event_id,
+                created_at=now,
+            ),
+        )

@@ -1,0 +1,134 @@
+"""Outcome events: what a message ended as, written with its status change in one transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from app.storage import events, messages
+from app.storage.db import Db
+
+PREFIX = "TransactionalSendEvents."
+
+# The SFMC subscriber (NotSent) status codes Tidings produces, with their names.
+NOT_SENT_NAMES = {
+    5: "InvalidEmailAddress",
+    10: "MissingRequiredAttributes",
+    11: "NoAllSubscribersListEntry",
+    15: "UnspecifiedError",
+    26: "BuildEmailError",
+    27: "SuppressionListExclusion",
+    37: "QueuedTransactionDeleted",
+    39: "SubscriberQueueCleared",
+    100: "Error",
+    101: "Failure",
+    127: "EmptySubject",
+    129: "PhoneNumberValidationFailed",
+    132: "InvalidCCEmailAddressError",
+    133: "InvalidBCCEmailAddressError",
+    139: "TimedoutInQueue",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    status: str  # the message's new status: sent / not_sent / bounced (or unchanged for SMS)
+    event_type: str  # short ENS type: EmailSent, SmsNotSent, …
+    info: dict[str, Any]
+    status_code: int | None = None
+    status_message: str | None = None
+
+
+def _base(message: messages.Message) -> dict[str, Any]:
+    return {
+        "to": message.recipient,
+        "subscriberKey": message.contact_key,
+        "messageKey": message.message_key,
+    }
+
+
+def _kind(message: messages.Message, what: str) -> str:
+    return ("Email" if message.channel == "email" else "Sms") + what
+
+
+def sent(message: messages.Message, *, rendered_subject: str | None = None) -> Outcome:
+    info = _base(message)
+    if message.channel == "email":
+        info |= {"status": "Sent", "renderedSubject": rendered_subject or ""}
+    return Outcome(messages.SENT, _kind(message, "Sent"), info)
+
+
+def not_sent(message: messages.Message, code: int, reason: str) -> Outcome:
+    name = NOT_SENT_NAMES.get(code, "Error")
+    info = _base(message) | {"reason": reason, "statusCode": str(code), "statusMessage": name}
+    return Outcome(messages.NOT_SENT, _kind(message, "NotSent"), info, code, name)
+
+
+def bounced(
+    message: messages.Message, *, hard: bool, smtp_reason: str, bounce_message: str
+) -> Outcome:
+    info = _base(message) | {
+        "bounceCode": "HARD" if hard else "SOFT",
+        "bounceMessage": bounce_message[:500],
+        "smtpReason": smtp_reason,
+    }
+    return Outcome(messages.BOUNCED, _kind(message, "Bounced"), info, None, bounce_message[:500])
+
+
+def sms_receipt(
+    message: messages.Message,
+    *,
+    kind: str,
+    status_code: str,
+    status_message: str,
+    sender: str = "",
+    country_code: str = "",
+) -> Outcome:
+    """A delivery receipt: kind is Transient, Delivered or Bounced."""
+    info = _base(message) | {
+        "ordinal": 0,
+        "statusCode": status_code,
+        "statusMessage": status_message,
+        "fromAddress": sender,
+        "countryCode": country_code,
+    }
+    status = messages.BOUNCED if kind == "Bounced" else message.status
+    return Outcome(status, "Sms" + kind, info)
+
+
+async def record(
+    db: Db,
+    message: messages.Message,
+    outcome: Outcome,
+    *,
+    now: int,
+    rendered: dict[str, Any] | None = None,
+    provider_id: str | None = None,
+) -> events.Event:
+    """The message's status change and its event, atomically."""
+    event = events.Event(
+        event_id=str(uuid.uuid4()),
+        account_id=message.account_id,
+        message_id=message.id,
+        channel=message.channel,
+        type=PREFIX + outcome.event_type,
+        definition_key=message.definition_key,
+        definition_id=message.definition_id,
+        occurred_at=now,
+        info=outcome.info,
+    )
+    async with db.write():
+        await messages.finish(
+            db,
+            message.id,
+            status=outcome.status,
+            now=now,
+            status_code=outcome.status_code,
+            status_message=outcome.status_message,
+            rendered=rendered,
+            provider_id=provider_id,
+        )
+        event_id = await events.insert(db, event)
+        # Webhook fan-out (outbox rows per matching subscription) joins this transaction.
+    return dataclasses.replace(event, id=event_id)

@@ -1,0 +1,68 @@
+"""SQL for the events table: immutable, append-only outcome events."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from app.storage import jsonb
+from app.storage.db import Db, Row
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    event_id: str
+    account_id: int
+    message_id: str | None
+    channel: str
+    type: str  # canonical ENS type, e.g. "TransactionalSendEvents.EmailSent"
+    definition_key: str | None
+    definition_id: str | None
+    occurred_at: int
+    info: dict[str, Any]
+    id: int | None = None  # assigned by the database; the NotSent feed's cursor
+
+    @classmethod
+    def from_row(cls, row: Row) -> Event:
+        fields = {f.name: row[f.name] for f in dataclasses.fields(cls)}
+        fields["info"] = jsonb.load(row["info"])
+        return cls(**fields)
+
+
+async def insert(db: Db, event: Event) -> int:
+    values = dataclasses.asdict(event)
+    values.pop("id")
+    values["info"] = jsonb.dump(event.info)
+    new_id = await db.fetch_val(
+        "INSERT INTO events (event_id, account_id, message_id, channel, type, definition_key,"
+        " definition_id, occurred_at, info) VALUES (:event_id, :account_id, :message_id,"
+        " :channel, :type, :definition_key, :definition_id, :occurred_at, :info) RETURNING id",
+        values,
+    )
+    return int(new_id)
+
+
+async def feed(
+    db: Db, account_id: int, channel: str, event_type: str, *, after_id: int, limit: int
+) -> list[Event]:
+    """Events of one type, oldest first, strictly after ``after_id``."""
+    rows = await db.fetch_all(
+        "SELECT * FROM events WHERE account_id = :account_id AND channel = :channel"
+        " AND type = :type AND id > :after_id ORDER BY id LIMIT :limit",
+        {
+            "account_id": account_id,
+            "channel": channel,
+            "type": event_type,
+            "after_id": after_id,
+            "limit": limit,
+        },
+    )
+    return [Event.from_row(row) for row in rows]
+
+
+async def for_message(db: Db, message_id: str) -> list[Event]:
+    rows = await db.fetch_all(
+        "SELECT * FROM events WHERE message_id = :message_id ORDER BY id",
+        {"message_id": message_id},
+    )
+    return [Event.from_row(row) for row in rows]

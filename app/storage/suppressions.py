@@ -1,0 +1,56 @@
+"""SQL for the suppressions table (addresses an account must not send to)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from app.storage.db import Db, Row
+
+
+@dataclasses.dataclass(frozen=True)
+class Suppression:
+    account_id: int
+    address: str  # lower-cased email, or phone digits
+    reason: str
+    source: str  # "bounce" | "operator"
+    event_id: str | None
+    created_at: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> Suppression:
+        return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
+
+
+async def add(db: Db, suppression: Suppression) -> None:
+    await db.execute(
+        "INSERT INTO suppressions (account_id, address, reason, source, event_id, created_at)"
+        " VALUES (:account_id, :address, :reason, :source, :event_id, :created_at)"
+        " ON CONFLICT (account_id, address) DO NOTHING",
+        dataclasses.asdict(suppression),
+    )
+
+
+async def is_suppressed(db: Db, account_id: int, address: str) -> bool:
+    found = await db.fetch_val(
+        "SELECT 1 FROM suppressions WHERE account_id = :account_id AND address = :address",
+        {"account_id": account_id, "address": address},
+    )
+    return found is not None
+
+
+async def list_page(db: Db, account_id: int, *, limit: int, offset: int) -> list[Suppression]:
+    rows = await db.fetch_all(
+        "SELECT * FROM suppressions WHERE account_id = :account_id ORDER BY created_at, address"
+        " LIMIT :limit OFFSET :offset",
+        {"account_id": account_id, "limit": limit, "offset": offset},
+    )
+    return [Suppression.from_row(row) for row in rows]
+
+
+async def remove(db: Db, account_id: int, address: str) -> bool:
+    gone = await db.fetch_val(
+        "DELETE FROM suppressions WHERE account_id = :account_id AND address = :address"
+        " RETURNING address",
+        {"account_id": account_id, "address": address},
+    )
+    return gone is not None
