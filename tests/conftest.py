@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import uuid
@@ -99,14 +100,21 @@ def settings_for(database_url: str, **changes: Any) -> Settings:
     return Settings(database_url=database_url, public_url="http://testserver/").replace(**changes)
 
 
-@pytest.fixture
-async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
+@contextlib.asynccontextmanager
+async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[Service]:
+    """The app with its lifespan (sender, scheduler) and an in-process HTTP client."""
     said: list[str] = []
-    app = create_app(settings_for(database_url), say=said.append, now=clock)
+    app = create_app(settings, say=said.append, now=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield Service(app=app, http=http, said=said)
+
+
+@pytest.fixture
+async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
+    async with running(settings_for(database_url), clock) as started:
+        yield started
 
 
 @dataclasses.dataclass

@@ -93,7 +93,12 @@ def routes(channel: str) -> list[Route]:
     async def patch(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.patch(
-            state.db, who.account_id, channel, request.path_params["key"], await read_json(request)
+            state.db,
+            who.account_id,
+            channel,
+            request.path_params["key"],
+            await read_json(request),
+            now=state.now(),
         )
         state.sender.wake()
         return JSONResponse(definitions.to_wire(found, _request_id()))

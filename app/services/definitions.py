@@ -182,7 +182,9 @@ async def get(db: Db, account_id: int, channel: str, key: str) -> Definition:
     return found
 
 
-async def patch(db: Db, account_id: int, channel: str, key: str, body: Any) -> Definition:
+async def patch(
+    db: Db, account_id: int, channel: str, key: str, body: Any, *, now: int
+) -> Definition:
     """Merge ``body`` into the definition; re-activating releases its queue (returns it)."""
     body = _object(body)
     current = await get(db, account_id, channel, key)
@@ -201,7 +203,7 @@ async def patch(db: Db, account_id: int, channel: str, key: str, body: Any) -> D
         status=_status(merged.get("status")),
         body=shaped,
         created_at=current.created_at,
-        modified_at=clock.now_ms(),
+        modified_at=now,
     )
     async with db.write():
         if await definitions.name_taken(

@@ -1,0 +1,78 @@
+"""Helpers for send tests: make content and definitions, send, and wait for outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from app.storage import messages
+from tests.conftest import Service, Tenant
+
+ASSET = {
+    "name": "Order confirmation",
+    "customerKey": "order-confirm-content",
+    "assetType": {"id": 208, "name": "htmlemail"},
+    "views": {
+        "subjectline": {"content": "Your order %%OrderNo%% ✓"},
+        "preheader": {"content": "Thanks, %%FirstName%%"},
+        "html": {"content": "<p>Hello <b>%%FirstName%%</b>, order %%OrderNo%% is on its way.</p>"},
+    },
+}
+
+
+async def email_definition(
+    service: Service, tenant: Tenant, key: str = "order-confirm", **extra: Any
+) -> dict[str, Any]:
+    asset = dict(ASSET, customerKey=f"{key}-content")
+    created = await service.http.post(
+        "/asset/v1/content/assets", json=asset, headers=tenant.headers
+    )
+    assert created.status_code == 201, created.text
+    body = {
+        "definitionKey": key,
+        "name": f"Definition {key}",
+        "content": {"customerKey": f"{key}-content"},
+        **extra,
+    }
+    response = await service.http.post(
+        "/messaging/v1/email/definitions", json=body, headers=tenant.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def sms_definition(service: Service, tenant: Tenant, key: str = "otp") -> dict[str, Any]:
+    body = {
+        "definitionKey": key,
+        "name": f"SMS {key}",
+        "content": {"message": "Your code is %%Code%%"},
+        "subscriptions": {"shortCode": "4915112345678", "keyword": "CODE"},
+    }
+    response = await service.http.post(
+        "/messaging/v1/sms/definitions", json=body, headers=tenant.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def recipient(to: str = "ana@example.com", **attributes: Any) -> dict[str, Any]:
+    return {
+        "contactKey": to,
+        "to": to,
+        "attributes": {"FirstName": "Ana", "OrderNo": "A-1", **attributes},
+    }
+
+
+async def settle(
+    service: Service, account_id: int, channel: str, key: str, *, within_s: float = 10.0
+) -> messages.Message:
+    """Drive the sender until the message reaches a final status (bounded, no blind sleeps)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        await service.runtime.sender.run_once()
+        found = await messages.get_by_key(service.db, account_id, channel, key)
+        if found is not None and found.status in messages.FINAL:
+            return found
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"message {key} not final within {within_s}s: {found}")
