@@ -48,7 +48,7 @@ def substitute(template: str, values: Mapping[str, str], *, escape_html: bool = 
 
 def single_line(text: str) -> str:
     """Header-safe: CR and LF become spaces, so a subject can never inject a header."""
-    return " ".join(text.replace("\r", "\n").split("\n")).strip()
+    return re.sub(r"[\r\n]+", " ", text).strip()
 
 
 class _TextExtractor(HTMLParser):

@@ -1,0 +1,56 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that accepts, defers or rejects per recipient."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import email
+import email.policy
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.pg import free_port
+
+
+@dataclasses.dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+class Handler:
+    """``reject…@`` gets 550 5.1.1 at RCPT, ``later…@`` gets 451 4.3.0; the rest is accepted."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.startswith("reject"):
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address.startswith("later"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        return "250 2.0.0 queued"
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[str, Handler]]:
+    handler = Handler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", handler
+    finally:
+        controller.stop()
