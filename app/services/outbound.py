@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from app import clock, providers
@@ -32,6 +33,15 @@ def retry_delay_s(attempts: int) -> int:
 class _NotSent(Exception):
     code: int
     reason: str
+
+
+@contextlib.contextmanager
+def _missing_attribute_is_not_sent() -> Iterator[None]:
+    """An unresolved %%Name%% ends the message NotSent 10, naming the attribute."""
+    try:
+        yield
+    except render.MissingAttribute as missing:
+        raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
 
 
 class Sender:
@@ -173,15 +183,13 @@ class Sender:
         values = render.attribute_lookup(message.attributes, profile)
         source = await self._email_source(message, definition)
         options = (definition.body.get("options") or {}) if definition else {}
-        try:
+        with _missing_attribute_is_not_sent():
             subject = render.single_line(render.substitute(source["subject"], values))
             preheader = render.substitute(source["preheader"], values)
             html = render.substitute(source["html"], values, escape_html=True)
             text = render.substitute(source["text"], values) if source["text"] else ""
             cc = tuple(render.substitute(a, values) for a in options.get("cc") or [])
             bcc = tuple(render.substitute(a, values) for a in options.get("bcc") or [])
-        except render.MissingAttribute as missing:
-            raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
         if not subject:
             raise _NotSent(127, "The rendered subject is empty")
         if not all(validate.is_email(a) for a in cc):
@@ -231,10 +239,8 @@ class Sender:
             "message", ""
         )
         values = render.attribute_lookup(message.attributes, profile)
-        try:
+        with _missing_attribute_is_not_sent():
             text = render.substitute(template, values)
-        except render.MissingAttribute as missing:
-            raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
         options = body.get("subscriptions") or {}
         sms = providers.Sms(
             message_id=message.id,
