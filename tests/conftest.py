@@ -136,28 +136,39 @@ class Tenant:
         return {"Authorization": f"Bearer {self.api_token}"}
 
 
+async def _access_token(service: Service, client_id: str, client_secret: str) -> str:
+    response = await service.http.post(
+        "/v2/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]  # type: ignore[no-any-return]
+
+
 async def make_tenant(service: Service, name: str, *, scopes: str | None = None) -> Tenant:
     account = await credentials.create_account(service.db, name=name)
     issued = await credentials.create_client(
         service.db, account_id=account.id, name=name, scopes=scopes
     )
     token = await credentials.create_api_token(service.db, account_id=account.id, name=name)
-    response = await service.http.post(
-        "/v2/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": issued.client.client_id,
-            "client_secret": issued.client_secret,
-        },
-    )
-    assert response.status_code == 200, response.text
+    client_id, secret = issued.client.client_id, issued.client_secret
     return Tenant(
         account_id=account.id,
-        client_id=issued.client.client_id,
-        client_secret=issued.client_secret,
-        access_token=response.json()["access_token"],
+        client_id=client_id,
+        client_secret=secret,
+        access_token=await _access_token(service, client_id, secret),
         api_token=token.secret,
     )
+
+
+async def reauthenticate(service: Service, tenant: Tenant) -> Tenant:
+    """The same tenant with a new access token (after a test moved the clock)."""
+    token = await _access_token(service, tenant.client_id, tenant.client_secret)
+    return dataclasses.replace(tenant, access_token=token)
 
 
 @pytest.fixture

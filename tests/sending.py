@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from app.storage import messages
-from tests.conftest import Service, Tenant
+from tests.conftest import FakeClock, Service, Tenant
 
 ASSET = {
     "name": "Order confirmation",
@@ -65,14 +65,25 @@ def recipient(to: str = "ana@example.com", **attributes: Any) -> dict[str, Any]:
 
 
 async def settle(
-    service: Service, account_id: int, channel: str, key: str, *, within_s: float = 10.0
+    service: Service,
+    account_id: int,
+    channel: str,
+    key: str,
+    *,
+    within_s: float = 10.0,
+    clock: FakeClock | None = None,
 ) -> messages.Message:
-    """Drive the sender until the message reaches a final status (bounded, no blind sleeps)."""
+    """Drive the sender until the message reaches a final status (bounded, no blind sleeps).
+
+    With ``clock``, a message waiting for a retry has the clock moved to its next attempt.
+    """
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         await service.runtime.sender.run_once()
         found = await messages.get_by_key(service.db, account_id, channel, key)
         if found is not None and found.status in messages.FINAL:
             return found
+        if clock is not None and found is not None and found.status == messages.QUEUED:
+            clock.ms = max(clock.ms, found.next_attempt_at)
         await asyncio.sleep(0.01)
     raise AssertionError(f"message {key} not final within {within_s}s: {found}")

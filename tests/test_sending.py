@@ -5,8 +5,8 @@ from __future__ import annotations
 from app.providers import Email, Sms
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
 from app.storage import events, messages, suppressions
-from tests.conftest import Service, Tenant
-from tests.sending import email_definition, recipient, settle, sms_definition
+from tests.conftest import FakeClock, Service, Tenant, reauthenticate
+from tests.sending import ASSET, email_definition, recipient, settle, sms_definition
 
 Tenants = tuple[Tenant, Tenant]
 
@@ -342,3 +342,45 @@ async def test_send_scopes_are_enforced(service: Service, tenants: Tenants) -> N
         json={"definitionKey": "x", "recipients": [recipient()]},
     )
     assert response.status_code == 403 and response.json()["errorcode"] == 20002
+
+
+async def test_held_messages_time_out_after_the_queue_window(
+    service: Service, tenants: Tenants, clock: FakeClock
+) -> None:
+    a = tenants[0]
+    await email_definition(service, a, status="Inactive")
+    for key in ("old-1", "new-1"):
+        a = await reauthenticate(service, a)  # the clock jumped past the token's lifetime
+        await service.http.post(
+            f"/messaging/v1/email/messages/{key}",
+            headers=a.headers,
+            json={"definitionKey": "order-confirm", "recipient": recipient()},
+        )
+        await service.runtime.sender.run_once()
+        clock.advance(2 * 86400)  # old-1 is 4 days old at the end, new-1 only 2
+    assert await service.runtime.jobs.expire_queues() == 1
+    old = await messages.get_by_key(service.db, a.account_id, "email", "old-1")
+    new = await messages.get_by_key(service.db, a.account_id, "email", "new-1")
+    assert old is not None and (old.status, old.status_code) == (messages.NOT_SENT, 139)
+    assert new is not None and new.status == messages.HELD
+    [event] = await events.for_message(service.db, old.id)
+    assert event.info["statusMessage"] == "TimedoutInQueue"
+
+
+async def test_assets_belong_to_their_account(service: Service, tenants: Tenants) -> None:
+    a, b = tenants
+    created = await service.http.post("/asset/v1/content/assets", json=ASSET, headers=a.headers)
+    asset_id = created.json()["id"]
+    url = f"/asset/v1/content/assets/{asset_id}"
+    assert (await service.http.get(url, headers=b.headers)).status_code == 404
+    assert (await service.http.patch(url, json={"name": "x"}, headers=b.headers)).status_code == 404
+    assert (await service.http.delete(url, headers=b.headers)).status_code == 404
+    by_key = await service.http.get(
+        "/asset/v1/content/assets?customerKey=order-confirm-content", headers=b.headers
+    )
+    assert by_key.json()["count"] == 0
+    assert (await service.http.get(url, headers=a.headers)).json()["name"] == ASSET["name"]
+    # B may reuse A's customerKey: keys are unique per account only.
+    assert (
+        await service.http.post("/asset/v1/content/assets", json=ASSET, headers=b.headers)
+    ).status_code == 201

@@ -58,9 +58,38 @@ def test_serve_honours_port_and_default_sqlite_path(tmp_path: Any) -> None:
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
-def test_unchanged_fuel_auth_and_fuel_rest_authenticate_and_call(tmp_path: Any) -> None:
+def test_unchanged_fuel_rest_walks_from_token_to_a_sent_message(tmp_path: Any) -> None:
     if not (CLIENTS / "node_modules" / "fuel-rest").exists():
         pytest.skip("run `npm ci --prefix tests/clients` (.ci/run does) to test the SFMC clients")
+    asset = {
+        "name": "Welcome",
+        "customerKey": "Welcome-Content",
+        "assetType": {"id": 208, "name": "htmlemail"},
+        "views": {
+            "subjectLine": {"content": "Welcome, %%FirstName%%"},
+            "html": {"content": "<p>Hi %%FirstName%%</p>"},
+        },
+    }
+    definition = {
+        "definitionKey": "Welcome",
+        "name": "Welcome",
+        "content": {"customerKey": "Welcome-Content"},
+    }
+    send = {
+        "definitionKey": "Welcome",
+        "recipient": {
+            "contactKey": "c-1",
+            "to": "ana@example.com",
+            "attributes": {"FirstName": "Ana"},
+        },
+    }
+    steps = [
+        ["GET", "/platform/v1/tokenContext"],
+        ["POST", "/asset/v1/content/assets", asset],
+        ["POST", "/messaging/v1/email/definitions", definition],
+        ["POST", "/messaging/v1/email/messages/Welcome-1", send],
+        ["GET", "/messaging/v1/email/messages/Welcome-1", None, "EmailSent"],
+    ]
     with serving({"DATABASE_URL": f"sqlite:///{tmp_path}/fuel.db"}) as server:
         client_id, secret = _first_run_credentials(server.output)
         done = subprocess.run(
@@ -70,8 +99,7 @@ def test_unchanged_fuel_auth_and_fuel_rest_authenticate_and_call(tmp_path: Any) 
                 server.base_url,
                 client_id,
                 secret,
-                "GET",
-                "/platform/v1/tokenContext",
+                json.dumps(steps),
             ],
             capture_output=True,
             text=True,
@@ -79,6 +107,11 @@ def test_unchanged_fuel_auth_and_fuel_rest_authenticate_and_call(tmp_path: Any) 
         )
     assert done.returncode == 0, done.stderr + done.stdout
     result = json.loads(done.stdout)
-    assert result["status"] == 200, result
     assert result["token"]["rest_instance_url"] == server.base_url
-    assert result["body"]["enterprise"]["id"] > 0
+    context, created, defined, accepted, status = result["results"]
+    assert context["status"] == 200 and context["body"]["enterprise"]["id"] > 0
+    assert created["status"] == 201, created
+    assert defined["status"] == 201 and defined["body"]["definitionKey"] == "Welcome", defined
+    assert accepted["status"] == 202, accepted  # fuel-rest lowercased the path: key matched
+    assert accepted["body"]["responses"][0]["messageKey"] == "welcome-1"
+    assert status["body"]["eventCategoryType"] == "TransactionalSendEvents.EmailSent", status

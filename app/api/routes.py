@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from app.api import assets, definitions, health, messages, token
+from app.api import assets, definitions, health, inbound, messages, suppressions, token
 
 ROUTES = [
     Route("/healthz", health.healthz, methods=["GET"]),
@@ -22,4 +22,9 @@ ROUTES = [
     *definitions.routes("sms"),
     *messages.routes("email"),
     *messages.routes("sms"),
+    Route("/api/v1/suppressions", suppressions.list_entries, methods=["GET"]),
+    Route("/api/v1/suppressions", suppressions.add, methods=["POST"]),
+    Route("/api/v1/suppressions/{address}", suppressions.remove, methods=["DELETE"]),
+    Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
+    Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from app import clock, providers
-from app.services import outcomes, render, validate
+from app.services import outcomes, render, suppression, validate
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
@@ -265,6 +265,13 @@ class Sender:
             return
         if result.kind == "rejected":
             outcome = outcomes.not_sent(message, 100, f"The provider refused it: {result.detail}")
+        elif result.kind == "bounced" and message.channel == "sms":
+            outcome = outcomes.sms_receipt(
+                message,
+                kind="Bounced",
+                status_code=result.enhanced_code or "4500",
+                status_message=result.detail,
+            )
         elif result.kind == "bounced":
             outcome = outcomes.bounced(
                 message,
@@ -278,7 +285,7 @@ class Sender:
             self._db, message, outcome, now=now, rendered=rendered, provider_id=result.provider_id
         )
         if result.kind == "bounced":
-            await suppress_after_bounce(
+            await suppression.after_bounce(
                 self._db, message, result.enhanced_code or "", event.event_id, now=now
             )
         if result.soft_bounce_after:
@@ -302,22 +309,4 @@ class Sender:
     async def _not_sent(self, message: messages.Message, code: int, reason: str) -> None:
         await outcomes.record(
             self._db, message, outcomes.not_sent(message, code, reason), now=self._now()
-        )
-
-
-async def suppress_after_bounce(
-    db: Db, message: messages.Message, enhanced_code: str, event_id: str, *, now: int
-) -> None:
-    """A hard bounce for a bad mailbox (5.1.x) keeps the address from later sends."""
-    if message.channel == "email" and enhanced_code.startswith("5.1."):
-        await suppressions.add(
-            db,
-            suppressions.Suppression(
-                account_id=message.account_id,
-                address=message.recipient.lower(),
-                reason=f"hard bounce {enhanced_code}",
-                source="bounce",
-                event_id=event_id,
-                created_at=now,
-            ),
         )

@@ -21,13 +21,23 @@ class Suppression:
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
 
-async def add(db: Db, suppression: Suppression) -> None:
-    await db.execute(
+async def add(db: Db, suppression: Suppression) -> bool:
+    """Insert unless the address is listed already; True when it was new."""
+    added = await db.fetch_val(
         "INSERT INTO suppressions (account_id, address, reason, source, event_id, created_at)"
         " VALUES (:account_id, :address, :reason, :source, :event_id, :created_at)"
-        " ON CONFLICT (account_id, address) DO NOTHING",
+        " ON CONFLICT (account_id, address) DO NOTHING RETURNING address",
         dataclasses.asdict(suppression),
     )
+    return added is not None
+
+
+async def get(db: Db, account_id: int, address: str) -> Suppression | None:
+    row = await db.fetch_one(
+        "SELECT * FROM suppressions WHERE account_id = :account_id AND address = :address",
+        {"account_id": account_id, "address": address},
+    )
+    return None if row is None else Suppression.from_row(row)
 
 
 async def is_suppressed(db: Db, account_id: int, address: str) -> bool:
@@ -38,13 +48,20 @@ async def is_suppressed(db: Db, account_id: int, address: str) -> bool:
     return found is not None
 
 
-async def list_page(db: Db, account_id: int, *, limit: int, offset: int) -> list[Suppression]:
+async def list_page(
+    db: Db, account_id: int, *, limit: int, offset: int
+) -> tuple[list[Suppression], int]:
+    """One page, oldest first, and the total count."""
     rows = await db.fetch_all(
         "SELECT * FROM suppressions WHERE account_id = :account_id ORDER BY created_at, address"
         " LIMIT :limit OFFSET :offset",
         {"account_id": account_id, "limit": limit, "offset": offset},
     )
-    return [Suppression.from_row(row) for row in rows]
+    total = await db.fetch_val(
+        "SELECT COUNT(*) FROM suppressions WHERE account_id = :account_id",
+        {"account_id": account_id},
+    )
+    return [Suppression.from_row(row) for row in rows], int(total)
 
 
 async def remove(db: Db, account_id: int, address: str) -> bool:
