@@ -39,6 +39,9 @@ class Settings:
     queue_window_s: int = 3 * 24 * 3600
     send_retry_window_s: int = 3600
     send_concurrency: int = 10
+    # How long a claimed message is the claimant's: after a crash it is sent again once this has
+    # passed. Keep it above the SMTP timeout (30 s) or a slow send may go out twice.
+    send_lease_s: int = 120
     sweep_interval_s: float = 1.0
 
     @classmethod
@@ -68,6 +71,7 @@ class Settings:
             queue_window_s=_int(env, "TIDINGS_QUEUE_WINDOW_S", 3 * 24 * 3600),
             send_retry_window_s=_int(env, "TIDINGS_SEND_RETRY_WINDOW_S", 3600),
             send_concurrency=_int(env, "TIDINGS_SEND_CONCURRENCY", 10),
+            send_lease_s=_int(env, "TIDINGS_SEND_LEASE_S", 120),
             sweep_interval_s=_float(env, "TIDINGS_SWEEP_INTERVAL_S", 1.0),
         )
 

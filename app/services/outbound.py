@@ -20,7 +20,6 @@ from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.sender")
-LEASE_MS = 120_000
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
 
 
@@ -101,7 +100,7 @@ class Sender:
             batch = await messages.claim_due(
                 self._db,
                 now=self._now(),
-                lease_ms=LEASE_MS,
+                lease_ms=self._settings.send_lease_s * 1000,
                 limit=self._settings.send_concurrency * 4,
             )
         await asyncio.gather(*(self._guarded(message) for message in batch))
