@@ -175,6 +175,21 @@ async def test_json_bounce_and_its_errors(service: Service, tenants: tuple[Tenan
         "/inbound/bounces", content=b"{", headers=AUTH | {"Content-Type": "application/json"}
     )
     assert broken.status_code == 400 and broken.json()["errorcode"] == 10004
+    nul = await service.http.post(  # PostgreSQL text cannot hold NUL: refused up front
+        "/inbound/bounces",
+        content=b'{"recipient": "a\\u0000@example.com"}',
+        headers=AUTH | {"Content-Type": "application/json"},
+    )
+    assert nul.status_code == 400 and nul.json()["errorcode"] == 10004
+    latin1 = dsn(to="x@example.com", recipient_address="cafE9@example.com").replace(
+        b"cafE9",
+        "café".encode("latin-1"),  # a non-UTF-8 byte in a header
+    )
+    odd = await service.http.post("/inbound/bounces", content=latin1, headers=AUTH)
+    assert (
+        odd.status_code == 200
+        and odd.json()["unmatched"][0]["recipient"] == "caf\ufffd@example.com"
+    )
 
     await email_definition(service, a, key="paused", status="Inactive")
     await service.http.post(

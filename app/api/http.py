@@ -30,9 +30,22 @@ async def read_json(request: Request) -> Any:
     """The parsed JSON body; an unparseable one is a 400 with SFMC errorcode 10004."""
     body = await request.body()
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"Request body is not valid JSON: {exc}", code=10004) from exc
+    if b"\\u0000" in body and _has_nul(parsed):  # cheap test first; PostgreSQL text has no NUL
+        raise Invalid("Request body contains a NUL character (\\u0000)", code=10004)
+    return parsed
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 async def read_json_or_form(request: Request) -> Any:
@@ -41,9 +54,12 @@ async def read_json_or_form(request: Request) -> Any:
     if content_type.startswith("application/x-www-form-urlencoded"):
         body = await request.body()
         try:
-            return dict(parse_qsl(body.decode(), keep_blank_values=True))
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True, errors="strict"))
         except UnicodeDecodeError as exc:
             raise Invalid("Form body is not valid UTF-8", code=10004) from exc
+        if _has_nul(form):
+            raise Invalid("Form body contains a NUL character", code=10004)
+        return form
     return await read_json(request)
 
 

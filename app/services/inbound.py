@@ -46,6 +46,8 @@ def parse_dsn(raw: bytes) -> tuple[list[Bounce], int]:
 
     Raises Invalid when the body is not a ``multipart/report`` delivery status notification.
     """
+    if b"\x00" in raw:
+        raise Invalid("A delivery status notification cannot contain NUL bytes")
     report = email.message_from_bytes(raw, policy=email.policy.compat32)
     status_part = _part(report, "message/delivery-status")
     if status_part is None:
@@ -91,7 +93,7 @@ def _recipient_blocks(status_part: MimeMessage) -> list[dict[str, str]]:
         groups = [email.message_from_string(block) for block in re.split(r"\r?\n\r?\n", payload)]
     blocks = []
     for group in groups:
-        fields = {key.lower(): " ".join(str(value).split()) for key, value in group.items()}
+        fields = {key.lower(): _text(value) for key, value in group.items()}
         if "final-recipient" in fields or "original-recipient" in fields:
             blocks.append(fields)
     return blocks
@@ -114,7 +116,13 @@ def _returned_headers(report: MimeMessage) -> MimeMessage | None:
 
 def _header(message: MimeMessage | None, name: str) -> str | None:
     value = None if message is None else message.get(name)
-    return str(value).strip() if value else None
+    return _text(value) or None
+
+
+def _text(value: object) -> str:
+    """A header value with folded whitespace collapsed; undecodable bytes are dropped."""
+    text = " ".join(str(value or "").split())
+    return text.encode("utf-8", "ignore").decode("utf-8")
 
 
 def _verp_id(report: MimeMessage) -> str | None:
@@ -171,7 +179,7 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
     value = body.get(name)
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not str(value).isdigit():
+    if isinstance(value, bool) or not str(value).isdigit() or int(value) >= 2**63:
         raise Invalid(f"{name} must be an integer", field=name)
     return int(value)
 
