@@ -20,6 +20,15 @@ class Invalid(TidingsError):
         self.field = field
 
 
+class InvalidFields(Invalid):
+    """Several fields fail at once; Broadcast-style APIs name every one (422 ``errors``)."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        name, problems = next(iter(fields.items()))
+        super().__init__(f"{name} {problems[0]}", field=name)
+        self.fields = fields
+
+
 class NotFound(TidingsError):
     """The thing does not exist for this account (404)."""
 

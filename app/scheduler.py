@@ -11,9 +11,9 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app import clock
-from app.services import definitions, outbound
+from app.services import broadcast, definitions, outbound
 from app.settings import Settings
-from app.storage import messages
+from app.storage import idempotency, messages
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -36,7 +36,11 @@ class Jobs:
         self._busy = asyncio.Lock()  # held by a running job, so stop() can wait for it
 
     def start(self) -> None:
-        jobs = ((self.sweep, self._settings.sweep_interval_s), (self.expire_queues, 60))
+        jobs = (
+            (self.sweep, self._settings.sweep_interval_s),
+            (self.expire_queues, 60),
+            (self.purge_idempotency_keys, 3600),
+        )
         for job, every_s in jobs:
             self._scheduler.add_job(
                 self._exclusive(job),
@@ -82,3 +86,9 @@ class Jobs:
             now=now,
             older_than=now - self._settings.queue_window_s * 1000,
         )
+
+    async def purge_idempotency_keys(self) -> int:
+        """Idempotency-Key rows past their 24-hour window are dropped."""
+        window_ms = broadcast.IDEMPOTENCY_WINDOW_S * 1000
+        async with self._db.write():
+            return await idempotency.purge(self._db, older_than=self._now() - window_ms)

@@ -25,6 +25,11 @@ def sfmc_body(message: str, code: int) -> dict[str, object]:
     return {"message": message, "errorcode": code, "documentation": ""}
 
 
+def _broadcast_style(request: Request) -> bool:
+    """Routes under /api/v1 answer in Broadcast's dialect: 422 ``errors`` or ``error``."""
+    return request.url.path.startswith("/api/v1/")
+
+
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.TidingsError)
     if isinstance(exc, errors.OAuthError):
@@ -33,13 +38,29 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         )
     status = _status(exc)
     headers = _INVALID_TOKEN if status == 401 else None
+    if _broadcast_style(request):
+        return _broadcast_error(exc, status, headers)
     return JSONResponse(sfmc_body(exc.message, exc.code), status_code=status, headers=headers)
 
 
+def _broadcast_error(
+    exc: errors.TidingsError, status: int, headers: dict[str, str] | None
+) -> Response:
+    if not isinstance(exc, errors.Invalid):
+        return JSONResponse({"error": exc.message}, status_code=status, headers=headers)
+    if isinstance(exc, errors.InvalidFields):
+        fields = exc.fields
+    else:
+        fields = {exc.field or "base": [exc.message]}
+    # An unparseable body is the client's syntax error (400); a wrong value is 422, as in Rails.
+    return JSONResponse({"errors": fields}, status_code=400 if exc.code == 10004 else 422)
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404/405 in the SFMC envelope instead of plain text."""
+    """Starlette's own 404/405 in the API's envelope instead of plain text."""
     assert isinstance(exc, HTTPException)
-    return JSONResponse(sfmc_body(exc.detail, 0), status_code=exc.status_code, headers=exc.headers)
+    body = {"error": exc.detail} if _broadcast_style(request) else sfmc_body(exc.detail, 0)
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def _status(exc: errors.TidingsError) -> int:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from app.api import assets, definitions, health, inbound, messages, suppressions, token
+from app.api import (
+    assets,
+    definitions,
+    health,
+    inbound,
+    messages,
+    suppressions,
+    token,
+    transactionals,
+)
 
 ROUTES = [
     Route("/healthz", health.healthz, methods=["GET"]),
@@ -25,6 +34,9 @@ ROUTES = [
     Route("/api/v1/suppressions", suppressions.list_entries, methods=["GET"]),
     Route("/api/v1/suppressions", suppressions.add, methods=["POST"]),
     Route("/api/v1/suppressions/{address}", suppressions.remove, methods=["DELETE"]),
+    Route("/api/v1/transactionals.json", transactionals.create, methods=["POST"]),
+    Route("/api/v1/transactionals.json", transactionals.list_page, methods=["GET"]),
+    Route("/api/v1/transactionals/{message_id}.json", transactionals.get, methods=["GET"]),
     Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
     Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
 ]

@@ -22,6 +22,7 @@ class Email:
     html: str
     text: str
     reply_to: str | None = None
+    to_name: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ from app.providers import Email
 def build(email: Email, *, domain: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = _address(email.from_name, email.from_address)
-    message["To"] = email.to
+    message["To"] = _address(email.to_name, email.to)
     if email.cc:
         message["Cc"] = ", ".join(email.cc)
     if email.reply_to:

@@ -140,8 +140,14 @@ class Sender:
     async def _subscriber(
         self, message: messages.Message, definition: definitions.Definition | None
     ) -> dict[str, Any]:
-        """The subscriber's profile attributes; adds or updates it as the definition says."""
-        options = (definition.body.get("subscriptions") or {}) if definition else {}
+        """The subscriber's profile attributes; adds or updates it as the definition says.
+
+        A send without a definition (Broadcast-style) neither reads nor creates subscribers:
+        its content is literal and it was associated with a subscriber when accepted.
+        """
+        if definition is None:
+            return {}
+        options = definition.body.get("subscriptions") or {}
         existing = await subscribers.get(self._db, message.account_id, message.contact_key)
         auto_add = options.get("autoAddSubscriber", True)
         update = options.get("updateSubscriber", True)
@@ -182,13 +188,19 @@ class Sender:
         values = render.attribute_lookup(message.attributes, profile)
         source = await self._email_source(message, definition)
         options = (definition.body.get("options") or {}) if definition else {}
+
+        def expand(template: str, *, escape_html: bool = False) -> str:
+            if definition is None:  # Broadcast-style content is sent as written
+                return template
+            return render.substitute(template, values, escape_html=escape_html)
+
         with _missing_attribute_is_not_sent():
-            subject = render.single_line(render.substitute(source["subject"], values))
-            preheader = render.substitute(source["preheader"], values)
-            html = render.substitute(source["html"], values, escape_html=True)
-            text = render.substitute(source["text"], values) if source["text"] else ""
-            cc = tuple(render.substitute(a, values) for a in options.get("cc") or [])
-            bcc = tuple(render.substitute(a, values) for a in options.get("bcc") or [])
+            subject = render.single_line(expand(source["subject"]))
+            preheader = expand(source["preheader"])
+            html = expand(source["html"], escape_html=True)
+            text = expand(source["text"]) if source["text"] else ""
+            cc = tuple(expand(a) for a in options.get("cc") or [])
+            bcc = tuple(expand(a) for a in options.get("bcc") or [])
         if not subject:
             raise _NotSent(127, "The rendered subject is empty")
         if not all(validate.is_email(a) for a in cc):
@@ -206,6 +218,7 @@ class Sender:
             html=render.with_preheader(html, preheader),
             text=text or render.html_to_text(html),
             reply_to=message.overrides.get("reply_to"),
+            to_name=message.overrides.get("to_name") or "",
         )
 
     async def _email_source(
@@ -299,7 +312,8 @@ class Sender:
 
     async def _retry_or_give_up(self, message: messages.Message, detail: str) -> None:
         now = self._now()
-        if now - message.created_at >= self._settings.send_retry_window_s * 1000:
+        first_try_at = message.queue_at or message.created_at
+        if now - first_try_at >= self._settings.send_retry_window_s * 1000:
             await self._not_sent(message, 15, f"Delivery attempts ran out: {detail}")
             return
         at = now + retry_delay_s(message.attempts) * 1000

@@ -62,7 +62,7 @@ def sent(message: messages.Message, *, rendered_subject: str | None = None) -> O
 def not_sent(message: messages.Message, code: int, reason: str) -> Outcome:
     name = NOT_SENT_NAMES.get(code, "Error")
     info = _base(message) | {"reason": reason, "statusCode": str(code), "statusMessage": name}
-    return Outcome(messages.NOT_SENT, _kind(message, "NotSent"), info, code, name)
+    return Outcome(messages.NOT_SENT, _kind(message, "NotSent"), info, code, reason[:500])
 
 
 def bounced(

@@ -88,12 +88,27 @@ def is_full_document(markup: str) -> bool:
     return re.search(r"<html[\s>]", markup, re.IGNORECASE) is not None
 
 
+_HTML_TAG = re.compile(
+    r"<!DOCTYPE|</?(?:a|abbr|b|blockquote|body|br|center|code|div|em|font|h[1-6]|head|hr|html"
+    r"|i|img|li|meta|ol|p|pre|s|section|small|span|strong|style|sub|sup|table|tbody|td|tfoot"
+    r"|th|thead|title|tr|u|ul)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def looks_like_html(body: str) -> bool:
+    """Markup (a fragment or a document) rather than a plain string: it has an HTML element.
+
+    ``<soon>`` or ``a < b`` in a plain string do not count, so they are escaped, not dropped.
+    """
+    return _HTML_TAG.search(body) is not None
+
+
 def wrap_html(body: str) -> str:
     """A plain string or fragment inside proper <html><body>; a full document is kept."""
     if is_full_document(body):
         return body
-    looks_like_html = re.search(r"<[a-zA-Z][^>]*>", body) is not None
-    inner = body if looks_like_html else html.escape(body).replace("\n", "<br>\n")
+    inner = body if looks_like_html(body) else html.escape(body).replace("\n", "<br>\n")
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n'
         f"<body>\n{inner}\n</body></html>\n"

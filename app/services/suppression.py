@@ -21,7 +21,7 @@ def normalise(address: Any) -> str:
         return str(address).lower()
     digits = validate.phone_digits(address)
     if digits is None:
-        raise Invalid("address must be an email address or an E.164 phone number", field="address")
+        raise Invalid("is not an email address or an E.164 phone number", field="address")
     return digits
 
 
@@ -53,7 +53,7 @@ async def add(
         raise Invalid("Request body must be a JSON object")
     reason = body.get("reason", "added by operator")
     if not isinstance(reason, str) or len(reason) > 500:
-        raise Invalid("reason must be a string of at most 500 characters", field="reason")
+        raise Invalid("must be a string of at most 500 characters", field="reason")
     entry = suppressions.Suppression(
         account_id=account_id,
         address=normalise(body.get("address")),

@@ -38,6 +38,7 @@ class Message:
     rendered: dict[str, Any] | None = None
     provider_id: str | None = None
     sent_at: int | None = None
+    queue_at: int | None = None  # a scheduled send: not before this time
 
     @classmethod
     def from_row(cls, row: Row) -> Message:
@@ -51,11 +52,11 @@ _INSERT = (
     "INSERT INTO messages (id, account_id, channel, message_key, key_lc, request_id,"
     " definition_id, definition_key, contact_key, recipient, attributes, overrides, payload_hash,"
     " status, status_code, status_message, attempts, next_attempt_at, lease_until, rendered,"
-    " provider_id, created_at, updated_at, sent_at) VALUES (:id, :account_id, :channel,"
+    " provider_id, created_at, updated_at, sent_at, queue_at) VALUES (:id, :account_id, :channel,"
     " :message_key, :key_lc, :request_id, :definition_id, :definition_key, :contact_key,"
     " :recipient, :attributes, :overrides, :payload_hash, :status, :status_code,"
     " :status_message, :attempts, :next_attempt_at, :lease_until, :rendered, :provider_id,"
-    " :created_at, :updated_at, :sent_at)"
+    " :created_at, :updated_at, :sent_at, :queue_at)"
 )
 
 
@@ -109,6 +110,22 @@ async def get_by_key(db: Db, account_id: int, channel: str, key: str) -> Message
 async def get(db: Db, message_id: str) -> Message | None:
     row = await db.fetch_one("SELECT * FROM messages WHERE id = :id", {"id": message_id})
     return None if row is None else Message.from_row(row)
+
+
+async def transactionals_page(
+    db: Db, account_id: int, *, limit: int, offset: int
+) -> tuple[list[Message], int]:
+    """Definition-less (Broadcast-style) email messages, newest first, and their total."""
+    where = "account_id = :account_id AND definition_id IS NULL AND channel = 'email'"
+    rows = await db.fetch_all(
+        f"SELECT * FROM messages WHERE {where} ORDER BY created_at DESC, id DESC"
+        " LIMIT :limit OFFSET :offset",
+        {"account_id": account_id, "limit": limit, "offset": offset},
+    )
+    total = await db.fetch_val(
+        f"SELECT COUNT(*) FROM messages WHERE {where}", {"account_id": account_id}
+    )
+    return [Message.from_row(row) for row in rows], int(total)
 
 
 async def claim_due(db: Db, *, now: int, lease_ms: int, limit: int) -> list[Message]:

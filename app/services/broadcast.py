@@ -1,0 +1,248 @@
+"""Broadcast-compatible transactional email: validate, store, replay by Idempotency-Key, render.
+
+A Broadcast send is an email message without a send definition: its subject, body and
+preheader travel with the message, are sent as written (no %%Name%% personalisation), and end
+in the same EmailSent / EmailNotSent / EmailBounced events as SFMC sends.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from app import clock
+from app.errors import Conflict, InvalidFields, NotFound
+from app.services import outcomes, render, validate
+from app.storage import idempotency, messages, subscribers
+from app.storage.db import Db
+
+_BLANK = "can't be blank"
+_LONG = "is too long (maximum is {} characters)"
+_LIMITS = {"subject": 998, "recipient_name": 255, "preheader": 255, "body": 512 * 1024}
+_MAX_SCHEDULE_S = 365 * 86400
+# Request field → the object field errors are reported under (Broadcast reports `to` as
+# recipient_email). Other request fields (template_id, …) are ignored, as Rails does.
+_FIELDS = {
+    "to": "recipient_email",
+    "subject": "subject",
+    "body": "body",
+    "recipient_name": "recipient_name",
+    "preheader": "preheader",
+    "reply_to": "reply_to",
+    "queue_at": "queue_at",
+}
+IDEMPOTENCY_WINDOW_S = 24 * 3600
+_KEY_LOCK_MS = 60_000  # an in-flight claim older than this belonged to a process that died
+MAX_KEY_LENGTH = 255
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """A valid send request, normalised."""
+
+    to: str
+    subject: str
+    body: str
+    recipient_name: str
+    preheader: str
+    reply_to: str | None
+    queue_at: int | None  # epoch ms, only when in the future
+
+    @property
+    def digest(self) -> str:
+        payload = orjson.dumps(dataclasses.asdict(self), option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(payload).hexdigest()
+
+
+def parse(body: Any, *, now: int) -> Request:
+    """The request, or InvalidFields naming every failing field (Broadcast's 422)."""
+    if not isinstance(body, dict):
+        raise InvalidFields({"base": ["request body must be a JSON object or a form"]})
+    problems: dict[str, list[str]] = {}
+    fields: dict[str, str] = {}
+    for wire, name in _FIELDS.items():
+        value = body.get(wire)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            problems.setdefault(name, []).append("is invalid")
+            continue
+        fields[name] = value.strip() if name != "body" else value
+    for name in ("recipient_email", "subject", "body"):
+        if name in fields and not fields[name].strip():
+            problems.setdefault(name, []).append(_BLANK)
+    for name, limit in _LIMITS.items():
+        if len(fields.get(name, "")) > limit:
+            problems.setdefault(name, []).append(_LONG.format(limit))
+    if fields.get("recipient_email") and not validate.is_email(fields["recipient_email"]):
+        problems.setdefault("recipient_email", []).append("is invalid")
+    if fields.get("reply_to") and not validate.is_email(fields["reply_to"]):
+        problems.setdefault("reply_to", []).append("is invalid")
+    queue_at = _queue_at(fields.get("queue_at", ""), now, problems)
+    if problems:
+        raise InvalidFields(problems)
+    return Request(
+        to=fields["recipient_email"],
+        subject=render.single_line(fields["subject"]),
+        body=fields["body"],
+        recipient_name=render.single_line(fields["recipient_name"]),
+        preheader=fields["preheader"],
+        reply_to=fields["reply_to"] or None,
+        queue_at=queue_at,
+    )
+
+
+def _queue_at(raw: str, now: int, problems: dict[str, list[str]]) -> int | None:
+    """ISO 8601 (a time without a zone is UTC); in the past or absent means now (None)."""
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        problems.setdefault("queue_at", []).append("is not a valid ISO 8601 time")
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    at = int(parsed.timestamp() * 1000)
+    if at - now > _MAX_SCHEDULE_S * 1000:
+        problems.setdefault("queue_at", []).append("is more than 365 days ahead")
+        return None
+    return at if at > now else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+    message: messages.Message | None = None  # the new message, when one was stored
+
+
+async def create(
+    db: Db, account_id: int, body: Any, *, key: str | None, now: int, base_url: str
+) -> Answer:
+    request = parse(body, now=now)
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise InvalidFields({"idempotency_key": [_LONG.format(MAX_KEY_LENGTH)]})
+    if key is not None:
+        earlier = await _claim(db, account_id, key, request.digest, now=now)
+        if earlier is not None:
+            return earlier
+    message = await _message(db, account_id, request, now=now)
+    wire = to_wire(message, base_url)
+    async with db.write():
+        await messages.insert_many(db, [message])
+        if key is not None:
+            await idempotency.complete(db, account_id, key, 201, wire)
+    return Answer(201, wire, message=message)
+
+
+async def _claim(db: Db, account_id: int, key: str, digest: str, *, now: int) -> Answer | None:
+    """None when this request owns the key now; else the first request's answer to replay."""
+    mine = idempotency.Entry(
+        account_id, key, digest, created_at=now, locked_until=now + _KEY_LOCK_MS
+    )
+    async with db.write():
+        if await idempotency.claim(db, mine):
+            return None
+        earlier = await idempotency.get(db, account_id, key)
+        expired = earlier is not None and earlier.created_at < now - IDEMPOTENCY_WINDOW_S * 1000
+        if earlier is None or expired:
+            await idempotency.replace(db, mine)
+            return None
+        if earlier.request_hash != digest:
+            raise InvalidFields({"idempotency_key": ["was already used with a different request"]})
+        if earlier.status_code is not None:
+            return Answer(earlier.status_code, earlier.response, replayed=True)
+        if (earlier.locked_until or 0) > now:
+            raise Conflict("A request with this Idempotency-Key is still being processed")
+        await idempotency.replace(db, mine)  # the first request's process died mid-way
+        return None
+
+
+async def _message(db: Db, account_id: int, request: Request, *, now: int) -> messages.Message:
+    subscriber = await subscribers.find_by_email(db, account_id, request.to)
+    message_id = str(uuid.uuid4())
+    looks_like_html = render.looks_like_html(request.body)
+    overrides = {
+        "subject": request.subject,
+        "preheader": request.preheader,
+        "html": render.wrap_html(request.body),
+        "text": "" if looks_like_html else request.body,  # "": generated from the HTML
+        "reply_to": request.reply_to,
+        "to_name": request.recipient_name,
+        "body": request.body,
+        "subscriber_id": subscriber.contact_key if subscriber else None,
+    }
+    return messages.Message(
+        id=message_id,
+        account_id=account_id,
+        channel="email",
+        message_key=message_id,
+        request_id=str(uuid.uuid4()),
+        definition_id=None,
+        definition_key=None,
+        contact_key=subscriber.contact_key if subscriber else request.to,
+        recipient=request.to,
+        attributes={},
+        overrides=overrides,
+        payload_hash=request.digest,
+        status=messages.QUEUED,
+        created_at=now,
+        updated_at=now,
+        next_attempt_at=request.queue_at or now,
+        queue_at=request.queue_at,
+    )
+
+
+async def get(db: Db, account_id: int, message_id: str) -> messages.Message:
+    message = await messages.get(db, message_id)
+    if message is None or message.account_id != account_id or not is_transactional(message):
+        raise NotFound("Transactional email not found")
+    return message
+
+
+def is_transactional(message: messages.Message) -> bool:
+    return message.channel == "email" and message.definition_id is None
+
+
+def status(message: messages.Message) -> str:
+    """queued / sent / not_sent / bounced: what sent_at alone cannot tell."""
+    return message.status if message.status in messages.FINAL else "queued"
+
+
+def status_reason(message: messages.Message) -> str | None:
+    if message.status == messages.BOUNCED:
+        return message.status_message
+    if message.status == messages.NOT_SENT:
+        code = message.status_code or 100
+        name = outcomes.NOT_SENT_NAMES.get(code, "Error")
+        return f"{name} ({code}): {message.status_message}"
+    return None
+
+
+def to_wire(message: messages.Message, base_url: str) -> dict[str, Any]:
+    o = message.overrides
+    return {
+        "id": message.id,
+        "recipient_email": message.recipient,
+        "recipient_name": o.get("to_name") or None,
+        "subject": o.get("subject", ""),
+        "body": o.get("body", ""),
+        "preheader": o.get("preheader") or None,
+        "reply_to": o.get("reply_to"),
+        "queue_at": clock.iso_utc(message.queue_at or message.created_at),
+        "sent_at": None if message.sent_at is None else clock.iso_utc(message.sent_at),
+        "created_at": clock.iso_utc(message.created_at),
+        "updated_at": clock.iso_utc(message.updated_at),
+        "status_url": f"{base_url}api/v1/transactionals/{message.id}.json",
+        # Extensions (not in Broadcast's object):
+        "status": status(message),
+        "status_reason": status_reason(message),
+        "subscriber_id": o.get("subscriber_id"),
+    }
