@@ -7,10 +7,12 @@ import dataclasses
 import httpx
 
 from app import clock, providers, scheduler
+from app.delivery import client, dispatcher, notify
 from app.providers.sandbox import Sandbox
 from app.providers.sms_gateway import SmsGateway
 from app.providers.smtp import SmtpProvider
 from app.services import auth, bootstrap, outbound
+from app.services.keys import KeyBox
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db
@@ -26,8 +28,12 @@ class Runtime:
     email: providers.EmailProvider
     sms: providers.SmsProvider
     sender: outbound.Sender
+    keys: KeyBox
+    poster: client.Poster
+    dispatcher: dispatcher.Dispatcher
     jobs: scheduler.Jobs
     now: clock.Clock
+    listener: notify.Listener | None = None
 
     @classmethod
     async def start(
@@ -66,15 +72,35 @@ class Runtime:
                 client=http,
                 authorization=settings.sms_gateway_authorization,
             )
-        sender = outbound.Sender(db, email=email, sms=sms, settings=settings, now=now)
-        jobs = scheduler.Jobs(db, sender, settings, now=now)
+        keys = KeyBox(settings.secret_key)
+        poster = client.Poster(
+            allow_private=settings.allow_private_callbacks,
+            concurrency=settings.webhook_concurrency,
+        )
+        webhooks = dispatcher.Dispatcher(db, poster, keys, settings, now=now)
+        sender = outbound.Sender(
+            db, email=email, sms=sms, settings=settings, now=now, on_outcome=webhooks.wake
+        )
+        jobs = scheduler.Jobs(db, sender, webhooks, settings, now=now)
+        listener = None
+        if db.dialect == "postgresql":
+            listener = notify.Listener(settings.database_url, webhooks.wake)
+            await listener.start()
         sender.start()
+        webhooks.start()
         jobs.start()
-        return cls(settings, db, authenticator, http, sandbox, email, sms, sender, jobs, now)
+        return cls(
+            settings, db, authenticator, http, sandbox, email, sms, sender, keys, poster,
+            webhooks, jobs, now, listener,
+        )  # fmt: skip
 
     async def stop(self) -> None:
         await self.jobs.stop()
+        if self.listener is not None:
+            await self.listener.stop()
         await self.sender.stop()
+        await self.dispatcher.stop()
+        await self.poster.close()
         await self.email.close()
         await self.http.aclose()
         await self.db.disconnect()

@@ -11,9 +11,10 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app import clock
+from app.delivery import dispatcher
 from app.services import broadcast, definitions, outbound
 from app.settings import Settings
-from app.storage import idempotency, messages
+from app.storage import idempotency, messages, outbox
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -24,12 +25,14 @@ class Jobs:
         self,
         db: Db,
         sender: outbound.Sender,
+        webhooks: dispatcher.Dispatcher,
         settings: Settings,
         *,
         now: clock.Clock = clock.now_ms,
     ) -> None:
         self._db = db
         self._sender = sender
+        self._webhooks = webhooks
         self._settings = settings
         self._now = now
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -40,6 +43,7 @@ class Jobs:
             (self.sweep, self._settings.sweep_interval_s),
             (self.expire_queues, 60),
             (self.purge_idempotency_keys, 3600),
+            (self.purge_deliveries, 3600),
         )
         for job, every_s in jobs:
             self._scheduler.add_job(
@@ -67,13 +71,15 @@ class Jobs:
             pass
 
     async def sweep(self) -> None:
-        """Leases of senders that died go back to the queue; the sender is woken."""
+        """Leases of a sender or dispatcher that died come back; both are woken (retries due)."""
         try:
             async with self._db.write():
                 await messages.reclaim_expired_leases(self._db, now=self._now())
+                await outbox.reclaim_expired(self._db, now=self._now())
         except Exception:
             log.exception("sweep failed")
         self._sender.wake()
+        self._webhooks.wake()
 
     async def expire_queues(self) -> int:
         """Messages held by an Inactive definition longer than the queue window end NotSent 139."""
@@ -92,3 +98,9 @@ class Jobs:
         window_ms = broadcast.IDEMPOTENCY_WINDOW_S * 1000
         async with self._db.write():
             return await idempotency.purge(self._db, older_than=self._now() - window_ms)
+
+    async def purge_deliveries(self) -> int:
+        """Delivered batches and attempts older than the retention window are dropped."""
+        window_ms = self._settings.webhook_retention_s * 1000
+        async with self._db.write():
+            return await outbox.purge(self._db, older_than=self._now() - window_ms)

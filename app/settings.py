@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 
+from app.delivery import policy
 from app.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/tidings.db"
@@ -43,6 +44,16 @@ class Settings:
     # passed. Keep it above the SMTP timeout (30 s) or a slow send may go out twice.
     send_lease_s: int = 120
     sweep_interval_s: float = 1.0
+    allow_private_callbacks: bool = False  # development: http and private addresses allowed
+    webhook_timeout_s: float = 10.0
+    webhook_concurrency: int = 50
+    webhook_per_callback: int = 8
+    webhook_retry_schedule_s: tuple[float, ...] = policy.DEFAULT_SCHEDULE_S
+    webhook_retry_window_s: int = 7 * 86400
+    webhook_breaker_s: int = 3 * 86400  # failing this long without a success disables
+    webhook_key_grace_s: int = 86400  # ens-regenerate: the old key signs too for this long
+    webhook_retention_s: int = 7 * 86400  # delivered batches and attempts are kept this long
+    probe_timeout_s: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +84,16 @@ class Settings:
             send_concurrency=_int(env, "TIDINGS_SEND_CONCURRENCY", 10),
             send_lease_s=_int(env, "TIDINGS_SEND_LEASE_S", 120),
             sweep_interval_s=_float(env, "TIDINGS_SWEEP_INTERVAL_S", 1.0),
+            allow_private_callbacks=_bool(env, "TIDINGS_ALLOW_PRIVATE_CALLBACKS"),
+            webhook_timeout_s=_float(env, "TIDINGS_WEBHOOK_TIMEOUT_S", 10.0),
+            webhook_concurrency=_int(env, "TIDINGS_WEBHOOK_CONCURRENCY", 50),
+            webhook_per_callback=_int(env, "TIDINGS_WEBHOOK_PER_CALLBACK", 8),
+            webhook_retry_schedule_s=_schedule(env, "TIDINGS_WEBHOOK_RETRY_SCHEDULE_S"),
+            webhook_retry_window_s=_int(env, "TIDINGS_WEBHOOK_RETRY_WINDOW_S", 7 * 86400),
+            webhook_breaker_s=_int(env, "TIDINGS_WEBHOOK_BREAKER_S", 3 * 86400),
+            webhook_key_grace_s=_int(env, "TIDINGS_WEBHOOK_KEY_GRACE_S", 86400),
+            webhook_retention_s=_int(env, "TIDINGS_WEBHOOK_RETENTION_S", 7 * 86400),
+            probe_timeout_s=_float(env, "TIDINGS_PROBE_TIMEOUT_S", 10.0),
         )
 
     def replace(self, **changes: object) -> Settings:
@@ -119,3 +140,20 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw) if raw else default
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _schedule(env: Mapping[str, str], name: str) -> tuple[float, ...]:
+    raw = env.get(name, "").strip()
+    try:
+        return policy.parse_schedule(raw) if raw else policy.DEFAULT_SCHEDULE_S
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}, got {raw!r}") from None

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from app import clock, providers
@@ -52,8 +52,10 @@ class Sender:
         sms: providers.SmsProvider,
         settings: Settings,
         now: clock.Clock = clock.now_ms,
+        on_outcome: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = db
+        self._on_outcome = on_outcome  # wakes the webhook dispatcher
         self._email = email
         self._sms = sms
         self._settings = settings
@@ -113,6 +115,7 @@ class Sender:
             except Exception as exc:
                 log.exception("delivering message %s failed", message.id)
                 await self._retry_or_give_up(message, f"internal error: {type(exc).__name__}")
+            self._on_outcome()
 
     async def deliver(self, message: messages.Message) -> None:
         definition = None

@@ -6,6 +6,7 @@ import dataclasses
 import uuid
 from typing import Any
 
+from app.services import fanout
 from app.storage import events, messages
 from app.storage.db import Db
 
@@ -129,6 +130,6 @@ async def record(
             rendered=rendered,
             provider_id=provider_id,
         )
-        event_id = await events.insert(db, event)
-        # Webhook fan-out (outbox rows per matching subscription) joins this transaction.
-    return dataclasses.replace(event, id=event_id)
+        event = dataclasses.replace(event, id=await events.insert(db, event))
+        await fanout.enqueue(db, event, now=now)  # the webhook outbox, in the same transaction
+    return event

@@ -116,6 +116,13 @@ class Db:
             yield connection.raw_connection
 
 
+def insert_statement(table: str, columns: list[str]) -> str:
+    """``INSERT INTO table (a, b) VALUES (:a, :b)`` for rows given as dicts."""
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    )
+
+
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 

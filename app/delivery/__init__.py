@@ -1,0 +1,1 @@
+"""Webhook delivery: batches of events POSTed, signed, to callbacks, retried until accepted."""

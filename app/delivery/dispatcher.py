@@ -1,0 +1,266 @@
+"""The dispatcher: forms batches from the outbox, claims due ones, POSTs them, records attempts.
+
+Woken in-process when an event is committed (and through PostgreSQL NOTIFY from other
+processes); the scheduler's sweep wakes it too. Work is leased, so several processes share one
+backlog and a crashed one's batches come back when their lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+
+import orjson
+
+from app import clock
+from app.delivery import client, policy, signing
+from app.services import fanout
+from app.services.keys import KeyBox
+from app.settings import Settings
+from app.storage import callbacks, outbox
+from app.storage.db import Db
+
+log = logging.getLogger("tidings.dispatcher")
+_FORM_PER_PASS = 100  # batches formed per callback per pass, so one backlog cannot starve others
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Db,
+        poster: client.Poster,
+        keys: KeyBox,
+        settings: Settings,
+        *,
+        now: clock.Clock = clock.now_ms,
+    ) -> None:
+        self._db = db
+        self._poster = poster
+        self._keys = keys
+        self._settings = settings
+        self._now = now
+        self._policy = policy.Policy(
+            settings.webhook_retry_schedule_s, settings.webhook_retry_window_s
+        )
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._per_callback: collections.Counter[str] = collections.Counter()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    @property
+    def lease_ms(self) -> int:
+        # Two full timeouts plus a margin: a claimed batch is posted at once (per-callback
+        # bounds are applied before claiming), so a live process never outlives its lease.
+        return int((2 * self._settings.webhook_timeout_s + 60) * 1000)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tidings-dispatcher")
+
+    async def stop(self, *, grace_s: float = 10.0) -> None:
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await self.drain(grace_s=grace_s)
+
+    async def drain(self, *, grace_s: float | None = None) -> None:
+        """Wait for the POSTs under way (tests, and a graceful stop)."""
+        if not self._inflight:
+            return
+        _, pending = await asyncio.wait(set(self._inflight), timeout=grace_s)
+        for task in pending:  # leased: another pass picks them up after the lease
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.run_once()
+            except Exception:  # a database hiccup must not kill the dispatcher
+                log.exception("dispatcher pass failed")
+            if not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.sweep_interval_s)
+
+    async def run_once(self) -> int:
+        """Form batches, claim what fits in the free slots, start POSTing; the number started."""
+        await self.form_batches()
+        room = self._settings.webhook_concurrency - len(self._inflight)
+        if room <= 0:
+            return 0
+        saturated = {
+            callback_id
+            for callback_id, n in self._per_callback.items()
+            if n >= self._settings.webhook_per_callback
+        }
+        async with self._db.write():
+            skip = await callbacks.disabled_ids(self._db) | saturated
+            claimed = await outbox.claim_due(
+                self._db,
+                now=self._now(),
+                lease_ms=self.lease_ms,
+                limit=room,
+                per_callback=self._settings.webhook_per_callback,
+                skip_callbacks=skip,
+            )
+        for batch in claimed:
+            self._per_callback[batch.callback_id] += 1
+            task = asyncio.create_task(self._deliver(batch))
+            self._inflight.add(task)
+            task.add_done_callback(self._finished(batch.callback_id))
+        return len(claimed)
+
+    def _finished(self, callback_id: str) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            self._inflight.discard(task)
+            self._per_callback[callback_id] -= 1
+            if self._per_callback[callback_id] <= 0:
+                del self._per_callback[callback_id]
+            self._wake.set()  # a slot is free
+
+        return done
+
+    async def form_batches(self) -> int:
+        """Unbatched outbox rows become batches of up to maxBatchSize, oldest rows first.
+
+        A strict-order callback has at most one open batch, so a failing one holds the rest.
+        """
+        waiting = await outbox.callbacks_with_unbatched(self._db)
+        if not waiting:
+            return 0
+        formed = 0
+        async with self._db.exclusive():  # one former at a time across processes
+            disabled = await callbacks.disabled_ids(self._db)
+            for callback_id in waiting:
+                target = await callbacks.get_any(self._db, callback_id)
+                if target is None or callback_id in disabled:
+                    continue
+                if target.strict_order and await outbox.has_open_batch(self._db, callback_id):
+                    continue
+                for _ in range(1 if target.strict_order else _FORM_PER_PASS):
+                    batch = await outbox.form_batch(
+                        self._db,
+                        batch_id="msg_" + uuid.uuid4().hex,
+                        account_id=target.account_id,
+                        callback_id=callback_id,
+                        limit=target.max_batch_size,
+                        now=self._now(),
+                    )
+                    if batch is None:
+                        break
+                    formed += 1
+        return formed
+
+    async def _deliver(self, batch: outbox.Batch) -> None:
+        try:
+            target = await callbacks.get_any(self._db, batch.callback_id)
+            if target is None:
+                return  # deleted with its batches
+            found = await outbox.batch_events(self._db, batch.id)
+            body = orjson.dumps([fanout.to_wire(event) for event in found])
+            reply = await self._post(target, batch.id, body, attempt=batch.attempts)
+            await self._record(batch, target, reply, len(found))
+        except Exception:
+            log.exception("delivering batch %s failed", batch.id)
+
+    async def _post(
+        self, target: callbacks.Callback, webhook_id: str, body: bytes, *, attempt: int
+    ) -> client.Reply:
+        now = self._now()
+        previous = None
+        if target.previous_key and (target.previous_key_until or 0) > now:
+            previous = self._keys.open(target.previous_key)
+        headers = signing.headers(
+            key=self._keys.open(target.signature_key),
+            previous_key=previous,
+            encoding=target.key_encoding,
+            webhook_id=webhook_id,
+            timestamp_s=now // 1000,
+            body=body,
+        )
+        headers |= {"x-tidings-attempt": str(attempt), "x-tidings-callback-id": target.id}
+        if target.sfmc_strict:
+            return await self._poster.post(
+                target.url, body, headers, timeout_s=3.0, success=client.SFMC_SUCCESS
+            )
+        return await self._poster.post(
+            target.url, body, headers, timeout_s=self._settings.webhook_timeout_s
+        )
+
+    async def test_send(self, target: callbacks.Callback, body: bytes) -> client.Reply:
+        """A signed sample batch, now, outside the outbox; logged as an attempt."""
+        reply = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
+        async with self._db.write():
+            await outbox.insert_attempt(self._db, _attempt(target, None, reply, 1, self._now()))
+        return reply
+
+    async def _record(
+        self, batch: outbox.Batch, target: callbacks.Callback, reply: client.Reply, count: int
+    ) -> None:
+        now = self._now()
+        error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
+        async with self._db.write():
+            await outbox.insert_attempt(self._db, _attempt(target, batch.id, reply, count, now))
+            await callbacks.record_result(self._db, target.id, ok=reply.ok, now=now, error=error)
+            if reply.ok:
+                await outbox.settle_batch(
+                    self._db, batch.id, status=outbox.DELIVERED, now=now, last_status=reply.status
+                )
+                return
+            if reply.gone:
+                await callbacks.disable(
+                    self._db, target.id, now=now, reason="the receiver answered 410 Gone"
+                )
+            at = self._policy.next_attempt_at(
+                created_at=batch.created_at,
+                now=now,
+                failures=batch.attempts,
+                retry_after_s=reply.retry_after_s,
+            )
+            await outbox.settle_batch(
+                self._db,
+                batch.id,
+                status=outbox.FAILED if at is None else outbox.PENDING,
+                now=now,
+                next_attempt_at=at,
+                last_status=reply.status,
+                last_error=error,
+            )
+            failing_since = target.failing_since or now
+            if now - failing_since >= self._settings.webhook_breaker_s * 1000:
+                days = self._settings.webhook_breaker_s / 86400
+                await callbacks.disable(
+                    self._db,
+                    target.id,
+                    now=now,
+                    reason=f"no successful delivery for {days:g} days",
+                )
+
+
+def _attempt(
+    target: callbacks.Callback, batch_id: str | None, reply: client.Reply, count: int, now: int
+) -> outbox.Attempt:
+    return outbox.Attempt(
+        account_id=target.account_id,
+        callback_id=target.id,
+        batch_id=batch_id,
+        attempted_at=now,
+        event_count=count,
+        ok=reply.ok,
+        status_code=reply.status,
+        latency_ms=reply.latency_ms,
+        error_class=reply.error_class,
+        response_excerpt=reply.excerpt[:500] or None,
+    )

@@ -1,0 +1,58 @@
+"""Webhook signatures (pure): SFMC's x-sfmc-ens-signature and Standard Webhooks.
+
+SFMC: ``base64(HMAC-SHA256(key, body))``, keyed by the signature key's base64-decoded bytes
+(``key_encoding="base64"``, the default) or by the key string's UTF-8 bytes (``"utf8"``).
+Standard Webhooks: ``v1,base64(HMAC-SHA256(decoded key, f"{id}.{timestamp}.{body}"))``; a
+receiver verifies with the secret ``"whsec_" + signatureKey``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+
+def new_key() -> str:
+    """A signing key: base64 of 32 random bytes (44 characters), as SFMC issues them."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _key_bytes(key: str, encoding: str) -> bytes:
+    return key.encode() if encoding == "utf8" else base64.b64decode(key)
+
+
+def _mac(key: bytes, payload: bytes) -> str:
+    return base64.b64encode(hmac.new(key, payload, hashlib.sha256).digest()).decode()
+
+
+def sfmc(key: str, body: bytes, *, encoding: str = "base64") -> str:
+    return _mac(_key_bytes(key, encoding), body)
+
+
+def standard(key: str, webhook_id: str, timestamp_s: int, body: bytes) -> str:
+    return "v1," + _mac(base64.b64decode(key), f"{webhook_id}.{timestamp_s}.".encode() + body)
+
+
+def headers(
+    *,
+    key: str,
+    previous_key: str | None,
+    encoding: str,
+    webhook_id: str,
+    timestamp_s: int,
+    body: bytes,
+) -> dict[str, str]:
+    """Both signature schemes; during a key rotation the previous key signs too."""
+    signed = {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp_s),
+        "webhook-signature": standard(key, webhook_id, timestamp_s, body),
+        "x-sfmc-ens-signature": sfmc(key, body, encoding=encoding),
+    }
+    if previous_key:
+        old = standard(previous_key, webhook_id, timestamp_s, body)
+        signed["webhook-signature"] += " " + old
+        signed["x-sfmc-ens-signature-previous"] = sfmc(previous_key, body, encoding=encoding)
+    return signed

@@ -1,0 +1,134 @@
+"""Events to webhooks: the subscriptions an event matches, and its outbox rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import Invalid
+from app.storage import events, outbox, subscriptions
+from app.storage.db import Db
+
+PREFIX = "TransactionalSendEvents."
+EVENT_TYPES = tuple(
+    PREFIX + name
+    for name in (
+        "EmailSent",
+        "EmailNotSent",
+        "EmailBounced",
+        "SmsSent",
+        "SmsNotSent",
+        "SmsTransient",
+        "SmsDelivered",
+        "SmsBounced",
+    )
+)
+_BY_LOWER = {t.lower(): t for t in EVENT_TYPES} | {
+    t.removeprefix(PREFIX).lower(): t for t in EVENT_TYPES
+}
+# Filterable names (SFMC): definitionKey everywhere; statusCode on NotSent; bounceCode and
+# smtpReason on EmailBounced (and statusCode on SMS receipts).
+FILTER_NAMES = ("definitionKey", "statusCode", "bounceCode", "smtpReason")
+NOTIFY_CHANNEL = "tidings_outbox"
+
+
+def canonical_types(raw: Any) -> list[str]:
+    """Known types in canonical spelling (the status API's ``SMSSent`` is ``SmsSent``)."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
+        raise Invalid("eventCategoryTypes must be a non-empty array of strings", code=10001)
+    unknown = [t for t in raw if t.lower() not in _BY_LOWER]
+    if unknown:
+        raise Invalid(
+            f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
+            code=10001,
+        )
+    return list(dict.fromkeys(_BY_LOWER[t.lower()] for t in raw))
+
+
+def parse_filters(raw: Any) -> list[str]:
+    """``["definitionKey=order-confirm"]`` (``:`` tolerated); blank entries dropped."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        raise Invalid("filters must be an array of 'name=value' strings", code=10001)
+    parsed = []
+    for entry in raw:
+        if not entry.strip():
+            continue
+        name, sep, value = entry.partition("=") if "=" in entry else entry.partition(":")
+        name = name.strip()
+        if not sep or name not in FILTER_NAMES or not value.strip():
+            raise Invalid(
+                f"Filter {entry!r} must be name=value with name one of {', '.join(FILTER_NAMES)}",
+                code=10001,
+            )
+        parsed.append(f"{name}={value.strip()}")
+    return parsed
+
+
+def _value(event: events.Event, name: str) -> str | None:
+    if name == "definitionKey":
+        return event.definition_key
+    value = event.info.get(name)
+    return None if value is None else str(value)
+
+
+def matches(subscription: subscriptions.Subscription, event: events.Event) -> bool:
+    if event.type not in subscription.event_types:
+        return False
+    for entry in subscription.filters:
+        name, _, wanted = entry.partition("=")
+        actual = _value(event, name)
+        if actual is None:
+            return False
+        # Definition keys are case-insensitive everywhere in the API, so here too.
+        equal = actual.lower() == wanted.lower() if name == "definitionKey" else actual == wanted
+        if not equal:
+            return False
+    return True
+
+
+async def enqueue(db: Db, event: events.Event, *, now: int) -> int:
+    """One outbox row per callback with a matching subscription; call in the event's transaction.
+
+    Active subscriptions deliver; a paused one drops the event unless it buffers, and then the
+    row waits (``held``) until the subscription is resumed.
+    """
+    assert event.id is not None
+    owed: dict[str, outbox.Entry] = {}
+    for subscription in await subscriptions.for_account(db, event.account_id):
+        paused = subscription.status != subscriptions.ACTIVE
+        if paused and not subscription.buffer_while_paused:
+            continue
+        if not matches(subscription, event):
+            continue
+        earlier = owed.get(subscription.callback_id)
+        if earlier is not None and not earlier.held:
+            continue  # one delivery per callback, however many subscriptions match
+        owed[subscription.callback_id] = outbox.Entry(
+            account_id=event.account_id,
+            callback_id=subscription.callback_id,
+            event_id=event.id,
+            subscription_id=subscription.id,
+            held=paused,
+            created_at=now,
+        )
+    if owed:
+        await outbox.insert_rows(db, list(owed.values()))
+        if db.dialect == "postgresql":  # other processes' dispatchers wake on commit
+            await db.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+    return len(owed)
+
+
+def to_wire(event: events.Event) -> dict[str, Any]:
+    """An event in the SFMC ENS shape, plus a stable eventId for de-duplication."""
+    return {
+        "eventCategoryType": event.type,
+        "timestampUTC": event.occurred_at,
+        "compositeId": f"{event.definition_id or 'NA'}.{event.account_id}.{event.message_id}",
+        "definitionKey": event.definition_key,
+        "definitionId": event.definition_id,
+        "mid": event.account_id,
+        "eid": event.account_id,
+        "info": event.info,
+        "eventId": event.event_id,
+    }
