@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TidingsError(Exception):
     """Base of every error a caller of the API can cause."""
@@ -10,6 +12,7 @@ class TidingsError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code  # the SFMC errorcode, where the API has one
+        self.details: dict[str, Any] = {}  # extra fields for the error body
 
 
 class Invalid(TidingsError):

@@ -11,7 +11,7 @@ from app.delivery import client, dispatcher, notify
 from app.providers.sandbox import Sandbox
 from app.providers.sms_gateway import SmsGateway
 from app.providers.smtp import SmtpProvider
-from app.services import auth, bootstrap, outbound
+from app.services import auth, bootstrap, callbacks, outbound
 from app.services.keys import KeyBox
 from app.settings import Settings
 from app.storage import migrations
@@ -31,6 +31,7 @@ class Runtime:
     keys: KeyBox
     poster: client.Poster
     dispatcher: dispatcher.Dispatcher
+    callbacks: callbacks.Manager
     jobs: scheduler.Jobs
     now: clock.Clock
     listener: notify.Listener | None = None
@@ -81,6 +82,7 @@ class Runtime:
         sender = outbound.Sender(
             db, email=email, sms=sms, settings=settings, now=now, on_outcome=webhooks.wake
         )
+        manager = callbacks.Manager(db, keys, poster, settings, now)
         jobs = scheduler.Jobs(db, sender, webhooks, settings, now=now)
         listener = None
         if db.dialect == "postgresql":
@@ -91,7 +93,7 @@ class Runtime:
         jobs.start()
         return cls(
             settings, db, authenticator, http, sandbox, email, sms, sender, keys, poster,
-            webhooks, jobs, now, listener,
+            webhooks, manager, jobs, now, listener,
         )  # fmt: skip
 
     async def stop(self) -> None:

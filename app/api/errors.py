@@ -40,7 +40,8 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     headers = _INVALID_TOKEN if status == 401 else None
     if _broadcast_style(request):
         return _broadcast_error(exc, status, headers)
-    return JSONResponse(sfmc_body(exc.message, exc.code), status_code=status, headers=headers)
+    body = sfmc_body(exc.message, exc.code) | exc.details
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _broadcast_error(

@@ -7,6 +7,7 @@ from starlette.routing import Route
 from app.api import (
     assets,
     definitions,
+    ens,
     health,
     inbound,
     messages,
@@ -37,6 +38,7 @@ ROUTES = [
     Route("/api/v1/transactionals.json", transactionals.create, methods=["POST"]),
     Route("/api/v1/transactionals.json", transactionals.list_page, methods=["GET"]),
     Route("/api/v1/transactionals/{message_id}.json", transactionals.get, methods=["GET"]),
+    *ens.ROUTES,
     Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
     Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
 ]

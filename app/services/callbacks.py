@@ -1,0 +1,303 @@
+"""ENS callbacks: register (with a liveness probe), verify, update, rotate keys, delete, enable.
+
+The probe and test sends go through the delivery client, so they get the same SSRF guard as
+every webhook POST.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import secrets
+import uuid
+from typing import Any
+
+import orjson
+
+from app import clock
+from app.delivery import client, guard, signing
+from app.errors import Conflict, Invalid, NotFound
+from app.services.keys import KeyBox
+from app.settings import Settings
+from app.storage import callbacks, outbox, subscriptions
+from app.storage.db import Db
+
+Callback = callbacks.Callback
+VERIFY_WINDOW_MS = 4 * 3600 * 1000
+_MAX_PER_REQUEST = 10
+
+
+def not_found(callback_id: str) -> NotFound:
+    return NotFound(
+        f"MCMS_UWH_Runtime_ObjectNotFound: callbackId {callback_id} doesn't exist for this MID"
+    )
+
+
+def _bad(field: str, why: str) -> Invalid:
+    return Invalid(f"{field} {why}", code=10001, field=field)
+
+
+def items_of(body: Any, *, what: str) -> list[dict[str, Any]]:
+    """ENS create/update bodies are arrays of objects (a bare object is accepted too)."""
+    items = [body] if isinstance(body, dict) else body
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise Invalid(f"Request body must be an array of {what} objects", code=10001)
+    if len(items) > _MAX_PER_REQUEST:
+        raise Invalid(f"At most {_MAX_PER_REQUEST} {what}s per request", code=10001)
+    return items
+
+
+def required_name(item: dict[str, Any], field: str) -> str:
+    value = item.get(field)
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise _bad(field, "is required: a string of 1-200 characters")
+    return value.strip()
+
+
+def _batch_size(item: dict[str, Any], default: int) -> int:
+    value = item.get("maxBatchSize", default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise _bad("maxBatchSize", "must be an integer from 1 to 1000")
+    return value
+
+
+def _flag(item: dict[str, Any], field: str, default: bool) -> bool:
+    value = item.get(field, default)
+    if not isinstance(value, bool):
+        raise _bad(field, "must be true or false")
+    return value
+
+
+def _encoding(item: dict[str, Any], default: str) -> str:
+    value = item.get("keyEncoding", default)
+    if value not in ("base64", "utf8"):
+        raise _bad("keyEncoding", "must be base64 (HMAC with the decoded key) or utf8")
+    return str(value)
+
+
+def _hash(verification_key: str) -> str:
+    return hashlib.sha256(verification_key.encode()).hexdigest()
+
+
+def status_of(callback: Callback) -> tuple[str, str]:
+    """(status, statusReason) on the wire: unverified, verified, or disabled with its reason."""
+    if callback.disabled_at is not None:
+        return "disabled", callback.disabled_reason or ""
+    return ("verified", "none") if callback.verified else ("unverified", "awaiting ens-verify")
+
+
+def to_wire(callback: Callback) -> dict[str, Any]:
+    """Never the signing key."""
+    status, reason = status_of(callback)
+    return {
+        "callbackId": callback.id,
+        "callbackName": callback.name,
+        "url": callback.url,
+        "maxBatchSize": callback.max_batch_size,
+        "status": status,
+        "statusReason": reason,
+        # Extensions:
+        "keyEncoding": callback.key_encoding,
+        "strictOrder": callback.strict_order,
+        "sfmcStrict": callback.sfmc_strict,
+    }
+
+
+class Manager:
+    """Callback management for one running service (database, key box, delivery client)."""
+
+    def __init__(
+        self, db: Db, keys: KeyBox, poster: client.Poster, settings: Settings, now: clock.Clock
+    ) -> None:
+        self._db = db
+        self._keys = keys
+        self._poster = poster
+        self._settings = settings
+        self._now = now
+
+    async def get(self, account_id: int, callback_id: str) -> Callback:
+        found = await callbacks.get(self._db, account_id, callback_id)
+        if found is None:
+            raise not_found(callback_id)
+        return found
+
+    async def create(self, account_id: int, body: Any) -> list[dict[str, Any]]:
+        """Register, then probe each; 201 only when every probe got a 2xx."""
+        wanted = []
+        for item in items_of(body, what="callback"):
+            url = item.get("url")
+            if not isinstance(url, str) or not url.strip() or len(url) > 2000:
+                raise _bad("url", "is required")
+            try:
+                await guard.check_resolves_public(
+                    url.strip(), allow_private=self._settings.allow_private_callbacks
+                )
+            except guard.Refused as exc:
+                raise _bad("url", f"is not allowed: {exc}") from None
+            if await callbacks.by_url(self._db, account_id, url.strip()) is not None:
+                raise Conflict(f"A callback for {url.strip()} already exists", code=30004)
+            wanted.append((item, url.strip()))
+        created, failed = [], []
+        for item, url in wanted:
+            key = signing.new_key()
+            now = self._now()
+            callback = Callback(
+                id=str(uuid.uuid4()),
+                account_id=account_id,
+                name=required_name(item, "callbackName"),
+                url=url,
+                max_batch_size=_batch_size(item, 1000),
+                verified=False,
+                signature_key=self._keys.seal(key),
+                key_encoding=_encoding(item, "base64"),
+                strict_order=_flag(item, "strictOrder", False),
+                sfmc_strict=_flag(item, "sfmcStrict", False),
+                created_at=now,
+                updated_at=now,
+            )
+            async with self._db.write():
+                await callbacks.insert(self._db, callback)
+            reply = await self._probe(callback)
+            created.append(to_wire(callback) | {"signatureKey": key})
+            if not reply.ok:
+                failed.append(_probe_failure(callback, reply))
+        if failed:
+            error = Invalid(" ".join(failed), code=10001)
+            error.details = {"callbacks": created}  # the keys are shown here, once, too
+            raise error
+        return created
+
+    async def _probe(self, callback: Callback) -> client.Reply:
+        """POST the unsigned {callbackId, verificationKey}; the key is good for 4 hours, once."""
+        verification_key = secrets.token_urlsafe(24)
+        now = self._now()
+        async with self._db.write():
+            await callbacks.save(
+                self._db,
+                dataclasses.replace(
+                    callback,
+                    verification_hash=_hash(verification_key),
+                    verification_expires_at=now + VERIFY_WINDOW_MS,
+                    updated_at=now,
+                ),
+            )
+        body = orjson.dumps({"callbackId": callback.id, "verificationKey": verification_key})
+        return await self._poster.post(
+            callback.url, body, {}, timeout_s=self._settings.probe_timeout_s
+        )
+
+    async def probe(self, account_id: int, callback_id: str) -> dict[str, Any]:
+        """Extension: send a fresh verification probe (a failed registration is not a dead end)."""
+        callback = await self.get(account_id, callback_id)
+        reply = await self._probe(callback)
+        if not reply.ok:
+            raise Invalid(_probe_failure(callback, reply), code=10001)
+        return {"callbackId": callback.id, "probed": True, "statusCode": reply.status}
+
+    async def verify(self, account_id: int, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise Invalid("Request body must be an object with callbackId and verificationKey")
+        callback_id, given = body.get("callbackId"), body.get("verificationKey")
+        if not isinstance(callback_id, str) or not isinstance(given, str):
+            raise Invalid("callbackId and verificationKey are required", code=10001)
+        callback = await self.get(account_id, callback_id)
+        stored = callback.verification_hash
+        if stored is None or not hmac.compare_digest(stored, _hash(given)):
+            raise NotFound("The callbackId and verificationKey do not match (a key works once)")
+        now = self._now()
+        if (callback.verification_expires_at or 0) < now:
+            raise Invalid(
+                "The verificationKey expired (4 hours); send a new probe with"
+                f" POST /platform/v1/ens-callbacks/{callback.id}/probe",
+                code=10001,
+            )
+        verified = dataclasses.replace(
+            callback, verified=True, verification_hash=None, verification_expires_at=None,
+            updated_at=now,
+        )  # fmt: skip
+        async with self._db.write():
+            await callbacks.save(self._db, verified)
+        return to_wire(verified)
+
+    async def update(self, account_id: int, body: Any) -> list[dict[str, Any]]:
+        """PUT: name, batch size and the extensions; the URL cannot change (as in SFMC)."""
+        changed = []
+        for item in items_of(body, what="callback"):
+            callback_id = item.get("callbackId")
+            if not isinstance(callback_id, str):
+                raise _bad("callbackId", "is required")
+            current = await self.get(account_id, callback_id)
+            if "url" in item and item["url"] != current.url:
+                raise _bad("url", "cannot be changed; register a new callback")
+            changed.append(
+                dataclasses.replace(
+                    current,
+                    name=required_name(item, "callbackName")
+                    if "callbackName" in item
+                    else current.name,
+                    max_batch_size=_batch_size(item, current.max_batch_size),
+                    key_encoding=_encoding(item, current.key_encoding),
+                    strict_order=_flag(item, "strictOrder", current.strict_order),
+                    sfmc_strict=_flag(item, "sfmcStrict", current.sfmc_strict),
+                    updated_at=self._now(),
+                )
+            )
+        async with self._db.write():
+            for callback in changed:
+                await callbacks.save(self._db, callback)
+        return [to_wire(callback) for callback in changed]
+
+    async def delete(self, account_id: int, callback_id: str) -> None:
+        callback = await self.get(account_id, callback_id)
+        async with self._db.write():
+            if await subscriptions.for_callback(self._db, callback.id):
+                raise Conflict("The callback has subscriptions; delete them first", code=30004)
+            await callbacks.delete(self._db, callback.id)
+
+    async def regenerate(self, account_id: int, body: Any) -> dict[str, Any]:
+        """A new key, shown once; the old one keeps signing too for the grace period."""
+        callback_id = body.get("callbackId") if isinstance(body, dict) else None
+        if not isinstance(callback_id, str):
+            raise _bad("callbackId", "is required")
+        current = await self.get(account_id, callback_id)
+        key, now = signing.new_key(), self._now()
+        grace_ms = self._settings.webhook_key_grace_s * 1000
+        rotated = dataclasses.replace(
+            current,
+            signature_key=self._keys.seal(key),
+            previous_key=current.signature_key if grace_ms > 0 else None,
+            previous_key_until=now + grace_ms if grace_ms > 0 else None,
+            updated_at=now,
+        )
+        async with self._db.write():
+            await callbacks.save(self._db, rotated)
+        return {
+            "callbackName": rotated.name,
+            "callbackId": rotated.id,
+            "url": rotated.url,
+            "signatureKey": key,
+            "previousKeyValidUntil": clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
+        }
+
+    async def enable(self, account_id: int, callback_id: str) -> dict[str, Any]:
+        """Re-enable a disabled callback: its waiting events go out, in order, at once."""
+        current = await self.get(account_id, callback_id)
+        now = self._now()
+        enabled = dataclasses.replace(
+            current, disabled_at=None, disabled_reason=None, failing_since=None, updated_at=now
+        )
+        async with self._db.write():
+            await callbacks.save(self._db, enabled)
+            await outbox.retry_now(self._db, current.id, now=now)
+        return to_wire(enabled)
+
+
+def _probe_failure(callback: Callback, reply: client.Reply) -> str:
+    answer = f"HTTP {reply.status}" if reply.status else (reply.error_class or "no answer")
+    return (
+        f"MCMS_UWH_Runtime_GeneralFailure_probeCallbackLiveness: CallbackId is {callback.id}."
+        f" Could not verify callback url {callback.url}: it must answer the probe with a 2xx"
+        f" status; it answered {answer}. The callback is kept, unverified: fix the receiver and"
+        f" POST /platform/v1/ens-callbacks/{callback.id}/probe to try again."
+    )

@@ -1,0 +1,168 @@
+"""ENS subscriptions: event types and filters routed to a verified callback; pause and resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from app.errors import Conflict, Invalid, NotFound
+from app.services import callbacks, fanout
+from app.storage import callbacks as callback_rows
+from app.storage import outbox, subscriptions
+from app.storage.db import Db
+
+Subscription = subscriptions.Subscription
+MAX_PER_CALLBACK = 200
+_STATUSES = (subscriptions.ACTIVE, subscriptions.PAUSED)
+
+
+def _not_found(subscription_id: str) -> NotFound:
+    return NotFound(
+        "MCMS_UWH_Runtime_ObjectNotFound: subscriptionId"
+        f" {subscription_id} doesn't exist for this MID"
+    )
+
+
+def to_wire(subscription: Subscription, callback: callback_rows.Callback) -> dict[str, Any]:
+    return {
+        "callbackId": callback.id,
+        "callbackName": callback.name,
+        "url": callback.url,
+        "maxBatchSize": callback.max_batch_size,
+        "subscriptionId": subscription.id,
+        "subscriptionName": subscription.name,
+        "eventCategoryTypes": subscription.event_types,
+        "filters": subscription.filters,
+        "status": subscription.status,
+        "statusReason": subscription.status_reason,
+        "bufferWhilePaused": subscription.buffer_while_paused,  # extension
+    }
+
+
+def _status(item: dict[str, Any], current: str) -> str:
+    value = item.get("status", current)
+    if not isinstance(value, str) or value.lower() not in _STATUSES:
+        raise Invalid("status must be active or paused", code=10001, field="status")
+    return value.lower()
+
+
+def _buffer(item: dict[str, Any], current: bool) -> bool:
+    value = item.get("bufferWhilePaused", current)
+    if not isinstance(value, bool):
+        raise Invalid("bufferWhilePaused must be true or false", code=10001)
+    return value
+
+
+def _reason(item: dict[str, Any], current: str) -> str:
+    value = item.get("statusReason", current)
+    if not isinstance(value, str) or len(value) > 500:
+        raise Invalid("statusReason must be a string of at most 500 characters", code=10001)
+    return value
+
+
+async def create(db: Db, account_id: int, body: Any, *, now: int) -> list[dict[str, Any]]:
+    made = []
+    for item in callbacks.items_of(body, what="subscription"):
+        name = callbacks.required_name(item, "subscriptionName")
+        callback_id = item.get("callbackId")
+        if not isinstance(callback_id, str):
+            raise Invalid("callbackId is required", code=10001, field="callbackId")
+        callback = await callback_rows.get(db, account_id, callback_id)
+        if callback is None:
+            raise callbacks.not_found(callback_id)
+        if not callback.verified:
+            raise Invalid(
+                f"Callback {callback_id} is not verified: call /platform/v1/ens-verify first",
+                code=10001,
+            )
+        subscription = Subscription(
+            id=str(uuid.uuid4()),
+            account_id=account_id,
+            callback_id=callback.id,
+            name=name,
+            event_types=fanout.canonical_types(item.get("eventCategoryTypes")),
+            filters=fanout.parse_filters(item.get("filters")),
+            status=subscriptions.ACTIVE,
+            status_reason="",
+            buffer_while_paused=_buffer(item, False),
+            created_at=now,
+            updated_at=now,
+        )
+        async with db.write():
+            if await subscriptions.by_name(db, account_id, name) is not None:
+                raise Conflict(f"A subscription named {name} already exists", code=30004)
+            if len(await subscriptions.for_callback(db, callback.id)) >= MAX_PER_CALLBACK:
+                raise Invalid(f"A callback may have at most {MAX_PER_CALLBACK} subscriptions")
+            await subscriptions.insert(db, subscription)
+        made.append(to_wire(subscription, callback))
+    return made
+
+
+async def _pair(
+    db: Db, account_id: int, subscription_id: str
+) -> tuple[Subscription, callback_rows.Callback]:
+    subscription = await subscriptions.get(db, account_id, subscription_id)
+    if subscription is None:
+        raise _not_found(subscription_id)
+    callback = await callback_rows.get(db, account_id, subscription.callback_id)
+    assert callback is not None  # a callback with subscriptions cannot be deleted
+    return subscription, callback
+
+
+async def get(db: Db, account_id: int, subscription_id: str) -> dict[str, Any]:
+    return to_wire(*await _pair(db, account_id, subscription_id))
+
+
+async def by_callback(db: Db, account_id: int, callback_id: str) -> list[dict[str, Any]]:
+    callback = await callback_rows.get(db, account_id, callback_id)
+    if callback is None:
+        raise callbacks.not_found(callback_id)
+    return [to_wire(s, callback) for s in await subscriptions.for_callback(db, callback.id)]
+
+
+async def update(
+    db: Db, account_id: int, body: Any, *, now: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """PUT: types, filters, name, status (active ⇄ paused, with a reason). (wire, resumed any)."""
+    results, resumed = [], False
+    for item in callbacks.items_of(body, what="subscription"):
+        subscription_id = item.get("subscriptionId")
+        if not isinstance(subscription_id, str):
+            raise Invalid("subscriptionId is required", code=10001, field="subscriptionId")
+        current, callback = await _pair(db, account_id, subscription_id)
+        name = (
+            callbacks.required_name(item, "subscriptionName")
+            if "subscriptionName" in item
+            else current.name
+        )
+        types = current.event_types
+        if "eventCategoryTypes" in item:
+            types = fanout.canonical_types(item["eventCategoryTypes"])
+        filters = fanout.parse_filters(item["filters"]) if "filters" in item else current.filters
+        changed = dataclasses.replace(
+            current,
+            name=name,
+            event_types=types,
+            filters=filters,
+            status=_status(item, current.status),
+            status_reason=_reason(item, current.status_reason),
+            buffer_while_paused=_buffer(item, current.buffer_while_paused),
+            updated_at=now,
+        )
+        async with db.write():
+            other = await subscriptions.by_name(db, account_id, name)
+            if other is not None and other.id != current.id:
+                raise Conflict(f"A subscription named {name} already exists", code=30004)
+            await subscriptions.save(db, changed)
+            if changed.status == subscriptions.ACTIVE and current.status != changed.status:
+                await outbox.release_held(db, current.id)  # the buffer goes out now
+                resumed = True
+        results.append(to_wire(changed, callback))
+    return results, resumed
+
+
+async def delete(db: Db, account_id: int, subscription_id: str) -> None:
+    subscription, _ = await _pair(db, account_id, subscription_id)
+    async with db.write():
+        await subscriptions.delete(db, subscription.id)
