@@ -48,6 +48,7 @@ class Dispatcher:
         )
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        self._claiming = asyncio.Lock()  # one pass at a time claims and starts POSTs
         self._per_callback: collections.Counter[str] = collections.Counter()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -74,10 +75,12 @@ class Dispatcher:
         await self.drain(grace_s=grace_s)
 
     async def drain(self, *, grace_s: float | None = None) -> None:
-        """Wait for the POSTs under way (tests, and a graceful stop)."""
-        if not self._inflight:
+        """Wait for every POST claimed so far, including by a pass still claiming."""
+        async with self._claiming:
+            started = set(self._inflight)
+        if not started:
             return
-        _, pending = await asyncio.wait(set(self._inflight), timeout=grace_s)
+        _, pending = await asyncio.wait(started, timeout=grace_s)
         for task in pending:  # leased: another pass picks them up after the lease
             task.cancel()
         if pending:
@@ -96,7 +99,11 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Form batches, claim what fits in the free slots, start POSTing; the number started."""
-        await self.form_batches()
+        async with self._claiming:
+            await self.form_batches()
+            return await self._claim_and_start()
+
+    async def _claim_and_start(self) -> int:
         room = self._settings.webhook_concurrency - len(self._inflight)
         if room <= 0:
             return 0
