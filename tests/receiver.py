@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from aiohttp import web
@@ -39,16 +41,34 @@ class Receiver:
     behaviours: list[Behaviour] = dataclasses.field(default_factory=list)
     arrived: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
+    # The status each request (by index in ``requests``) was answered with.
+    answered: dict[int, int] = dataclasses.field(default_factory=dict)
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        index = len(self.requests)
         self.requests.append(Request(request.method, request.path, dict(request.headers), body))
         self.arrived.set()
+        response = await self._answer(request, body)
+        dropped = request.transport is None or request.transport.is_closing()
+        self.answered[index] = 0 if dropped else response.status
+        return response
+
+    async def _answer(self, request: web.Request, body: bytes) -> web.StreamResponse:
         if self.behaviours:
             answer = await self.behaviours.pop(0)(request, body)
             if answer is not None:
                 return answer
         status, text = self.answers.pop(0) if self.answers else self.default
         return web.Response(status=status, text=text, content_type="application/json")
+
+    def accepted(self) -> list[Request]:
+        """Deliveries answered with a 2xx."""
+        return [
+            r
+            for i, r in enumerate(self.requests)
+            if r.body.startswith(b"[") and 200 <= self.answered.get(i, 0) < 300
+        ]
 
     @property
     def batches(self) -> list[Request]:
@@ -93,8 +113,35 @@ def slow(seconds: float) -> Behaviour:
     return answer
 
 
+async def passthrough(request: web.Request, body: bytes) -> None:
+    """Answer as the receiver's answers/default say."""
+    return None
+
+
 async def reset(request: web.Request, body: bytes) -> web.StreamResponse:
     """Drop the connection without an answer."""
     assert request.transport is not None
     request.transport.abort()
     return web.Response(status=200)
+
+
+@contextlib.contextmanager
+def receiver_in_thread() -> Iterator[Receiver]:
+    """The same receiver on its own event loop in a thread, for tests that drive subprocesses."""
+    loop = asyncio.new_event_loop()
+    ready: concurrent.futures.Future[Receiver] = concurrent.futures.Future()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with receiver() as target:
+            ready.set_result(target)
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield ready.result(timeout=10)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=10)
+        loop.close()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
+from app.storage.db import Db
 from tests.pg import free_port
 
 
@@ -70,3 +73,71 @@ def _wait_ready(server: Server, within_s: float) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"server not ready within {within_s}s:\n{server.output}")
+
+
+def wait_for(
+    what: str, check: Callable[[], bool], within_s: float, *, every_s: float = 0.005
+) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` after ``within_s``."""
+    deadline = time.monotonic() + within_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {within_s}s")
+        time.sleep(every_s)
+
+
+def access_token(base_url: str, client_id: str, secret: str) -> dict[str, str]:
+    """Bearer headers for a client of a running server."""
+    response = httpx.post(
+        base_url + "v2/token",
+        json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def post_email_batch(base_url: str, headers: dict[str, str], count: int) -> None:
+    """An htmlemail asset, a definition ``receipt`` and one accepted batch of ``count`` sends."""
+    asset = {
+        "name": "Receipt",
+        "customerKey": "receipt",
+        "assetType": {"id": 208},
+        "views": {"subjectline": {"content": "Receipt %%N%%"}, "html": {"content": "<p>%%N%%</p>"}},
+    }
+    assert httpx.post(base_url + "asset/v1/content/assets", json=asset, headers=headers).is_success
+    definition = {
+        "definitionKey": "receipt",
+        "name": "Receipt",
+        "content": {"customerKey": "receipt"},
+    }
+    created = httpx.post(
+        base_url + "messaging/v1/email/definitions", json=definition, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    batch = {
+        "definitionKey": "receipt",
+        "recipients": [
+            {"contactKey": f"c{i}", "to": f"r{i}@example.com", "messageKey": f"m{i}",
+             "attributes": {"N": str(i)}}
+            for i in range(count)
+        ],
+    }  # fmt: skip
+    accepted = httpx.post(
+        base_url + "messaging/v1/email/messages", json=batch, headers=headers, timeout=60
+    )
+    assert accepted.status_code == 202, accepted.text[:300]
+    assert accepted.json()["errorcode"] == 0
+
+
+def query(database_url: str, sql: str) -> list[dict[str, Any]]:
+    """Rows from a database a subprocess is using (WAL and MVCC let us read alongside)."""
+
+    async def read() -> list[dict[str, Any]]:
+        db = Db(database_url)
+        await db.connect()
+        try:
+            return [dict(row) for row in await db.fetch_all(sql)]
+        finally:
+            await db.disconnect()
+
+    return asyncio.run(read())

@@ -57,7 +57,7 @@ class Dispatcher:
     def lease_ms(self) -> int:
         # Two full timeouts plus a margin: a claimed batch is posted at once (per-callback
         # bounds are applied before claiming), so a live process never outlives its lease.
-        return int((2 * self._settings.webhook_timeout_s + 60) * 1000)
+        return int((2 * self._settings.webhook_timeout_s + 5) * 1000)
 
     def wake(self) -> None:
         self._wake.set()
