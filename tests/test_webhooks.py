@@ -384,3 +384,24 @@ async def test_regenerate_signs_with_both_keys_during_grace(
     assert "x-sfmc-ens-signature-previous" not in later.headers
     with pytest.raises(standardwebhooks.WebhookVerificationError):
         standardwebhooks.Webhook("whsec_" + old_key).verify(later.body, later.headers)
+
+
+async def test_keys_are_encrypted_at_rest_with_the_secret(
+    database_url: str, clock: FakeClock
+) -> None:
+    settings = settings_for(
+        database_url, allow_private_callbacks=True, secret_key="operator-secret-0123456789abcdef"
+    )
+    async with running(settings, clock) as service, receiver() as target:
+        a = await make_tenant(service, "a")
+        await email_definition(service, a)
+        callback_id, key = await register(service, a, target)
+        stored = await service.db.fetch_val(
+            "SELECT signature_key FROM callbacks WHERE id = :id", {"id": callback_id}
+        )
+        await subscribe(service, a, callback_id)
+        await send_email(service, a, "k-1")
+        await deliver(service, target, events=1)
+    assert stored.startswith("fernet:") and key not in stored
+    batch = target.batches[0]
+    standardwebhooks.Webhook("whsec_" + key).verify(batch.body, batch.headers)
