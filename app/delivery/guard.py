@@ -40,7 +40,11 @@ def _literal(host: str) -> Address | None:
 
 def check_url(url: str, *, allow_private: bool) -> SplitResult:
     """Shape and scheme; an IP-literal host is checked here, a name when it is resolved."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port, like the hostname check below
+    except ValueError as exc:
+        raise Refused(f"not a valid URL: {exc}") from None
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
         raise Refused(f"callback URLs must be {' or '.join(allowed)}://host[/path]")
