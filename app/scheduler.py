@@ -84,7 +84,7 @@ class Jobs:
     async def expire_queues(self) -> int:
         """Messages held by an Inactive definition longer than the queue window end NotSent 139."""
         now = self._now()
-        return await definitions.end_held(
+        ended = await definitions.end_held(
             self._db,
             None,
             139,
@@ -92,6 +92,9 @@ class Jobs:
             now=now,
             older_than=now - self._settings.queue_window_s * 1000,
         )
+        if ended:
+            self._webhooks.wake()
+        return ended
 
     async def purge_idempotency_keys(self) -> int:
         """Idempotency-Key rows past their 24-hour window are dropped."""

@@ -127,6 +127,7 @@ def routes(channel: str) -> list[Route]:
         await definitions.purge_queue(
             state.db, who.account_id, channel, request.path_params["key"], now=state.now()
         )
+        state.dispatcher.wake()  # the purged messages' NotSent events
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
 
     return [

@@ -44,6 +44,7 @@ async def bounces(request: Request) -> Response:
     if request.headers.get("content-type", "").startswith("application/json"):
         bounce = inbound.bounce_from_json(await read_json(request))
         recorded = await inbound.record_bounce(state.db, bounce, now=state.now())
+        state.dispatcher.wake()
         return JSONResponse({"recorded": [recorded.to_wire()], "unmatched": [], "ignored": 0})
     raw = await request.body()
     if len(raw) > _MAX_REPORT_BYTES:
@@ -58,6 +59,7 @@ async def bounces(request: Request) -> Response:
             unmatched.append({"recipient": bounce.recipient, "smtpReason": bounce.smtp_reason})
         else:
             matched.append(recorded.to_wire())
+    state.dispatcher.wake()
     # An unmatched DSN is still answered 200: the mail system must not retry it forever.
     return JSONResponse({"recorded": matched, "unmatched": unmatched, "ignored": ignored})
 
@@ -67,4 +69,5 @@ async def sms_receipts(request: Request) -> Response:
     state = runtime(request)
     receipt = inbound.receipt_from(await read_json_or_form(request))
     recorded = await inbound.record_receipt(state.db, receipt, now=state.now())
+    state.dispatcher.wake()
     return JSONResponse({"recorded": [recorded.to_wire()]})
