@@ -343,7 +343,7 @@ async def test_isolation_scopes_and_listing(
     assert denied.status_code == 403 and "transactional_write" in denied.json()["error"]
     bad = await service.http.get(one, headers={"Authorization": "Bearer tdg_nope"})
     assert bad.status_code == 401 and bad.json() == {"error": "Not Authorized"}
-    assert (await service.http.get(URL + "?per_page=0", headers=a.api_headers)).status_code == 422
+    assert (await service.http.get(URL + "?per_page=0", headers=a.api_headers)).status_code == 400
 
 
 async def test_wrapping_text_part_and_preheader_over_real_smtp(

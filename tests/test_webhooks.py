@@ -186,7 +186,7 @@ async def test_failures_are_classified_and_retried(
         )
     ).json()
     assert health["state"] == "healthy" and health["successRate"] == 0.5
-    assert health["backlog"] == 0 and health["attempts24h"] == 2
+    assert health["backlog"] == 0 and health["attempts"] == 2
 
 
 async def test_slow_but_in_time_is_success(

@@ -17,6 +17,8 @@ _STATUS: dict[type[errors.TidingsError], int] = {
     errors.Forbidden: 403,
 }
 
+_SYNTAX = (10004, 10005)
+
 # fuel-rest re-authenticates only when a 401 carries this header.
 _INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
@@ -53,8 +55,9 @@ def _broadcast_error(
         fields = exc.fields
     else:
         fields = {exc.field or "base": [exc.message]}
-    # An unparseable body is the client's syntax error (400); a wrong value is 422, as in Rails.
-    return JSONResponse({"errors": fields}, status_code=400 if exc.code == 10004 else 422)
+    # An unparseable body (10004) or a bad query parameter (10005) is 400; a wrong value in
+    # a body is 422, as in Rails.
+    return JSONResponse({"errors": fields}, status_code=400 if exc.code in _SYNTAX else 422)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

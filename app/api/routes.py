@@ -11,6 +11,7 @@ from app.api import (
     health,
     inbound,
     messages,
+    stats,
     suppressions,
     token,
     transactionals,
@@ -39,6 +40,9 @@ ROUTES = [
     Route("/api/v1/transactionals.json", transactionals.list_page, methods=["GET"]),
     Route("/api/v1/transactionals/{message_id}.json", transactionals.get, methods=["GET"]),
     *ens.ROUTES,
+    Route("/api/v1/stats/summary", stats.summary, methods=["GET"]),
+    Route("/api/v1/stats/timeseries", stats.timeseries, methods=["GET"]),
+    Route("/api/v1/stats/callbacks", stats.callbacks, methods=["GET"]),
     Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
     Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
 ]

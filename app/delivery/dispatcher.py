@@ -21,7 +21,7 @@ from app.delivery import client, policy, signing
 from app.services import fanout
 from app.services.keys import KeyBox
 from app.settings import Settings
-from app.storage import callbacks, outbox
+from app.storage import callbacks, outbox, stats
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.dispatcher")
@@ -220,6 +220,16 @@ class Dispatcher:
         error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
         async with self._db.write():
             await outbox.insert_attempt(self._db, _attempt(target, batch.id, reply, count, now))
+            await stats.count_attempt(
+                self._db,
+                account_id=target.account_id,
+                callback_id=target.id,
+                at=now,
+                result="ok" if reply.ok else reply.error_class or "error",
+                first=batch.attempts == 1,
+                events=count,
+                latency_ms=reply.latency_ms,
+            )
             await callbacks.record_result(self._db, target.id, ok=reply.ok, now=now, error=error)
             if reply.ok:
                 await outbox.settle_batch(

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from app.services import fanout
+from app.services import fanout, stats
 from app.storage import events, messages
 from app.storage.db import Db
 
@@ -132,4 +132,5 @@ async def record(
         )
         event = dataclasses.replace(event, id=await events.insert(db, event))
         await fanout.enqueue(db, event, now=now)  # the webhook outbox, in the same transaction
+        await stats.count(db, event)  # and the rollups
     return event

@@ -10,7 +10,7 @@ import orjson
 from app import clock
 from app.delivery import dispatcher
 from app.errors import Invalid
-from app.services import callbacks, fanout
+from app.services import callbacks, fanout, stats
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
 
@@ -44,47 +44,10 @@ async def attempts(
     }
 
 
-def _percentile(sorted_values: list[int], fraction: float) -> int | None:
-    if not sorted_values:
-        return None
-    index = min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))
-    return sorted_values[index]
-
-
 async def health(db: Db, callback: callbacks.Callback, *, now: int) -> dict[str, Any]:
-    """State, success rate and latency over the last 24 h (≤ 1000 attempts), backlog."""
-    recent = await outbox.recent_attempts(
-        db, callback.id, since=now - _HEALTH_WINDOW_MS, limit=1000
-    )
-    latencies = sorted(a.latency_ms for a in recent)
-    backlog = await outbox.backlog(db, callback.id)
-    status, reason = callbacks.status_of(callback)
-    if status != "verified":
-        state = status
-    else:
-        state = "failing" if callback.failing_since is not None else "healthy"
-    oldest = backlog.oldest_created_at
-    return {
-        "callbackId": callback.id,
-        "state": state,
-        "status": status,
-        "statusReason": reason,
-        "attempts24h": len(recent),
-        "successRate": round(sum(a.ok for a in recent) / len(recent), 4) if recent else None,
-        "latencyMsP50": _percentile(latencies, 0.5),
-        "latencyMsP95": _percentile(latencies, 0.95),
-        "backlog": backlog.events,
-        "held": backlog.held,
-        "failedBatches": backlog.failed_batches,
-        "oldestPendingAgeSeconds": None if oldest is None else max(0, (now - oldest) // 1000),
-        "lastSuccessAt": _iso(callback.last_success_at),
-        "failingSince": _iso(callback.failing_since),
-        "lastError": callback.last_error,
-    }
-
-
-def _iso(at: int | None) -> str | None:
-    return None if at is None else clock.iso_utc(at)
+    """The callback's health over the last 24 h (rollups) and its backlog now."""
+    span = stats.Range(now - _HEALTH_WINDOW_MS, now + 1)
+    return await stats.callback_health(db, callback, span, now=now)
 
 
 def _time(body: dict[str, Any], field: str, default: int | None) -> int:

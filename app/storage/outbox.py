@@ -238,15 +238,6 @@ async def attempts_page(
     return [Attempt.from_row(row) for row in rows]
 
 
-async def recent_attempts(db: Db, callback_id: str, *, since: int, limit: int) -> list[Attempt]:
-    rows = await db.fetch_all(
-        "SELECT * FROM attempts WHERE callback_id = :callback_id AND attempted_at >= :since"
-        " ORDER BY id DESC LIMIT :limit",
-        {"callback_id": callback_id, "since": since, "limit": limit},
-    )
-    return [Attempt.from_row(row) for row in rows]
-
-
 @dataclasses.dataclass(frozen=True)
 class Backlog:
     events: int  # not yet delivered: unbatched, held, or in a pending/sending batch

@@ -1,0 +1,264 @@
+"""Stats from the rollups: summary, time series, callback health. Counters, never scans."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from app import clock
+from app.errors import Invalid
+from app.services import callbacks, fanout, outcomes
+from app.storage import callbacks as callback_rows
+from app.storage import events, outbox
+from app.storage import stats as rollups
+from app.storage.db import Db
+
+DAY_MS = 24 * rollups.HOUR_MS
+_MAX_RANGE_MS = 400 * DAY_MS
+_GRANULARITY = {"hour": rollups.HOUR_MS, "day": DAY_MS}
+
+
+def detail_of(event: events.Event) -> str:
+    """What an event's rollup row is broken down by: NotSent code, bounce code, receipt code."""
+    kind = event.type.removeprefix(fanout.PREFIX)
+    if kind == "EmailBounced":
+        return f"{event.info.get('bounceCode', '')} {event.info.get('smtpReason', '')}".strip()
+    if kind.endswith("NotSent") or (kind.startswith("Sms") and kind != "SmsSent"):
+        return str(event.info.get("statusCode", ""))
+    return ""
+
+
+async def count(db: Db, event: events.Event) -> None:
+    """Add an event to its hour; call in the transaction that writes it."""
+    await rollups.count_event(
+        db,
+        account_id=event.account_id,
+        at=event.occurred_at,
+        channel=event.channel,
+        event_type=event.type,
+        definition_key=event.definition_key or "",
+        detail=detail_of(event),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    since: int
+    until: int
+
+
+def parse_range(params: dict[str, str], *, now: int, default_ms: int = DAY_MS) -> Range:
+    """``from``/``to`` as ISO 8601 (a time without a zone is UTC); default: the last 24 h."""
+    until = _time(params.get("to"), "to", now)
+    since = _time(params.get("from"), "from", until - default_ms)
+    if since >= until:
+        raise Invalid("from must be before to", code=10005, field="from")
+    if until - since > _MAX_RANGE_MS:
+        raise Invalid("the range may span at most 400 days", code=10005, field="from")
+    return Range(since, until)
+
+
+def _time(raw: str | None, name: str, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(
+            f"{name} must be an ISO 8601 time such as 2026-11-22T10:00:00Z", code=10005, field=name
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=clock.to_datetime(0).tzinfo)
+    return int(parsed.timestamp() * 1000)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+def percentile_ms(buckets: list[int], fraction: float) -> int | None:
+    """The upper bound of the histogram bucket holding that fraction (the slowest bucket is
+    reported as its lower bound, 10 s)."""
+    total = sum(buckets)
+    if total == 0:
+        return None
+    needed, seen = fraction * total, 0
+    for index, n in enumerate(buckets):
+        seen += n
+        if seen >= needed and n:
+            bounds = rollups.LATENCY_BOUNDS_MS
+            return bounds[min(index, len(bounds) - 1)]
+    return rollups.LATENCY_BOUNDS_MS[-1]
+
+
+def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
+    attempts = sum(c.attempts for c in counts)
+    ok = [c for c in counts if c.result == "ok"]
+    first = sum(c.first_attempts for c in counts)
+    buckets = [sum(c.buckets[i] for c in counts) for i in range(len(rollups.BUCKETS))]
+    failures: dict[str, int] = defaultdict(int)
+    for c in counts:
+        if c.result != "ok":
+            failures[c.result] += c.attempts
+    return {
+        "attempts": attempts,
+        "successes": sum(c.attempts for c in ok),
+        "successRate": _rate(sum(c.attempts for c in ok), attempts),
+        "firstAttemptSuccessRate": _rate(sum(c.first_attempts for c in ok), first),
+        "eventsDelivered": sum(c.events for c in ok),
+        "failuresByClass": dict(sorted(failures.items())),
+        "latencyMs": {
+            "p50": percentile_ms(buckets, 0.50),
+            "p95": percentile_ms(buckets, 0.95),
+            "p99": percentile_ms(buckets, 0.99),
+            "mean": None
+            if attempts == 0
+            else round(sum(c.latency_sum_ms for c in counts) / attempts),
+        },
+    }
+
+
+async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
+    rows = await rollups.event_counts(db, account_id, since=span.since, until=span.until)
+    by_kind: dict[str, int] = defaultdict(int)
+    by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    reasons: dict[tuple[str, str], int] = defaultdict(int)
+    bounces: dict[str, int] = defaultdict(int)
+    for row in rows:
+        kind = row.type.removeprefix(fanout.PREFIX).removeprefix("Email").removeprefix("Sms")
+        by_kind[kind] += row.count
+        by_channel[row.channel][kind] += row.count
+        if kind == "NotSent":
+            reasons[(row.channel, row.detail)] += row.count
+        if row.type.endswith("EmailBounced"):
+            bounces[row.detail] += row.count
+    sent, not_sent, bounced = by_kind["Sent"], by_kind["NotSent"], by_kind["Bounced"]
+    hard = sum(n for detail, n in bounces.items() if detail.startswith("HARD"))
+    attempts = await rollups.attempt_counts(db, account_id, since=span.since, until=span.until)
+    return {
+        "from": clock.iso_utc(span.since),
+        "to": clock.iso_utc(span.until),
+        "sent": sent,
+        "notSent": not_sent,
+        "bounced": {"total": bounced, "hard": hard, "soft": bounces_total(bounces) - hard},
+        "bounceRate": _rate(bounced, sent + bounced),
+        "deliverySuccessRate": _rate(sent, sent + not_sent + bounced),
+        "byChannel": {
+            channel: {k: kinds.get(k, 0) for k in ("Sent", "NotSent", "Bounced", "Delivered")}
+            for channel, kinds in sorted(by_channel.items())
+        },
+        "notSentByReason": [
+            {
+                "channel": channel,
+                "statusCode": code,
+                "reason": outcomes.NOT_SENT_NAMES.get(int(code), "Error")
+                if code.isdigit()
+                else code,
+                "count": n,
+            }
+            for (channel, code), n in sorted(reasons.items(), key=lambda kv: -kv[1])
+        ],
+        "bounceCodes": [
+            {"bounceCode": d.partition(" ")[0], "smtpReason": d.partition(" ")[2], "count": n}
+            for d, n in sorted(bounces.items(), key=lambda kv: -kv[1])
+        ],
+        "webhooks": _webhook_figures(attempts) | {"backlog": await _backlog(db, account_id)},
+    }
+
+
+def bounces_total(bounces: dict[str, int]) -> int:
+    return sum(bounces.values())
+
+
+async def _backlog(db: Db, account_id: int) -> int:
+    found = await callback_rows.list_all(db, account_id)
+    return sum([(await outbox.backlog(db, c.id)).events for c in found])
+
+
+async def callback_health(
+    db: Db, callback: callback_rows.Callback, span: Range, *, now: int
+) -> dict[str, Any]:
+    """State, success and latency over the range (from the rollups), backlog right now."""
+    counts = await rollups.attempt_counts(
+        db, callback.account_id, since=span.since, until=span.until, callback_id=callback.id
+    )
+    figures = _webhook_figures(counts)
+    backlog = await outbox.backlog(db, callback.id)
+    status, reason = callbacks.status_of(callback)
+    if status != "verified":
+        state = status
+    else:
+        state = "failing" if callback.failing_since is not None else "healthy"
+    oldest = backlog.oldest_created_at
+    return {
+        "callbackId": callback.id,
+        "callbackName": callback.name,
+        "url": callback.url,
+        "state": state,
+        "status": status,
+        "statusReason": reason,
+        "attempts": figures["attempts"],
+        "successRate": figures["successRate"],
+        "firstAttemptSuccessRate": figures["firstAttemptSuccessRate"],
+        "latencyMs": figures["latencyMs"],
+        "failuresByClass": figures["failuresByClass"],
+        "backlog": backlog.events,
+        "held": backlog.held,
+        "failedBatches": backlog.failed_batches,
+        "oldestPendingAgeSeconds": None if oldest is None else max(0, (now - oldest) // 1000),
+        "lastSuccessAt": _iso(callback.last_success_at),
+        "failingSince": _iso(callback.failing_since),
+        "lastError": callback.last_error,
+    }
+
+
+def _iso(at: int | None) -> str | None:
+    return None if at is None else clock.iso_utc(at)
+
+
+async def all_callbacks(db: Db, account_id: int, span: Range, *, now: int) -> dict[str, Any]:
+    found = await callback_rows.list_all(db, account_id)
+    return {
+        "from": clock.iso_utc(span.since),
+        "to": clock.iso_utc(span.until),
+        "callbacks": [await callback_health(db, c, span, now=now) for c in found],
+    }
+
+
+async def timeseries(
+    db: Db,
+    account_id: int,
+    span: Range,
+    *,
+    granularity: str,
+    channel: str | None,
+    event_type: str | None,
+) -> dict[str, Any]:
+    if granularity not in _GRANULARITY:
+        raise Invalid("granularity must be hour or day", code=10005, field="granularity")
+    if channel not in (None, "email", "sms"):
+        raise Invalid("channel must be email or sms", code=10005, field="channel")
+    wanted = None if event_type is None else fanout.canonical_types([event_type])[0]
+    step = _GRANULARITY[granularity]
+    start = span.since - span.since % step
+    if (span.until - start) // step > 24 * 400:
+        raise Invalid("too many points: use granularity=day", code=10005, field="granularity")
+    rows = await rollups.event_counts(
+        db, account_id, since=start, until=span.until, channel=channel, event_type=wanted
+    )
+    points: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        points[row.type][row.hour_at - row.hour_at % step] += row.count
+    times = list(range(start, span.until, step))
+    return {
+        "from": clock.iso_utc(start),
+        "to": clock.iso_utc(span.until),
+        "granularity": granularity,
+        "times": [clock.iso_utc(t) for t in times],
+        "series": [
+            {"type": kind, "counts": [points[kind].get(t, 0) for t in times]}
+            for kind in sorted(points)
+        ],
+    }

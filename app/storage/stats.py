@@ -1,0 +1,158 @@
+"""SQL for the rollup tables: upserts that add to hourly counters, and the reads over them."""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from typing import Any
+
+from app.storage.db import Db, Row
+
+HOUR_MS = 3600 * 1000
+# Upper bounds (ms) of the latency buckets b0…b8; b9 is everything slower.
+LATENCY_BOUNDS_MS = (25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+BUCKETS = tuple(f"b{i}" for i in range(len(LATENCY_BOUNDS_MS) + 1))
+
+
+def hour_of(at_ms: int) -> int:
+    return at_ms - at_ms % HOUR_MS
+
+
+async def count_event(
+    db: Db,
+    *,
+    account_id: int,
+    at: int,
+    channel: str,
+    event_type: str,
+    definition_key: str,
+    detail: str,
+) -> None:
+    """One more event in its hour; call in the transaction that writes the event."""
+    await db.execute(
+        "INSERT INTO stats_events (account_id, hour_at, channel, type, definition_key, detail,"
+        " count) VALUES (:account_id, :hour_at, :channel, :type, :definition_key, :detail, 1)"
+        " ON CONFLICT (account_id, hour_at, channel, type, definition_key, detail)"
+        " DO UPDATE SET count = stats_events.count + 1",
+        {
+            "account_id": account_id,
+            "hour_at": hour_of(at),
+            "channel": channel,
+            "type": event_type,
+            "definition_key": definition_key,
+            "detail": detail,
+        },
+    )
+
+
+async def count_attempt(
+    db: Db,
+    *,
+    account_id: int,
+    callback_id: str,
+    at: int,
+    result: str,
+    first: bool,
+    events: int,
+    latency_ms: int,
+) -> None:
+    """One more webhook attempt in its hour; call in the transaction that logs the attempt."""
+    bucket = BUCKETS[bisect.bisect_left(LATENCY_BOUNDS_MS, latency_ms)]
+    values: dict[str, Any] = {
+        "account_id": account_id,
+        "callback_id": callback_id,
+        "hour_at": hour_of(at),
+        "result": result,
+        "first_attempts": int(first),
+        "events": events,
+        "latency_sum_ms": latency_ms,
+    } | {name: int(name == bucket) for name in BUCKETS}
+    columns = list(values)
+    added = ["attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS]
+    await db.execute(
+        f"INSERT INTO stats_attempts ({', '.join(columns)}, attempts)"
+        f" VALUES ({', '.join(':' + c for c in columns)}, 1)"
+        " ON CONFLICT (account_id, callback_id, hour_at, result) DO UPDATE SET "
+        + ", ".join(f"{c} = stats_attempts.{c} + excluded.{c}" for c in added),
+        values,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class EventCount:
+    hour_at: int
+    channel: str
+    type: str
+    definition_key: str
+    detail: str
+    count: int
+
+
+async def event_counts(
+    db: Db,
+    account_id: int,
+    *,
+    since: int,
+    until: int,
+    channel: str | None = None,
+    event_type: str | None = None,
+) -> list[EventCount]:
+    """Hourly counters with hour_at in [hour_of(since), until)."""
+    where = "account_id = :account_id AND hour_at >= :since AND hour_at < :until"
+    values: dict[str, Any] = {"account_id": account_id, "since": hour_of(since), "until": until}
+    if channel is not None:
+        where += " AND channel = :channel"
+        values["channel"] = channel
+    if event_type is not None:
+        where += " AND type = :type"
+        values["type"] = event_type
+    rows = await db.fetch_all(
+        "SELECT hour_at, channel, type, definition_key, detail, count FROM stats_events"
+        f" WHERE {where}",
+        values,
+    )
+    return [EventCount(**{k: row[k] for k in EventCount.__dataclass_fields__}) for row in rows]
+
+
+@dataclasses.dataclass(frozen=True)
+class AttemptCounts:
+    callback_id: str
+    result: str
+    attempts: int
+    first_attempts: int
+    events: int
+    latency_sum_ms: int
+    buckets: tuple[int, ...]
+
+    @classmethod
+    def from_row(cls, row: Row) -> AttemptCounts:
+        return cls(
+            callback_id=row["callback_id"],
+            result=row["result"],
+            attempts=int(row["attempts"]),
+            first_attempts=int(row["first_attempts"]),
+            events=int(row["events"]),
+            latency_sum_ms=int(row["latency_sum_ms"]),
+            buckets=tuple(int(row[name]) for name in BUCKETS),
+        )
+
+
+async def attempt_counts(
+    db: Db, account_id: int, *, since: int, until: int, callback_id: str | None = None
+) -> list[AttemptCounts]:
+    """Per callback and result, summed over the hours in [hour_of(since), until)."""
+    where = "account_id = :account_id AND hour_at >= :since AND hour_at < :until"
+    values: dict[str, Any] = {"account_id": account_id, "since": hour_of(since), "until": until}
+    if callback_id is not None:
+        where += " AND callback_id = :callback_id"
+        values["callback_id"] = callback_id
+    sums = ", ".join(
+        f"SUM({c}) AS {c}"
+        for c in ("attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS)
+    )
+    rows = await db.fetch_all(
+        f"SELECT callback_id, result, {sums} FROM stats_attempts WHERE {where}"
+        " GROUP BY callback_id, result",
+        values,
+    )
+    return [AttemptCounts.from_row(row) for row in rows]
