@@ -240,7 +240,12 @@ async def timeseries(
         raise Invalid("granularity must be hour or day", code=10005, field="granularity")
     if channel not in (None, "email", "sms"):
         raise Invalid("channel must be email or sms", code=10005, field="channel")
-    wanted = None if event_type is None else fanout.canonical_types([event_type])[0]
+    wanted = None
+    if event_type is not None:
+        try:
+            wanted = fanout.canonical_types([event_type])[0]
+        except Invalid as exc:
+            raise Invalid(exc.message, code=10005, field="type") from None
     step = _GRANULARITY[granularity]
     start = span.since - span.since % step
     if (span.until - start) // step > 24 * 400:
