@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from app import clock
-from app.api import errors, paths, routes
+from app.api import errors, metrics, paths, routes
 from app.runtime import Runtime
 from app.services.bootstrap import Say
 from app.settings import Settings
@@ -28,12 +28,19 @@ def create_app(
         finally:
             await app.state.runtime.stop()
 
-    return Starlette(
+    registry = metrics.Registry()
+    app = Starlette(
         routes=routes.ROUTES,
-        middleware=[Middleware(paths.NormalizePath)],
+        # NormalizePath first: the metrics middleware then sees the scope the router fills in.
+        middleware=[
+            Middleware(paths.NormalizePath),
+            Middleware(metrics.Middleware, registry=registry),
+        ],
         exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
     )
+    app.state.metrics = registry
+    return app
 
 
 def __getattr__(name: str) -> Starlette:

@@ -14,7 +14,7 @@ from app import clock
 from app.delivery import dispatcher
 from app.services import broadcast, definitions, outbound
 from app.settings import Settings
-from app.storage import idempotency, messages, outbox
+from app.storage import events, idempotency, messages, outbox
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -44,6 +44,7 @@ class Jobs:
             (self.expire_queues, 60),
             (self.purge_idempotency_keys, 3600),
             (self.purge_deliveries, 3600),
+            (self.purge_events, 3600),
         )
         for job, every_s in jobs:
             self._scheduler.add_job(
@@ -107,3 +108,9 @@ class Jobs:
         window_ms = self._settings.webhook_retention_s * 1000
         async with self._db.write():
             return await outbox.purge(self._db, older_than=self._now() - window_ms)
+
+    async def purge_events(self) -> int:
+        """Raw events past TIDINGS_EVENT_RETENTION_S go (the rollups keep their counts)."""
+        window_ms = self._settings.event_retention_s * 1000
+        async with self._db.write():
+            return await events.purge(self._db, older_than=self._now() - window_ms)

@@ -21,9 +21,7 @@ def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handl
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
-            principal = await runtime(request).auth.authenticate(
-                request.headers.get("authorization")
-            )
+            principal = await runtime(request).auth.authenticate(_credential(request))
             if scope is not None and not any(principal.has(s) for s in (scope, *alternatives)):
                 raise Forbidden(f"Insufficient privileges: this route needs the {scope} scope")
             request.state.principal = principal
@@ -37,3 +35,19 @@ def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handl
 
 def principal(request: Request) -> Principal:
     return request.state.principal  # type: ignore[no-any-return]
+
+
+SESSION_COOKIE = "tidings_session"
+
+
+def _credential(request: Request) -> str | None:
+    """The Authorization header; for reads only, the stats page's session cookie instead.
+
+    The cookie is SameSite=Strict and never authorises a write, so it cannot be used for CSRF.
+    """
+    header = request.headers.get("authorization")
+    if header is None and request.method in ("GET", "HEAD"):
+        session = request.cookies.get(SESSION_COOKIE)
+        if session:
+            return f"Bearer {session}"
+    return header

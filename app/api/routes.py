@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
@@ -11,6 +12,8 @@ from app.api import (
     health,
     inbound,
     messages,
+    metrics,
+    page,
     stats,
     suppressions,
     token,
@@ -20,6 +23,7 @@ from app.api import (
 ROUTES = [
     Route("/healthz", health.healthz, methods=["GET"]),
     Route("/readyz", health.readyz, methods=["GET"]),
+    Route("/metrics", metrics.metrics, methods=["GET"]),
     Route("/v2/token", token.issue, methods=["POST"]),
     Route("/platform/v1/tokenContext", token.context, methods=["GET"]),
     # fuel-rest lowercases whole URIs before calling.
@@ -43,6 +47,12 @@ ROUTES = [
     Route("/api/v1/stats/summary", stats.summary, methods=["GET"]),
     Route("/api/v1/stats/timeseries", stats.timeseries, methods=["GET"]),
     Route("/api/v1/stats/callbacks", stats.callbacks, methods=["GET"]),
+    Route("/api/v1/stats/recent", stats.recent, methods=["GET"]),
+    Route("/stats", page.page, methods=["GET"]),
+    Route("/stats/session", page.session, methods=["GET"]),
+    Route("/stats/login", page.sign_in, methods=["POST"]),
+    Route("/stats/logout", page.sign_out, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
     Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
     Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
 ]

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api import auth
-from app.api.http import JSONResponse, runtime
+from app.api.http import JSONResponse, query_int, runtime
 from app.services import stats
 
 READ_SCOPES = ("transactional_read", "email_read", "sms_read", "event_notification_callback_read")
@@ -42,3 +42,10 @@ async def callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     body = await stats.all_callbacks(state.db, who.account_id, _range(request), now=state.now())
     return JSONResponse(body)
+
+
+@auth.requires(*READ_SCOPES)
+async def recent(request: Request) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    limit = query_int(request, "limit", default=20, low=1, high=200)
+    return JSONResponse(await stats.recent(state.db, who.account_id, limit=limit))

@@ -81,8 +81,13 @@ class Authenticator:
         self._revoked: dict[str, tuple[bool, int]] = {}
         self._api_tokens: dict[str, tuple[Principal | None, int]] = {}
 
-    async def issue(self, form: Mapping[str, Any]) -> tuple[Grant, clients.Client]:
-        """The client-credentials grant; raises OAuthError as RFC 6749 describes."""
+    async def issue(
+        self, form: Mapping[str, Any], *, ttl_s: int | None = None
+    ) -> tuple[Grant, clients.Client]:
+        """The client-credentials grant; raises OAuthError as RFC 6749 describes.
+
+        ``ttl_s`` overrides the token lifetime (the stats page's session lasts longer).
+        """
         request = _TokenRequest.parse(form)
         client = await clients.get(self._db, request.client_id)
         presented = credentials.hash_secret(request.client_secret)
@@ -93,7 +98,8 @@ class Authenticator:
         if request.account_id is not None and request.account_id != client.account_id:
             raise OAuthError("invalid_client", "The client has no access to that account_id.")
         granted = _granted_scopes(client.scopes.split(), request.scope)
-        return Grant(access_token=self._sign(client, granted), scopes=granted), client
+        token = self._sign(client, granted, ttl_s or self._token_ttl_s)
+        return Grant(access_token=token, scopes=granted), client
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """The principal behind an ``Authorization: Bearer …`` header value."""
@@ -105,14 +111,14 @@ class Authenticator:
             return await self._api_token(token)
         return await self._access_token(token)
 
-    def _sign(self, client: clients.Client, granted: tuple[str, ...]) -> str:
+    def _sign(self, client: clients.Client, granted: tuple[str, ...], ttl_s: int) -> str:
         issued_at_s = self._now() // 1000
         claims = {
             "sub": client.client_id,
             "mid": client.account_id,
             "scp": scope_rules.to_mask(granted),
             "iat": issued_at_s,
-            "exp": issued_at_s + self._token_ttl_s,
+            "exp": issued_at_s + ttl_s,
             "jti": secrets.token_hex(8),
         }
         signing_input = _JWT_HEADER + b"." + _b64(orjson.dumps(claims))

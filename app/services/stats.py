@@ -267,3 +267,24 @@ async def timeseries(
             for kind in sorted(points)
         ],
     }
+
+
+async def recent(db: Db, account_id: int, *, limit: int) -> dict[str, Any]:
+    """The newest outcomes, for the page's "what just happened" list."""
+    found = await events.recent(db, account_id, limit=limit)
+    return {
+        "events": [
+            {
+                "occurredAt": clock.iso_utc(event.occurred_at),
+                "type": event.type,
+                "channel": event.channel,
+                "to": event.info.get("to"),
+                "messageKey": event.info.get("messageKey"),
+                "definitionKey": event.definition_key,
+                "subject": subject,
+                "detail": detail_of(event) or None,
+                "reason": event.info.get("reason") or event.info.get("bounceMessage"),
+            }
+            for event, subject in found
+        ]
+    }

@@ -66,3 +66,30 @@ async def for_message(db: Db, message_id: str) -> list[Event]:
         {"message_id": message_id},
     )
     return [Event.from_row(row) for row in rows]
+
+
+async def recent(db: Db, account_id: int, *, limit: int) -> list[tuple[Event, str | None]]:
+    """The account's newest events, each with its message's subject (rendered, else requested)."""
+    rows = await db.fetch_all(
+        "SELECT e.*, m.rendered AS m_rendered, m.overrides AS m_overrides FROM events e"
+        " LEFT JOIN messages m ON m.id = e.message_id WHERE e.account_id = :account_id"
+        " ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit",
+        {"account_id": account_id, "limit": limit},
+    )
+    found = []
+    for row in rows:
+        rendered = jsonb.load(row["m_rendered"]) or {}
+        overrides = jsonb.load(row["m_overrides"]) or {}
+        subject = rendered.get("subject") or overrides.get("subject")
+        found.append((Event.from_row(row), subject))
+    return found
+
+
+async def purge(db: Db, *, older_than: int) -> int:
+    """Events older than ``older_than`` that no delivery still needs (rollups keep the counts)."""
+    rows = await db.fetch_all(
+        "DELETE FROM events WHERE occurred_at < :older_than AND NOT EXISTS"
+        " (SELECT 1 FROM outbox o WHERE o.event_id = events.id) RETURNING id",
+        {"older_than": older_than},
+    )
+    return len(rows)

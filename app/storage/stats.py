@@ -156,3 +156,36 @@ async def attempt_counts(
         values,
     )
     return [AttemptCounts.from_row(row) for row in rows]
+
+
+async def totals(db: Db, *, now: int) -> dict[str, Any]:
+    """All-time totals across accounts for /metrics, plus backlog and scheduler lag now."""
+    events = await db.fetch_all(
+        "SELECT channel, type, SUM(count) AS n FROM stats_events GROUP BY channel, type"
+    )
+    attempts = await db.fetch_all(
+        "SELECT result, SUM(attempts) AS n FROM stats_attempts GROUP BY result"
+    )
+    backlog = await db.fetch_val(
+        "SELECT COUNT(*) FROM outbox o LEFT JOIN batches b ON b.id = o.batch_id"
+        " WHERE o.batch_id IS NULL OR b.status IN ('pending', 'sending')"
+    )
+    due_messages = await db.fetch_val(
+        "SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'"
+        " AND next_attempt_at <= :now",
+        {"now": now},
+    )
+    due_batches = await db.fetch_val(
+        "SELECT MIN(next_attempt_at) FROM batches WHERE status = 'pending'"
+        " AND next_attempt_at <= :now",
+        {"now": now},
+    )
+    return {
+        "events": {(row["channel"], row["type"]): int(row["n"]) for row in events},
+        "attempts": {row["result"]: int(row["n"]) for row in attempts},
+        "backlog": int(backlog or 0),
+        "lag": {
+            "messages": 0 if due_messages is None else (now - int(due_messages)) / 1000,
+            "webhooks": 0 if due_batches is None else (now - int(due_batches)) / 1000,
+        },
+    }

@@ -39,3 +39,6 @@ CREATE TABLE stats_attempts (
 );
 
 CREATE INDEX stats_attempts_account ON stats_attempts (account_id, hour_at);
+
+-- Raw events past their retention are purged unless an outbox row still needs them.
+CREATE INDEX outbox_event ON outbox (event_id);

@@ -1,0 +1,118 @@
+"""GET /metrics in Prometheus text format: HTTP traffic, outcomes, deliveries, backlog, lag.
+
+Request figures are counted in-process by the middleware below; outcome and delivery totals
+come from the rollup tables at scrape time, so they survive restarts and add up across
+processes. Set TIDINGS_METRICS_TOKEN to require ``Authorization: Bearer <token>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.http import runtime
+from app.errors import Unauthenticated
+from app.storage import stats as rollups
+
+
+class Registry:
+    """One per app, so several apps in one process (tests) do not clash."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "tidings_http_requests",
+            "HTTP requests by method, route and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tidings_http_request_duration_seconds",
+            "HTTP request latency by route.",
+            ["route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.stored = _Stored()
+        self.registry.register(self.stored)
+
+
+class _Stored:
+    """Figures read from the database just before each scrape."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        events = CounterMetricFamily(
+            "tidings_events", "Outcome events by channel and type.", labels=["channel", "type"]
+        )
+        for (channel, kind), n in self.values.get("events", {}).items():
+            events.add_metric([channel, kind], n)
+        yield events
+        attempts = CounterMetricFamily(
+            "tidings_webhook_attempts", "Webhook POSTs by result.", labels=["result"]
+        )
+        for result, n in self.values.get("attempts", {}).items():
+            attempts.add_metric([result], n)
+        yield attempts
+        backlog = GaugeMetricFamily("tidings_webhook_backlog", "Events waiting for delivery.")
+        backlog.add_metric([], self.values.get("backlog", 0))
+        yield backlog
+        lag = GaugeMetricFamily(
+            "tidings_scheduler_lag_seconds",
+            "How long the oldest due item has been waiting.",
+            labels=["queue"],
+        )
+        for queue, seconds in self.values.get("lag", {}).items():
+            lag.add_metric([queue], seconds)
+        yield lag
+
+
+class Middleware:
+    """Counts and times every HTTP request by its route template (not its raw path)."""
+
+    def __init__(self, app: ASGIApp, registry: Registry) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.registry.requests.labels(scope["method"], route, str(status)).inc()
+            self.registry.latency.labels(route).observe(time.perf_counter() - started)
+
+
+async def metrics(request: Request) -> Response:
+    state = runtime(request)
+    token = state.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise Unauthenticated()
+    registry: Registry = request.app.state.metrics
+    registry.stored.values = await rollups.totals(state.db, now=state.now())
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,88 @@
+"""The stats page: /stats (HTML from static/), sign-in and sign-out with a session cookie.
+
+Signing in takes an API client's id and secret and sets an HttpOnly, SameSite=Strict cookie
+holding an access token for that client (8 hours; revoking the client ends it). The cookie only
+authorises reads (see ``auth._credential``); sign-in and sign-out check ``Origin`` as well.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from app.api.auth import SESSION_COOKIE
+from app.api.http import JSONResponse, runtime
+from app.errors import Forbidden, OAuthError, Unauthenticated
+
+STATIC = pathlib.Path(__file__).resolve().parent.parent.parent / "static"
+SESSION_S = 8 * 3600
+# The page loads nothing from anywhere else, and nothing else may frame it.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+async def page(request: Request) -> Response:
+    return FileResponse(STATIC / "stats.html", headers=SECURITY_HEADERS)
+
+
+def _same_origin(request: Request) -> None:
+    """A form post from another site is refused (belt and braces with SameSite=Strict)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is None:
+        return  # not a browser, or a browser that sends neither: no cookie is at stake
+    if urlsplit(origin).netloc != request.headers.get("host"):
+        raise Forbidden("Cross-site sign-in is not allowed")
+
+
+async def sign_in(request: Request) -> Response:
+    _same_origin(request)
+    state = runtime(request)
+    form = await request.form()
+    credentials = {
+        "grant_type": "client_credentials",
+        "client_id": str(form.get("client_id", "")),
+        "client_secret": str(form.get("client_secret", "")),
+    }
+    try:
+        grant, _ = await state.auth.issue(credentials, ttl_s=SESSION_S)
+    except OAuthError:
+        return RedirectResponse("/stats?signin=failed", status_code=303)
+    response = RedirectResponse("/stats", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        grant.access_token,
+        max_age=SESSION_S,
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.base_url.startswith("https://"),
+        path="/",
+    )
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    _same_origin(request)
+    response = RedirectResponse("/stats", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+async def session(request: Request) -> Response:
+    """Whether the cookie is a live session (200 either way, so the page logs no error)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    try:
+        who = await runtime(request).auth.authenticate(f"Bearer {cookie}" if cookie else None)
+    except Unauthenticated:
+        return JSONResponse({"signedIn": False}, headers={"Cache-Control": "no-store"})
+    body = {"signedIn": True, "accountId": who.account_id, "clientId": who.client_id}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

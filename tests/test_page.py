@@ -1,0 +1,69 @@
+"""The stats page's sign-in and session cookie, and /metrics, over HTTP (browser: test_browser)."""
+
+from __future__ import annotations
+
+from app import clock as clock_module
+from tests.conftest import FakeClock, Service, Tenant, reauthenticate
+from tests.sending import email_definition
+from tests.webhooks import send_email
+
+
+async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
+    service: Service, tenants: tuple[Tenant, Tenant]
+) -> None:
+    a = tenants[0]
+    page = await service.http.get("/stats")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert (await service.http.get("/stats/session")).json() == {"signedIn": False}
+    wrong = await service.http.post(
+        "/stats/login", data={"client_id": a.client_id, "client_secret": "nope"}
+    )
+    assert wrong.status_code == 303 and wrong.headers["location"] == "/stats?signin=failed"
+    assert "set-cookie" not in wrong.headers
+    elsewhere = await service.http.post(
+        "/stats/login",
+        data={"client_id": a.client_id, "client_secret": a.client_secret},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert elsewhere.status_code == 403
+    signed = await service.http.post(
+        "/stats/login",
+        data={"client_id": a.client_id, "client_secret": a.client_secret},
+        headers={"Origin": "http://testserver"},
+    )
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    session = await service.http.get("/stats/session")
+    assert session.json()["signedIn"] is True and session.json()["accountId"] == a.account_id
+    assert (await service.http.get("/api/v1/stats/summary")).status_code == 200
+    # The cookie never authorises a write, so a forged cross-site POST has nothing to ride on.
+    write = await service.http.post("/api/v1/suppressions", json={"address": "x@example.com"})
+    assert write.status_code == 401
+    out = await service.http.post("/stats/logout", headers={"Origin": "http://testserver"})
+    assert out.status_code == 303
+    assert (await service.http.get("/stats/session")).json() == {"signedIn": False}
+    assert (await service.http.get("/api/v1/stats/summary")).status_code == 401
+
+
+async def test_metrics_count_requests_outcomes_and_backlog(
+    service: Service, tenants: tuple[Tenant, Tenant], clock: FakeClock
+) -> None:
+    a = tenants[0]
+    await email_definition(service, a)
+    await send_email(service, a, "k-1")
+    text = (await service.http.get("/metrics")).text
+    assert (
+        'tidings_events_total{channel="email",type="TransactionalSendEvents.EmailSent"} 1.0' in text
+    )
+    assert 'route="/messaging/v1/email/messages/{key}"' in text  # templates, not raw paths
+    assert "tidings_webhook_backlog 0.0" in text
+    assert 'tidings_scheduler_lag_seconds{queue="webhooks"} 0.0' in text
+    assert "tidings_http_request_duration_seconds_bucket" in text
+    clock.advance(31 * 86400)
+    assert await service.runtime.jobs.purge_events() == 1  # raw rows go past retention …
+    a = await reauthenticate(service, a)
+    since = clock_module.iso_utc(clock.ms - 40 * 86400 * 1000)
+    summary = await service.http.get(f"/api/v1/stats/summary?from={since}", headers=a.headers)
+    assert summary.json()["sent"] == 1  # … the rollups keep the count
