@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
         " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the sign-in POST say Origin: null
     "Cache-Control": "no-store",
 }
 
