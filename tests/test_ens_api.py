@@ -19,6 +19,7 @@ from tests.conftest import (
     running,
     settings_for,
 )
+from tests.pg import free_port
 from tests.receiver import Receiver, receiver, status
 from tests.webhooks import register, subscribe
 
@@ -319,3 +320,16 @@ async def test_guarded_resolver_refuses_a_rebound_name() -> None:
         await resolver.resolve("hooks.example.com", 443)
     assert not guard.is_public(ipaddress.ip_address("::ffff:10.0.0.1"))
     assert guard.is_public(ipaddress.ip_address("2606:4700::1111"))
+
+
+async def test_connection_failures_are_classified() -> None:
+    poster = client.Poster(allow_private=True)
+    try:
+        dns = await poster.post("http://no-such-host.invalid/hook", b"[]", {}, timeout_s=5)
+        closed = await poster.post(
+            f"http://127.0.0.1:{free_port()}/hook", b"[]", {}, timeout_s=5
+        )  # nothing listens there
+    finally:
+        await poster.close()
+    assert (dns.ok, dns.error_class) == (False, "dns")
+    assert (closed.ok, closed.error_class) == (False, "connect")
