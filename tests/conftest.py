@@ -22,6 +22,7 @@ from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db
 from tests.pg import Cluster, find_bindir
+from tests.receiver import Receiver, receiver
 
 
 @pytest.fixture(scope="session")
@@ -112,8 +113,19 @@ async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[Service
 
 
 @pytest.fixture
-async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
-    async with running(settings_for(database_url), clock) as started:
+async def service(
+    request: pytest.FixtureRequest, database_url: str, clock: FakeClock
+) -> AsyncIterator[Service]:
+    """The app on ``database_url``; a test module may set ``SERVICE_SETTINGS`` to change any."""
+    changes = getattr(request.module, "SERVICE_SETTINGS", {})
+    async with running(settings_for(database_url, **changes), clock) as started:
+        yield started
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[Receiver]:
+    """A real HTTP receiver on 127.0.0.1."""
+    async with receiver() as started:
         yield started
 
 

@@ -4,7 +4,6 @@ deletion rules, scopes and tenant isolation on every route."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,17 +25,7 @@ from tests.webhooks import register, subscribe
 Tenants = tuple[Tenant, Tenant]
 
 
-@pytest.fixture
-async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
-    settings = settings_for(database_url, allow_private_callbacks=True, probe_timeout_s=1.0)
-    async with running(settings, clock) as started:
-        yield started
-
-
-@pytest.fixture
-async def target() -> AsyncIterator[Receiver]:
-    async with receiver() as started:
-        yield started
+SERVICE_SETTINGS = {"allow_private_callbacks": True, "probe_timeout_s": 1.0}
 
 
 async def test_a_failed_probe_keeps_the_callback_for_a_re_probe(

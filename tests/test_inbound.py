@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import base64
 import email.policy
-from collections.abc import AsyncIterator
 from email.message import EmailMessage
-
-import pytest
 
 from app.storage import events, messages, suppressions
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
@@ -46,10 +43,7 @@ def dsn(
     ).encode()
 
 
-@pytest.fixture
-async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
-    async with running(settings_for(database_url, inbound_token=TOKEN), clock) as started:
-        yield started
+SERVICE_SETTINGS = {"inbound_token": TOKEN}
 
 
 async def _sent(service: Service, tenant: Tenant, key: str, to: str) -> messages.Message:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,25 +19,12 @@ from tests.conftest import (
     Tenant,
     make_tenant,
     reauthenticate,
-    running,
-    settings_for,
 )
-from tests.receiver import Receiver, receiver, status
+from tests.receiver import Receiver, status
 from tests.sending import email_definition, recipient, settle, sms_definition
 from tests.webhooks import pump, register, subscribe
 
-
-@pytest.fixture
-async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
-    settings = settings_for(database_url, allow_private_callbacks=True, webhook_timeout_s=0.5)
-    async with running(settings, clock) as started:
-        yield started
-
-
-@pytest.fixture
-async def target() -> AsyncIterator[Receiver]:
-    async with receiver() as started:
-        yield started
+SERVICE_SETTINGS = {"allow_private_callbacks": True, "webhook_timeout_s": 0.5}
 
 
 async def _send(service: Service, tenant: Tenant, key: str, to: str, **attrs: Any) -> None:

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 import standardwebhooks
@@ -28,23 +27,11 @@ from tests.receiver import Receiver, receiver, reset, slow, status
 from tests.sending import email_definition
 from tests.webhooks import deliver, pump, register, send_email, subscribe
 
-
-@pytest.fixture
-async def service(database_url: str, clock: FakeClock) -> AsyncIterator[Service]:
-    settings = settings_for(
-        database_url,
-        allow_private_callbacks=True,
-        webhook_timeout_s=0.5,
-        webhook_breaker_s=3600,
-    )
-    async with running(settings, clock) as started:
-        yield started
-
-
-@pytest.fixture
-async def target() -> AsyncIterator[Receiver]:
-    async with receiver() as started:
-        yield started
+SERVICE_SETTINGS = {
+    "allow_private_callbacks": True,
+    "webhook_timeout_s": 0.5,
+    "webhook_breaker_s": 3600,
+}
 
 
 @pytest.fixture
