@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import pathlib
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -18,6 +19,9 @@ import databases
 Dialect = Literal["sqlite", "postgresql"]
 Row = Mapping[str, Any]
 _EXCLUSIVE_LOCK_ID = 7_105_347  # arbitrary, constant
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+# Set while this task holds the SQLite write lock inside ``Db.write()``.
+_in_write: contextvars.ContextVar[bool] = contextvars.ContextVar("tidings_in_write", default=False)
 
 
 class Db:
@@ -56,18 +60,31 @@ class Db:
         await self._database.disconnect()
 
     async def fetch_one(self, sql: str, values: Mapping[str, Any] | None = None) -> Row | None:
-        row = await self._database.fetch_one(sql, dict(values or {}))
+        async with self._writing(sql):
+            row = await self._database.fetch_one(sql, dict(values or {}))
         return None if row is None else row._mapping
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any] | None = None) -> list[Row]:
-        rows = await self._database.fetch_all(sql, dict(values or {}))
+        async with self._writing(sql):
+            rows = await self._database.fetch_all(sql, dict(values or {}))
         return [row._mapping for row in rows]
 
     async def fetch_val(self, sql: str, values: Mapping[str, Any] | None = None) -> Any:
-        return await self._database.fetch_val(sql, dict(values or {}))
+        async with self._writing(sql):
+            return await self._database.fetch_val(sql, dict(values or {}))
 
     async def execute(self, sql: str, values: Mapping[str, Any] | None = None) -> None:
-        await self._database.execute(sql, dict(values or {}))
+        async with self._writing(sql):
+            await self._database.execute(sql, dict(values or {}))
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, sql: str) -> AsyncIterator[None]:
+        """A write outside ``write()`` takes the SQLite write lock for its own autocommit."""
+        if self.dialect == "sqlite" and not _in_write.get() and _WRITES.match(sql):
+            async with self._write_lock:
+                yield
+            return
+        yield
 
     async def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
         """One statement for many rows, through the driver (encode/databases loops in Python).
@@ -76,7 +93,7 @@ class Db:
         """
         if not rows:
             return
-        async with self._database.connection() as connection:
+        async with self._writing(sql), self._database.connection() as connection:
             raw = connection.raw_connection
             if self.dialect == "sqlite":
                 await raw.executemany(sql, rows)  # sqlite3 binds :named from dicts itself
@@ -95,8 +112,15 @@ class Db:
             async with self.transaction():
                 yield
             return
-        async with self._write_lock, self.transaction():
+        if _in_write.get():  # nested: already inside this task's write transaction
             yield
+            return
+        async with self._write_lock, self.transaction():
+            token = _in_write.set(True)
+            try:
+                yield
+            finally:
+                _in_write.reset(token)
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
