@@ -135,10 +135,13 @@ async def create(
             return earlier
     message = await _message(db, account_id, request, now=now)
     wire = to_wire(message, base_url)
-    async with db.write():
+
+    async def store() -> None:
         await messages.insert_many(db, [message])
         if key is not None:
             await idempotency.complete(db, account_id, key, 201, wire)
+
+    await db.grouped(store)  # committed, with whatever else is queued, before the 201
     return Answer(201, wire, message=message)
 
 

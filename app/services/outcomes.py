@@ -119,7 +119,8 @@ async def record(
         occurred_at=now,
         info=outcome.info,
     )
-    async with db.write():
+
+    async def write() -> events.Event:
         await messages.finish(
             db,
             message.id,
@@ -130,7 +131,9 @@ async def record(
             rendered=rendered,
             provider_id=provider_id,
         )
-        event = dataclasses.replace(event, id=await events.insert(db, event))
-        await fanout.enqueue(db, event, now=now)  # the webhook outbox, in the same transaction
-        await stats.count(db, event)  # and the rollups
-    return event
+        stored = dataclasses.replace(event, id=await events.insert(db, event))
+        await fanout.enqueue(db, stored, now=now)  # the webhook outbox, in the same transaction
+        await stats.count(db, stored)  # and the rollups
+        return stored
+
+    return await db.grouped(write)  # one COMMIT for all the outcomes finishing together

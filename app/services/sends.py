@@ -230,7 +230,8 @@ async def _store(
     """Insert new messages; replays of the same payload answer as before, others get 109110."""
     if not fresh:
         return 0
-    async with db.write():
+
+    async def store() -> int:
         existing = await messages.by_keys(db, account_id, channel, [m.message_key for m in fresh])
         window_start = now - key_window_s * 1000
         stale = [m.id for m in existing.values() if m.created_at < window_start]
@@ -254,4 +255,7 @@ async def _store(
                     "messageKey was used in the last 72 hours",
                 )
         await messages.insert_many(db, keep)
-    return len(keep)
+        return len(keep)
+
+    # Group commit: concurrent sends share one transaction; each is answered after it commits.
+    return await db.grouped(store)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import contextlib
 import pathlib
 import re
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 import databases
 
 from app.storage import sqlite
 
 Dialect = Literal["sqlite", "postgresql"]
+T = TypeVar("T")
 Row = Mapping[str, Any]
 _EXCLUSIVE_LOCK_ID = 7_105_347  # arbitrary, constant
 
@@ -100,6 +101,14 @@ class Db:
     def write(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """A transaction that writes: one writer at a time on SQLite, concurrent on PostgreSQL."""
         return self.transaction()
+
+    async def grouped(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` in a write transaction, on SQLite one shared with other queued work
+        (group commit: one COMMIT for everything waiting); returns once it is committed."""
+        if self._sqlite is not None:
+            return await self._sqlite.grouped(work)
+        async with self.transaction():
+            return await work()
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:

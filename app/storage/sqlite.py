@@ -21,13 +21,14 @@ import contextvars
 import pathlib
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import aiosqlite
 
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA)\b", re.I)
 _READERS = 4
+T = TypeVar("T")
 
 
 class Sqlite:
@@ -38,6 +39,8 @@ class Sqlite:
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
         self._lock = asyncio.Lock()
+        self._queued: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._committer: asyncio.Task[None] | None = None
         # The writer connection while this task is inside transaction().
         self._current: contextvars.ContextVar[aiosqlite.Connection | None] = contextvars.ContextVar(
             f"sqlite_tx_{id(self)}", default=None
@@ -122,6 +125,43 @@ class Sqlite:
                 await self._writer.execute("COMMIT")
             finally:
                 self._current.reset(token)
+
+    async def grouped(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction shared with whatever else is queued (group commit).
+
+        Each piece of work gets a savepoint, so one that fails is undone alone; all of them
+        are answered after the one COMMIT, so nothing is acknowledged before it is durable.
+        """
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queued.append((work, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_queued(), name="sqlite-group")
+        return await done  # type: ignore[no-any-return]
+
+    async def _commit_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            results: list[tuple[bool, Any]] = []
+            try:
+                async with self.transaction():
+                    assert self._writer is not None
+                    for work, _ in batch:
+                        await self._writer.execute("SAVEPOINT work")
+                        try:
+                            results.append((True, await work()))
+                        except Exception as exc:
+                            await self._writer.execute("ROLLBACK TO work")
+                            results.append((False, exc))
+                        await self._writer.execute("RELEASE work")
+            except Exception as exc:  # the COMMIT itself failed: nobody's work is stored
+                results = [(False, exc)] * len(batch)
+            for (_, done), (ok, value) in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
 
     @contextlib.asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[aiosqlite.Connection]:
