@@ -1,0 +1,37 @@
+"""The database handle: group commit keeps each piece of work atomic on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from app.storage.db import Db
+
+
+async def test_grouped_work_fails_alone_and_answers_after_commit(db: Db) -> None:
+    await db.execute("CREATE TABLE t (name TEXT PRIMARY KEY)")
+
+    def work(name: str, *, fail: bool = False) -> Callable[[], Awaitable[str]]:
+        async def run() -> str:
+            await db.execute("INSERT INTO t (name) VALUES (:name)", {"name": name})
+            if fail:
+                raise ValueError(name)
+            return name
+
+        return run
+
+    results = await asyncio.gather(
+        db.grouped(work("a")),
+        db.grouped(work("b", fail=True)),
+        db.grouped(work("c")),
+        return_exceptions=True,
+    )
+    assert results[0] == "a" and results[2] == "c"
+    assert isinstance(results[1], ValueError)
+    names = [row["name"] for row in await db.fetch_all("SELECT name FROM t ORDER BY name")]
+    assert names == ["a", "c"]  # b's insert was undone, a's and c's committed
+    with pytest.raises(ValueError):
+        await db.grouped(work("d", fail=True))
+    assert await db.fetch_val("SELECT COUNT(*) FROM t") == 2
