@@ -1,7 +1,7 @@
 """The database handle for SQLite or PostgreSQL, and its dialect.
 
 SQL is written once with ``:named`` binds. PostgreSQL goes through an encode/databases pool
-(which compiles the binds for asyncpg); SQLite through held aiosqlite connections
+(which compiles the binds for asyncpg); SQLite through held sqlite3 connections
 (``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself.
 """
 
@@ -30,9 +30,11 @@ class Db:
         self.url = url
         self.dialect: Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._sqlite: sqlite.Sqlite | None = None
+        self._database: databases.Database
         if self.dialect == "sqlite":
             self._sqlite = sqlite.Sqlite(self.sqlite_path_of(url), busy_timeout_s=busy_timeout_s)
-        self._database = databases.Database(url, min_size=1, max_size=10)
+        else:
+            self._database = databases.Database(url, min_size=1, max_size=10)
 
     @staticmethod
     def sqlite_path_of(url: str) -> pathlib.Path:
@@ -123,7 +125,7 @@ class Db:
 
     @contextlib.asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[Any]:
-        """The driver's own connection (aiosqlite or asyncpg), for scripts and bulk work."""
+        """The driver's own connection (blocking sqlite3, or asyncpg), for scripts and bulk work."""
         if self._sqlite is not None:
             async with self._sqlite.raw_connection() as raw:
                 yield raw

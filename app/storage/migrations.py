@@ -51,26 +51,27 @@ async def apply(db: Db) -> list[Migration]:
 
 
 async def _apply_sqlite(raw: Any) -> list[Migration]:
+    """On the blocking sqlite3 writer: start-up only, before any request is served."""
     applied = []
     for migration in available("sqlite"):
         # BEGIN IMMEDIATE takes the write lock first, so the check and the apply are one step.
-        await raw.execute("BEGIN IMMEDIATE")
+        raw.execute("BEGIN IMMEDIATE")
         try:
-            await raw.execute(_CREATE_TABLE)
-            cursor = await raw.execute(
+            raw.execute(_CREATE_TABLE)
+            done = raw.execute(
                 "SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)
-            )
-            if await cursor.fetchone() is None:
+            ).fetchone()
+            if done is None:
                 for statement in _statements(migration.sql):
-                    await raw.execute(statement)
-                await raw.execute(
+                    raw.execute(statement)
+                raw.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, now_ms()),
                 )
                 applied.append(migration)
-            await raw.execute("COMMIT")
+            raw.execute("COMMIT")
         except BaseException:
-            await raw.execute("ROLLBACK")
+            raw.execute("ROLLBACK")
             raise
     return applied
 
