@@ -10,8 +10,9 @@ time in the kernel as in Python. So:
   SQLite never sees two writers in this process ("database is locked" cannot happen here).
   A write lock held by another process (a CLI command) is waited for without blocking the
   loop: BEGIN is retried with backoff until the busy timeout.
-- Statements that can touch many rows (``DELETE`` and ``execute_many``) run on a worker
-  thread, still holding the lock, so a purge does not stall every request.
+- Statements that can touch many rows (``DELETE``, and ``execute_many`` with more than a few
+  dozen rows) run on a worker thread, still holding the lock, so a purge or a batch of 1,000
+  recipients does not stall every other request.
 - Reads outside a transaction run inline on a reader connection that WAL lets run alongside
   the writer, with a progress handler that interrupts any read taking more than a few
   thousand VM steps (well under a millisecond); an interrupted read is run again on a
@@ -39,6 +40,7 @@ _THREAD_READERS = 2
 # Called every this many VM steps on the inline reader; the first call interrupts the query.
 _INLINE_STEPS = 20_000
 _CHECKPOINT_EVERY_S = 1.0
+_INLINE_ROWS = 64  # execute_many with more rows than this runs on a worker thread
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
 
@@ -145,9 +147,17 @@ class Sqlite:
     async def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
         writer = self._current.get()
         if writer is not None:
-            await asyncio.to_thread(writer.executemany, sql, rows)
+            await self._many_on_writer(writer, sql, rows)
             return
         async with self._autocommit() as writer:
+            await self._many_on_writer(writer, sql, rows)
+
+    async def _many_on_writer(
+        self, writer: sqlite3.Connection, sql: str, rows: list[dict[str, Any]]
+    ) -> None:
+        if len(rows) <= _INLINE_ROWS:
+            writer.executemany(sql, rows)
+        else:
             await asyncio.to_thread(writer.executemany, sql, rows)
 
     async def _on_writer(
