@@ -24,7 +24,8 @@ def to_datetime(at_ms: int) -> datetime:
 
 def iso_utc(at_ms: int) -> str:
     """ISO 8601 with a ``Z`` suffix and millisecond precision."""
-    return to_datetime(at_ms).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    # isoformat is several times faster than strftime; [:-6] drops the "+00:00".
+    return to_datetime(at_ms).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 _CST_OFFSET_MS = 6 * 3600 * 1000
@@ -32,4 +33,4 @@ _CST_OFFSET_MS = 6 * 3600 * 1000
 
 def sfmc_time(at_ms: int) -> str:
     """SFMC messaging timestamps: Central Standard Time without DST (UTC-6), no zone suffix."""
-    return to_datetime(at_ms - _CST_OFFSET_MS).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return to_datetime(at_ms - _CST_OFFSET_MS).isoformat(timespec="milliseconds")[:-6]

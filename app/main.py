@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from app import clock
-from app.api import errors, metrics, paths, routes
+from app.api import errors, metrics, paths, router, routes
 from app.runtime import Runtime
 from app.services.bootstrap import Say
 from app.settings import Settings
@@ -39,6 +39,7 @@ def create_app(
         exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
     )
+    app.router = router.IndexedRouter(routes.ROUTES, lifespan=lifespan)
     app.state.metrics = registry
     return app
 
