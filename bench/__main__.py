@@ -1,9 +1,12 @@
-"""The benchmark suite: ``python -m bench [--quick]``.
+"""The benchmark suite: ``python -m bench [--quick] [--only STAGES] [--soak SECONDS]``.
 
-Starts its own servers on 127.0.0.1 (H, a bare Starlette hello endpoint, and Tidings on a fresh
-SQLite database with the sandbox), drives them with a closed-loop aiohttp load generator, and
-prints every throughput as a ratio to H measured in the same run (medians of interleaved runs,
-with min and max). Results also go to bench/results/<time>.json. Nothing here fails on timing.
+Starts its own servers on 127.0.0.1: H (a bare Starlette hello endpoint), and for each stage a
+fresh Tidings on SQLite, or on a throwaway PostgreSQL cluster (initdb from the machine) when
+one is found, with the sandbox provider and an aiohttp webhook receiver in this process.
+Sends are driven by a closed-loop aiohttp load generator. Every throughput is printed as a
+ratio to H measured in the same run (medians of interleaved runs, with min and max), every
+latency beside the loopback round trip to H. Results also go to bench/results/<time>.json.
+Nothing here fails on timing; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import pathlib
@@ -19,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 
-from bench import load
+from bench import fill, load, webhooks
+from tests import pg
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -130,68 +135,318 @@ async def _throughputs(
     return results
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="one short run of each (≈1 min)")
-    options = parser.parse_args()
-    runs, seconds = (1, 3.0) if options.quick else (3, 6.0)
+@dataclasses.dataclass
+class Sizes:
+    runs: int
+    seconds: float
+    fanout_events: int  # per callback, 50 callbacks
+    drain_events: int
+    latency_s: float
+    scaling_events: int  # per callback, 10 callbacks
+    stats_events: int
+    soak_s: float
+
+    @classmethod
+    def of(cls, quick: bool, soak_s: float | None) -> Sizes:
+        if quick:
+            return cls(1, 3.0, 200, 20_000, 5.0, 2_000, 200_000, soak_s or 20.0)
+        return cls(3, 6.0, 1_000, 200_000, 20.0, 10_000, 1_000_000, soak_s or 120.0)
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the report: a figure, its ratio to the baseline, and the target."""
+
+    measure: str
+    value: float
+    unit: str
+    baseline: str
+    ratio: float | None = None
+    spread: tuple[float, float] | None = None
+    target: str = ""
+    note: str = ""
+
+
+STAGES = ("sends", "fanout", "drain", "latency", "scaling", "stats", "soak")
+
+
+class Bench:
+    def __init__(self, sizes: Sizes, work: pathlib.Path, cluster: pg.Cluster | None) -> None:
+        self.sizes = sizes
+        self.work = work
+        self.cluster = cluster
+        self.rows: list[Row] = []
+        self.h = 0.0
+        self.h_rtt: tuple[float, float] = (0.0, 0.0)
+        self._databases = iter(range(10**6))
+
+    def database(self, postgres: bool = False) -> str:
+        n = next(self._databases)
+        if not postgres:
+            return f"sqlite:///{self.work}/bench{n}.db"
+        assert self.cluster is not None
+        subprocess.run(
+            [str(self.cluster.bindir / "createdb"), "-h", "127.0.0.1", "-p",
+             str(self.cluster.port), "-U", "postgres", f"bench{n}"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return self.cluster.url(f"bench{n}")
+
+    @contextlib.asynccontextmanager
+    async def tidings(
+        self, url: str, *, processes: int = 1
+    ) -> AsyncIterator[tuple[webhooks.Tidings, webhooks.Receiver, list[int]]]:
+        """Fresh Tidings process(es) on ``url`` and a receiver; yields the API and the pids."""
+        env = {
+            "DATABASE_URL": url,
+            "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
+            "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
+            "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
+            "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
+            "TIDINGS_LOG_LEVEL": "warning",
+        }
+        receiver = webhooks.Receiver()
+        await receiver.start(_port())
+        with contextlib.ExitStack() as stack:
+            pids = []
+            for _ in range(processes):
+                port = _port()
+                command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
+                ready = f"http://127.0.0.1:{port}/readyz"
+                pids.append(stack.enter_context(_server(command, env, ready)).pid)
+                if len(pids) == 1:
+                    base = f"http://127.0.0.1:{port}/"
+                    headers = _tidings_setup(base)
+            try:
+                yield webhooks.Tidings(base, headers), receiver, pids
+            finally:
+                await receiver.stop()
+
+    async def baseline(self, h_url: str) -> None:
+        """The loopback round trip: sequential GETs to H."""
+        async with httpx.AsyncClient() as client:
+            times = []
+            for _ in range(300):
+                started = time.perf_counter()
+                (await client.get(h_url)).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        self.h_rtt = (times[len(times) // 2], times[int(len(times) * 0.99)])
+
+    def rtt(self) -> str:
+        return f"H round trip p50 {self.h_rtt[0]:.1f} ms, p99 {self.h_rtt[1]:.1f} ms"
+
+    async def sends(self, h_url: str) -> None:
+        async with self.tidings(self.database()) as (tidings, _, _pids):
+            results = await _throughputs(
+                h_url, tidings.base, tidings.headers, runs=self.sizes.runs,
+                seconds=self.sizes.seconds,
+            )  # fmt: skip
+        self.h = load.median([r.rate for r in results.pop("H (bare Starlette hello)")])
+        self.rows.append(Row("H (bare Starlette hello)", self.h, "req/s", "H", 1.0))
+        targets = iter(["≥ 0.30 H", "≥ 0.30 H", "≥ 1.5 H", "≥ 0.6 H"])
+        for name, runs in results.items():
+            scale = 1000 if "batch" in name else 1
+            rates = [r.rate * scale for r in runs]
+            errors = sum(r.errors for r in runs)
+            p50 = load.median([r.percentile(0.5) for r in runs])
+            self.rows.append(Row(
+                name, load.median(rates), "recipients/s" if scale > 1 else "req/s", "H",
+                load.median(rates) / self.h, (min(rates) / self.h, max(rates) / self.h),
+                next(targets), f"p50 {p50:.1f} ms, {errors} errors",
+            ))  # fmt: skip
+
+    async def fanout(self) -> None:
+        events = self.sizes.fanout_events
+        async with self.tidings(self.database()) as (tidings, receiver, _):
+            say(f"fanout: {events} events to each of 50 callbacks, maxBatchSize 1")
+            got = await webhooks.backlog_rate(
+                tidings, receiver, callbacks=50, batch_size=1, events=events
+            )
+        self.rows.append(Row(
+            "webhook POSTs, batch 1, 50 callbacks", got["posts_per_s"], "POSTs/s", "H",
+            got["posts_per_s"] / self.h, target="≥ 0.25 H",
+            note=f"{got['posts']:.0f} POSTs, {got['duplicates']:.0f} duplicates",
+        ))  # fmt: skip
+
+    async def drain(self) -> None:
+        events = self.sizes.drain_events
+        async with self.tidings(self.database()) as (tidings, receiver, _):
+            say(f"drain: a backlog of {events} events, maxBatchSize 1000")
+            got = await webhooks.backlog_rate(
+                tidings, receiver, callbacks=1, batch_size=1000, events=events
+            )
+        self.rows.append(Row(
+            f"backlog drain, {events} events, batch 1000", got["events_per_s"], "events/s",
+            "H", got["events_per_s"] / self.h, target="≥ 1.5 H",
+            note=f"{got['posts']:.0f} POSTs, {got['duplicates']:.0f} duplicates",
+        ))  # fmt: skip
+
+    async def latency(self) -> None:
+        for postgres, target in ((False, "p50 ≤ 15, p99 ≤ 50 ms"), (True, "p50 ≤ 20, p99 ≤ 60 ms")):
+            if postgres and self.cluster is None:
+                continue
+            name = "PostgreSQL" if postgres else "SQLite"
+            async with self.tidings(self.database(postgres)) as (tidings, receiver, _):
+                say(f"latency on {name}: 100 sends/s for {self.sizes.latency_s:g} s")
+                times = await webhooks.latency(
+                    tidings, receiver, per_s=100, seconds=self.sizes.latency_s
+                )
+            p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+            self.rows.append(Row(
+                f"send → webhook at 100/s, {name}: p50", p50, "ms", self.rtt(),
+                target=target, note=f"p99 {p99:.1f} ms, {len(times)} sends",
+            ))  # fmt: skip
+
+    async def scaling(self) -> None:
+        if self.cluster is None:
+            say("scaling: skipped, no PostgreSQL binaries found")
+            return
+        rates = {}
+        for processes in (1, 2):
+            async with self.tidings(self.database(True), processes=processes) as (
+                tidings, receiver, _,
+            ):  # fmt: skip
+                say(f"scaling: PostgreSQL, {processes} process(es), 10 callbacks x "
+                    f"{self.sizes.scaling_events} events, maxBatchSize 100")  # fmt: skip
+                got = await webhooks.backlog_rate(
+                    tidings, receiver, callbacks=10, batch_size=100,
+                    events=self.sizes.scaling_events,
+                )  # fmt: skip
+            rates[processes] = got
+        one, two = rates[1]["events_per_s"], rates[2]["events_per_s"]
+        self.rows.append(Row(
+            "PostgreSQL drain, 2 processes vs 1", two / one, "x one process",
+            f"one process {one:.0f} events/s", target="≥ 1.4x, no duplicates",
+            note=f"duplicates {rates[1]['duplicates']:.0f} / {rates[2]['duplicates']:.0f}",
+        ))  # fmt: skip
+
+    async def stats(self) -> None:
+        count = self.sizes.stats_events
+        url = self.database()
+        async with self.tidings(url) as (tidings, _, _pids):
+            say(f"stats: storing {count} events")
+            async with httpx.AsyncClient(base_url=tidings.base, headers=tidings.headers) as api:
+                context = (await api.get("platform/v1/tokenContext")).json()
+                account = int(context["organization"]["id"])
+                await asyncio.to_thread(
+                    fill.events, pg_path(url), account_id=account, count=count,
+                    now_ms=int(time.time() * 1000),
+                )  # fmt: skip
+                month = {"from": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
+                    time.time() - 30 * 86400))}  # fmt: skip
+                for path, params in (
+                    ("api/v1/stats/summary", month),
+                    ("api/v1/stats/timeseries", {**month, "granularity": "day"}),
+                    ("api/v1/stats/timeseries", {**month, "granularity": "hour"}),
+                ):
+                    times = []
+                    for _ in range(30):
+                        started = time.perf_counter()
+                        (await api.get(path, params=params)).raise_for_status()
+                        times.append((time.perf_counter() - started) * 1000)
+                    times.sort()
+                    by = params.get("granularity")
+                    label = path.rsplit("/", 1)[1] + (f" by {by}" if by else "")
+                    self.rows.append(Row(
+                        f"stats {label}, {count} events, 30 days", times[15], "ms", self.rtt(),
+                        target="≤ 50 ms", note=f"max {times[-1]:.1f} ms",
+                    ))  # fmt: skip
+
+    async def soak(self) -> None:
+        seconds = self.sizes.soak_s
+        async with self.tidings(self.database()) as (tidings, receiver, pids):
+            await tidings.callbacks(receiver, 1, batch_size=1000, paused=False)
+            say(f"soak: batch sends for {seconds:g} s, one callback; resident memory sampled")
+            samples: list[float] = []
+            deadline = time.monotonic() + seconds
+            sent = 0
+            while time.monotonic() < deadline:
+                await tidings.send_batches(4000, prefix=f"soak{sent}-")
+                sent += 4000
+                samples.append(rss_mb(pids[0]))
+            await tidings.wait_sent(sent, within_s=600)
+            await receiver.until(lambda: receiver.events, sent, within_s=600)
+            samples.append(rss_mb(pids[0]))
+        quarter = max(1, len(samples) // 4)
+        self.rows.append(Row(
+            f"resident memory after {sent} sends delivered", samples[-1], "MB", "",
+            target="≤ 200 MB, flat",
+            note=f"first quarter max {max(samples[:quarter]):.0f} MB, overall max "
+            f"{max(samples):.0f} MB over {seconds:g} s",
+        ))  # fmt: skip
+
+
+def pg_path(url: str) -> pathlib.Path:
+    return pathlib.Path(url.split("://", 1)[1].removeprefix("/"))
+
+
+def rss_mb(pid: int) -> float:
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def run(options: argparse.Namespace) -> list[Row]:
+    sizes = Sizes.of(options.quick, options.soak)
+    stages = options.only.split(",") if options.only else list(STAGES)
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-bench-"))
-    h_port, t_port = _port(), _port()
-    env = {
-        "DATABASE_URL": f"sqlite:///{work}/bench.db",
-        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
-        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
-        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
-        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
-        "TIDINGS_LOG_LEVEL": "warning",
-    }
+    bindir = pg.find_bindir()
+    cluster = pg.Cluster(bindir) if bindir and {"latency", "scaling"} & set(stages) else None
+    if cluster is not None:
+        say("starting a throwaway PostgreSQL cluster (durable commits)")
+        cluster.start(durable=True)
+    h_port = _port()
+    h_url = f"http://127.0.0.1:{h_port}/hello"
     h_cmd = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--port", str(h_port),
              "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    t_cmd = [sys.executable, "-m", "app", "serve", "--port", str(t_port)]
-    base = f"http://127.0.0.1:{t_port}/"
-    say("starting H and Tidings (SQLite, sandbox)")
-    with (
-        _server(h_cmd, {}, f"http://127.0.0.1:{h_port}/hello"),
-        _server(t_cmd, env, base + "readyz"),
-    ):
-        headers = _tidings_setup(base)
-        results = asyncio.run(
-            _throughputs(
-                f"http://127.0.0.1:{h_port}/hello", base, headers, runs=runs, seconds=seconds
-            )
-        )
-    report(results)
+    bench = Bench(sizes, work, cluster)
+    try:
+        with _server(h_cmd, {}, h_url):
+            await bench.baseline(h_url)
+            if "sends" in stages:
+                await bench.sends(h_url)
+            else:  # every ratio needs H from this run
+                bench.h = (await load.closed_loop(
+                    lambda n: ("GET", h_url, {}, None), clients=50, seconds=sizes.seconds, ok=200
+                )).rate  # fmt: skip
+                bench.rows.append(Row("H (bare Starlette hello)", bench.h, "req/s", "H", 1.0))
+            for stage in stages:
+                if stage != "sends":
+                    await getattr(bench, stage)()
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    return bench.rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small counts, one run (≈3 min)")
+    parser.add_argument("--only", help=f"comma-separated stages: {','.join(STAGES)}")
+    parser.add_argument("--soak", type=float, help="soak seconds (default 120; 20 with --quick)")
+    options = parser.parse_args()
+    if options.only and set(options.only.split(",")) - set(STAGES):
+        parser.error(f"stages are {', '.join(STAGES)}")
+    rows = asyncio.run(run(options))
+    report(rows)
     return 0
 
 
-def report(results: dict[str, list[load.Run]]) -> None:
-    h = load.median([r.rate for r in results["H (bare Starlette hello)"]])
-    rows = []
-    columns = ("median/s", "x H", "min-max x H", "p50 ms", "p99 ms", "errors")
-    widths = (10, 6, 13, 7, 7, 6)
-    print(
-        "\n"
-        + f"{'measure':40s} "
-        + " ".join(f"{c:>{w}s}" for c, w in zip(columns, widths, strict=True))
-    )
-    for name, runs in results.items():
-        scale = 1000 if "batch" in name else 1
-        rates = [r.rate * scale for r in runs]
-        unit = " recipients" if scale > 1 else ""
-        mid = load.median(rates)
-        p50 = load.median([r.percentile(0.5) for r in runs])
-        p99 = load.median([r.percentile(0.99) for r in runs])
-        errors = sum(r.errors for r in runs)
-        print(
-            f"{name:40s} {mid:10.0f} {mid / h:6.2f} {min(rates) / h:6.2f}-{max(rates) / h:<6.2f}"
-            f" {p50:7.1f} {p99:7.1f} {errors:6d}{unit}"
-        )
-        rows.append({"measure": name, "median_per_s": mid, "ratio_to_h": mid / h,
-                     "min_ratio": min(rates) / h, "max_ratio": max(rates) / h,
-                     "p50_ms": p50, "p99_ms": p99, "errors": errors})  # fmt: skip
+def report(rows: list[Row]) -> None:
+    print(f"\n{'measure':52s} {'value':>10s} {'unit':13s} {'x H':>5s} {'min-max':>11s}  target")
+    for row in rows:
+        ratio = f"{row.ratio:5.2f}" if row.ratio is not None else "     "
+        spread = f"{row.spread[0]:.2f}-{row.spread[1]:.2f}" if row.spread else ""
+        print(f"{row.measure:52s} {row.value:10.1f} {row.unit:13s} {ratio} {spread:>11s}  "
+              f"{row.target}")  # fmt: skip
+        for extra in (row.note, row.baseline if row.baseline != "H" else ""):
+            if extra:
+                print(f"{'':52s}   {extra}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"h_per_s": h, "results": rows}, indent=2))
+    out.write_text(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
 

@@ -44,7 +44,8 @@ class Cluster:
     def _run(self, *args: str) -> None:
         subprocess.run(args, check=True, capture_output=True, user=self.user)
 
-    def start(self) -> None:
+    def start(self, *, durable: bool = False) -> None:
+        """Start the cluster; ``durable`` keeps fsync on (benchmarks), else it is off (tests)."""
         self._run(
             str(self.bindir / "initdb"),
             "-D",
@@ -57,10 +58,10 @@ class Cluster:
             "--no-sync",
         )
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=200"
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         )
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",

@@ -105,7 +105,9 @@ class Dispatcher:
 
     async def _claim_and_start(self) -> int:
         room = self._settings.webhook_concurrency - len(self._inflight)
-        if room <= 0:
+        # A claim ranks every due batch, so while POSTs are in flight wait until a quarter of
+        # the slots are free: one claim per dozen finished POSTs, not one per POST.
+        if room <= 0 or (self._inflight and room < self._settings.webhook_concurrency // 4):
             return 0
         saturated = {
             callback_id
@@ -156,18 +158,14 @@ class Dispatcher:
                     continue
                 if target.strict_order and await outbox.has_open_batch(self._db, callback_id):
                     continue
-                for _ in range(1 if target.strict_order else _FORM_PER_PASS):
-                    batch = await outbox.form_batch(
-                        self._db,
-                        batch_id="msg_" + uuid.uuid4().hex,
-                        account_id=target.account_id,
-                        callback_id=callback_id,
-                        limit=target.max_batch_size,
-                        now=self._now(),
-                    )
-                    if batch is None:
-                        break
-                    formed += 1
+                formed += await outbox.form_batches(
+                    self._db,
+                    account_id=target.account_id,
+                    callback_id=callback_id,
+                    size=target.max_batch_size,
+                    count=1 if target.strict_order else _FORM_PER_PASS,
+                    now=self._now(),
+                )
         return formed
 
     async def _deliver(self, batch: outbox.Batch) -> None:
@@ -218,7 +216,9 @@ class Dispatcher:
     ) -> None:
         now = self._now()
         error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
-        async with self._db.write():
+
+        # Group commit: results of POSTs finishing together share one transaction.
+        async def store() -> None:
             await outbox.insert_attempt(self._db, _attempt(target, batch.id, reply, count, now))
             await stats.count_attempt(
                 self._db,
@@ -264,6 +264,8 @@ class Dispatcher:
                     now=now,
                     reason=f"no successful delivery for {days:g} days",
                 )
+
+        await self._db.grouped(store)
 
 
 def _attempt(

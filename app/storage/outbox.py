@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any
 
 from app.storage import events
@@ -70,35 +71,48 @@ async def has_open_batch(db: Db, callback_id: str) -> bool:
     return found is not None
 
 
-async def form_batch(
-    db: Db, *, batch_id: str, account_id: int, callback_id: str, limit: int, now: int
-) -> Batch | None:
-    """The callback's oldest unbatched rows, up to ``limit``, become one pending batch."""
-    skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
+_BATCH_COLUMNS = [f.name for f in dataclasses.fields(Batch)]
+
+
+async def form_batches(
+    db: Db, *, account_id: int, callback_id: str, size: int, count: int, now: int
+) -> int:
+    """The callback's oldest unbatched rows become up to ``count`` pending batches of up to
+    ``size`` rows each; the number formed. Call under ``Db.exclusive()``: one former at a time.
+
+    One read and two driver-level batches per call, whatever the number of batches (one
+    statement per batch made forming, not POSTing, the limit with maxBatchSize 1).
+    """
     rows = await db.fetch_all(
-        "UPDATE outbox SET batch_id = :batch_id WHERE id IN (SELECT id FROM outbox"
-        " WHERE callback_id = :callback_id AND batch_id IS NULL AND held = 0 ORDER BY id"
-        f" LIMIT :limit{skip_locked}) RETURNING id",
-        {"batch_id": batch_id, "callback_id": callback_id, "limit": limit},
+        "SELECT id FROM outbox WHERE callback_id = :callback_id AND batch_id IS NULL"
+        " AND held = 0 ORDER BY id LIMIT :limit",
+        {"callback_id": callback_id, "limit": size * count},
     )
-    if not rows:
-        return None
-    batch = Batch(
-        id=batch_id,
-        account_id=account_id,
-        callback_id=callback_id,
-        status=PENDING,
-        event_count=len(rows),
-        first_outbox_id=min(int(row["id"]) for row in rows),
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
-    )
-    values = dataclasses.asdict(batch)
-    columns = list(values)
-    await db.execute(insert_statement("batches", columns), values)
-    return batch
+    ids = [int(row["id"]) for row in rows]
+    batches: list[dict[str, Any]] = []
+    assignments: list[dict[str, Any]] = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        batch_id = "msg_" + uuid.uuid4().hex
+        assignments += [{"batch_id": batch_id, "id": outbox_id} for outbox_id in chunk]
+        batches.append(
+            {name: None for name in _BATCH_COLUMNS}
+            | {
+                "id": batch_id,
+                "account_id": account_id,
+                "callback_id": callback_id,
+                "status": PENDING,
+                "event_count": len(chunk),
+                "first_outbox_id": chunk[0],
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    await db.execute_many("UPDATE outbox SET batch_id = :batch_id WHERE id = :id", assignments)
+    await db.execute_many(insert_statement("batches", _BATCH_COLUMNS), batches)
+    return len(batches)
 
 
 async def claim_due(
