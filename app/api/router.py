@@ -23,14 +23,21 @@ class IndexedRouter(Router):
         super().__init__(routes=routes, redirect_slashes=False, **options)
         self._by_segment: dict[str, list[BaseRoute]] = {}
         self._anywhere: list[BaseRoute] = []
+        self._indexed = -1
+
+    def _index(self) -> None:
+        self._by_segment, self._anywhere = {}, []
         for route in self.routes:
             segment = _first_segment(getattr(route, "path", "{"))
             if "{" in segment:
                 self._anywhere.append(route)
             else:
                 self._by_segment.setdefault(segment, []).append(route)
+        self._indexed = len(self.routes)
 
     def candidates(self, path: str) -> list[BaseRoute]:
+        if self._indexed != len(self.routes):  # routes were added after start
+            self._index()
         return self._by_segment.get(_first_segment(path), []) + self._anywhere
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:

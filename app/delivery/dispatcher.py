@@ -114,7 +114,7 @@ class Dispatcher:
             for callback_id, n in self._per_callback.items()
             if n >= self._settings.webhook_per_callback
         }
-        async with self._db.write():
+        async with self._db.write(durable=False):  # a lost claim is claimed again
             skip = await callbacks.disabled_ids(self._db) | saturated
             claimed = await outbox.claim_due(
                 self._db,
@@ -150,7 +150,8 @@ class Dispatcher:
         if not waiting:
             return 0
         formed = 0
-        async with self._db.exclusive():  # one former at a time across processes
+        # One former at a time across processes; batches lost in a crash are formed again.
+        async with self._db.exclusive(durable=False):
             disabled = await callbacks.disabled_ids(self._db)
             for callback_id in waiting:
                 target = await callbacks.get_any(self._db, callback_id)

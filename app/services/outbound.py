@@ -98,7 +98,7 @@ class Sender:
 
     async def run_once(self) -> int:
         """Claim one batch of due messages and deliver them with bounded concurrency."""
-        async with self._db.write():
+        async with self._db.write(durable=False):  # a lost claim is claimed again
             batch = await messages.claim_due(
                 self._db,
                 now=self._now(),

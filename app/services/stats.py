@@ -121,7 +121,9 @@ def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
 
 
 async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
-    rows = await rollups.event_counts(db, account_id, since=span.since, until=span.until)
+    rows = await rollups.event_counts(
+        db, account_id, since=span.since, until=span.until, by=("channel", "type", "detail")
+    )
     by_kind: dict[str, int] = defaultdict(int)
     by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     reasons: dict[tuple[str, str], int] = defaultdict(int)
@@ -251,11 +253,18 @@ async def timeseries(
     if (span.until - start) // step > 24 * 400:
         raise Invalid("too many points: use granularity=day", code=10005, field="granularity")
     rows = await rollups.event_counts(
-        db, account_id, since=start, until=span.until, channel=channel, event_type=wanted
+        db,
+        account_id,
+        since=start,
+        until=span.until,
+        by=("type",),
+        step_ms=step,
+        channel=channel,
+        event_type=wanted,
     )
     points: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        points[row.type][row.hour_at - row.hour_at % step] += row.count
+        points[row.type][row.hour_at] += row.count
     times = list(range(start, span.until, step))
     return {
         "from": clock.iso_utc(start),

@@ -100,9 +100,20 @@ class Db:
             return self._sqlite.transaction()
         return self._database.transaction()
 
-    def write(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        """A transaction that writes: one writer at a time on SQLite, concurrent on PostgreSQL."""
-        return self.transaction()
+    @contextlib.asynccontextmanager
+    async def write(self, *, durable: bool = True) -> AsyncIterator[None]:
+        """A transaction that writes: one writer at a time on SQLite, concurrent on PostgreSQL.
+
+        ``durable=False`` is for bookkeeping that is redone if lost (claims, batch forming):
+        PostgreSQL then commits without waiting for its WAL flush (``synchronous_commit``
+        off for this transaction). Losing it takes a PostgreSQL crash, not ours, and the next
+        durable commit flushes it anyway, since the WAL is written in order. On SQLite every
+        commit is already written to the WAL without an fsync (``synchronous=NORMAL``).
+        """
+        async with self.transaction():
+            if not durable and self.dialect == "postgresql":
+                await self.execute("SET LOCAL synchronous_commit = off")
+            yield
 
     async def grouped(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run ``work`` in a write transaction, on SQLite one shared with other queued work
@@ -113,12 +124,12 @@ class Db:
             return await work()
 
     @contextlib.asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[None]:
+    async def exclusive(self, *, durable: bool = True) -> AsyncIterator[None]:
         """A transaction that no other process runs at the same time (check-then-create steps).
 
         PostgreSQL takes an advisory lock; SQLite has one writer process by design.
         """
-        async with self.write():
+        async with self.write(durable=durable):
             if self.dialect == "postgresql":
                 await self.execute("SELECT pg_advisory_xact_lock(:id)", {"id": _EXCLUSIVE_LOCK_ID})
             yield

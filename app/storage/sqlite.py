@@ -54,6 +54,20 @@ def _rows(connection: sqlite3.Connection, sql: str, values: Mapping[str, Any]) -
         cursor.close()
 
 
+async def _in_thread(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` on a worker thread. If the caller is cancelled, the thread still owns
+    its connection until it returns, so wait for that before letting the cancel through:
+    otherwise the connection goes back to the pool (or the write lock is released) while a
+    thread is still using it, and two threads in one sqlite3 connection can crash."""
+    future = asyncio.get_running_loop().run_in_executor(None, work, *args)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(BaseException):
+            await future
+        raise
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -71,6 +85,7 @@ class Sqlite:
         self._committer: asyncio.Task[None] | None = None
         self._checkpointer: asyncio.Task[None] | None = None
         self._dirty = asyncio.Event()
+        self._closing = asyncio.Event()
         # The writer connection while this task is inside transaction().
         self._current: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
             f"sqlite_tx_{id(self)}", default=None
@@ -99,10 +114,11 @@ class Sqlite:
         self._checkpointer = asyncio.create_task(self._checkpoints(), name="sqlite-checkpoint")
 
     async def disconnect(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checkpointer
+        if self._checkpointer is not None:  # let it finish a checkpoint it is running
+            self._closing.set()
+            self._dirty.set()
+            await self._checkpointer
+            self._checkpointer = None
         async with self._lock:
             if self._writer is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -110,17 +126,21 @@ class Sqlite:
             for connection in self._all:
                 connection.close()
         self._all.clear()
+        self._closing.clear()
         self._thread_readers = asyncio.Queue()
         self._writer = self._reader = None
 
     async def _checkpoints(self) -> None:
         checkpointer = self._open(timeout_s=self._timeout)
-        while True:
+        while not self._closing.is_set():
             await self._dirty.wait()
             self._dirty.clear()
+            if self._closing.is_set():
+                return
             with contextlib.suppress(sqlite3.Error):
-                await asyncio.to_thread(checkpointer.execute, "PRAGMA wal_checkpoint(PASSIVE)")
-            await asyncio.sleep(_CHECKPOINT_EVERY_S)
+                await _in_thread(checkpointer.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), _CHECKPOINT_EVERY_S)
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any]) -> Rows:
         writer = self._current.get()
@@ -137,7 +157,7 @@ class Sqlite:
                 raise
         reader = await self._thread_readers.get()
         try:
-            return await asyncio.to_thread(_rows, reader, sql, values)
+            return await _in_thread(_rows, reader, sql, values)
         finally:
             self._thread_readers.put_nowait(reader)
 
@@ -158,13 +178,13 @@ class Sqlite:
         if len(rows) <= _INLINE_ROWS:
             writer.executemany(sql, rows)
         else:
-            await asyncio.to_thread(writer.executemany, sql, rows)
+            await _in_thread(writer.executemany, sql, rows)
 
     async def _on_writer(
         self, writer: sqlite3.Connection, sql: str, values: Mapping[str, Any]
     ) -> Rows:
         if _HEAVY_WRITES.match(sql):
-            return await asyncio.to_thread(_rows, writer, sql, values)
+            return await _in_thread(_rows, writer, sql, values)
         return _rows(writer, sql, values)
 
     @contextlib.asynccontextmanager
