@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from app import clock
+from app import clock, logs
 from app.errors import ConfigError, TidingsError
 from app.services import credentials
 from app.settings import Settings
@@ -40,10 +40,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings = settings.replace(host=args.host, port=args.port or settings.port)
     uvicorn.run(
+        # First-run credentials go to stdout once, for the operator, never into the log.
         create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=logs.config(settings.log_level, settings.log_format),
         proxy_headers=True,
     )
     return 0

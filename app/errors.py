@@ -60,6 +60,30 @@ class Forbidden(TidingsError):
         super().__init__(message, code=code)
 
 
+class TooLarge(TidingsError):
+    """The request body is over the configured limit (413)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"The request body is over the limit of {limit_bytes} bytes", code=10006)
+
+
+class RateLimited(TidingsError):
+    """Too many requests for this client, account or address (429, with Retry-After)."""
+
+    def __init__(self, what: str, retry_after_s: int) -> None:
+        super().__init__(f"Rate limit exceeded for this {what}; retry after {retry_after_s} s",
+                         code=50100)  # fmt: skip
+        self.retry_after_s = retry_after_s
+
+
+class Unavailable(TidingsError):
+    """The database cannot take the request now (down, locked past the timeout, full): 503."""
+
+    def __init__(self, message: str = "The database is unavailable; retry later") -> None:
+        super().__init__(message, code=0)
+        self.retry_after_s = 1
+
+
 class OAuthError(TidingsError):
     """An RFC 6749 token-endpoint error: ``invalid_client`` is 401, the rest 400."""
 

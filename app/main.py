@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from app import clock
-from app.api import errors, metrics, paths, router, routes
+from app import clock, logs
+from app.api import errors, limits, metrics, paths, router, routes
 from app.runtime import Runtime
 from app.services.bootstrap import Say
 from app.settings import Settings
@@ -33,7 +33,9 @@ def create_app(
         routes=routes.ROUTES,
         # NormalizePath first: the metrics middleware then sees the scope the router fills in.
         middleware=[
+            Middleware(logs.RequestLog),
             Middleware(paths.NormalizePath),
+            Middleware(limits.BodyLimit, limit=chosen.max_body_bytes),
             Middleware(metrics.Middleware, registry=registry),
         ],
         exception_handlers=errors.HANDLERS,

@@ -11,7 +11,7 @@ from app.delivery import client, dispatcher, notify
 from app.providers.sandbox import Sandbox
 from app.providers.sms_gateway import SmsGateway
 from app.providers.smtp import SmtpProvider
-from app.services import auth, bootstrap, callbacks, outbound
+from app.services import auth, bootstrap, callbacks, outbound, ratelimit
 from app.services.keys import KeyBox
 from app.settings import Settings
 from app.storage import migrations
@@ -34,6 +34,7 @@ class Runtime:
     callbacks: callbacks.Manager
     jobs: scheduler.Jobs
     now: clock.Clock
+    limits: ratelimit.Limits
     listener: notify.Listener | None = None
 
     @classmethod
@@ -93,7 +94,7 @@ class Runtime:
         jobs.start()
         return cls(
             settings, db, authenticator, http, sandbox, email, sms, sender, keys, poster,
-            webhooks, manager, jobs, now, listener,
+            webhooks, manager, jobs, now, ratelimit.Limits.of(settings, now), listener,
         )  # fmt: skip
 
     async def stop(self) -> None:

@@ -12,6 +12,7 @@ from app.errors import ConfigError
 DEFAULT_DATABASE_URL = "sqlite:///./data/tidings.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+Rate = tuple[int, float]  # a token bucket: this many requests, refilled over this many seconds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +57,13 @@ class Settings:
     probe_timeout_s: float = 10.0
     metrics_token: str = ""  # empty: /metrics is open (bind it to a private network)
     event_retention_s: int = 30 * 86400  # raw events; the rollups are kept
+    max_body_bytes: int = 5 * 1024 * 1024  # larger request bodies get a 413
+    # Token buckets: (requests, per seconds); None is no limit. Per process.
+    rate_limit_client: Rate | None = (1000, 1.0)
+    rate_limit_account: Rate | None = (2000, 1.0)
+    rate_limit_token_client: Rate | None = (30, 60.0)  # /v2/token per client_id
+    rate_limit_token_address: Rate | None = (60, 60.0)  # /v2/token per remote address
+    log_format: str = "text"  # or json
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -98,6 +106,12 @@ class Settings:
             probe_timeout_s=_float(env, "TIDINGS_PROBE_TIMEOUT_S", 10.0),
             metrics_token=env.get("TIDINGS_METRICS_TOKEN", ""),
             event_retention_s=_int(env, "TIDINGS_EVENT_RETENTION_S", 30 * 86400),
+            max_body_bytes=_int(env, "TIDINGS_MAX_BODY_BYTES", 5 * 1024 * 1024),
+            rate_limit_client=_rate(env, "TIDINGS_RATE_LIMIT_CLIENT", "1000/s"),
+            rate_limit_account=_rate(env, "TIDINGS_RATE_LIMIT_ACCOUNT", "2000/s"),
+            rate_limit_token_client=_rate(env, "TIDINGS_RATE_LIMIT_TOKEN_CLIENT", "30/min"),
+            rate_limit_token_address=_rate(env, "TIDINGS_RATE_LIMIT_TOKEN_ADDRESS", "60/min"),
+            log_format=_choice(env, "TIDINGS_LOG_FORMAT", "text", ("text", "json")),
         )
 
     def replace(self, **changes: object) -> Settings:
@@ -115,12 +129,33 @@ class Settings:
 
 
 def _database_url(url: str) -> str:
-    # Heroku-style URLs say postgres://; encode/databases only knows postgresql://.
+    # Heroku-style URLs say postgres://; normalised to the standard postgresql://.
     if url.startswith("postgres://"):
         return "postgresql://" + url.removeprefix("postgres://")
     if not url.startswith(("sqlite://", "postgresql://")):
         raise ConfigError(f"DATABASE_URL must start with sqlite:// or postgresql://, got {url!r}")
     return url
+
+
+_PERIODS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> Rate | None:
+    """``N/s``, ``N/min`` or ``N/h`` (a bucket of N refilled over the period), or ``off``."""
+    raw = env.get(name, default).strip().lower()
+    if raw in ("off", "0", "none"):
+        return None
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _PERIODS:
+        raise ConfigError(f"{name} must look like 100/s, 30/min or 1000/h, or be off; got {raw!r}")
+    return int(count), _PERIODS[period]
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -21,6 +21,7 @@ from app.services import credentials
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db
+from tests import contract
 from tests.pg import Cluster, find_bindir
 from tests.receiver import Receiver, receiver
 
@@ -108,7 +109,11 @@ async def running(settings: Settings, clock: FakeClock) -> AsyncIterator[Service
     app = create_app(settings, say=said.append, now=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://testserver",
+            event_hooks={"response": [contract.check_response]},
+        ) as http:
             yield Service(app=app, http=http, said=said)
 
 

@@ -75,7 +75,11 @@ class Cluster:
         )
 
     def restart(self) -> None:
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart")
+        # -l: without it the new postmaster keeps our stdout pipe open and this never returns.
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
+            "-m", "fast", "-w", "restart",
+        )  # fmt: skip
 
     def stop(self) -> None:
         try:

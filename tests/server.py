@@ -24,6 +24,7 @@ class Server:
     process: subprocess.Popen[str]
     base_url: str
     lines: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)  # stderr, when kept apart from stdout
 
     @property
     def output(self) -> str:
@@ -37,6 +38,7 @@ def serving(
     port: int | None = None,
     cwd: str | None = None,
     ready_within_s: float = 20.0,
+    separate_log: bool = False,
 ) -> Iterator[Server]:
     chosen = port or int(env.get("PORT") or 0) or free_port()
     command = [sys.executable, "-m", "app", "serve", *args]
@@ -47,12 +49,17 @@ def serving(
         env={k: v for k, v in {**os.environ, **env}.items() if v != ""},
         cwd=cwd,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE if separate_log else subprocess.STDOUT,
         text=True,
     )
     server = Server(process=process, base_url=f"http://127.0.0.1:{chosen}/")
     reader = threading.Thread(target=lambda: server.lines.extend(iter(process.stdout.readline, "")))  # type: ignore[union-attr]
     reader.start()
+    if separate_log:
+        log_reader = threading.Thread(
+            target=lambda: server.log.extend(iter(process.stderr.readline, ""))
+        )  # type: ignore[union-attr]
+        log_reader.start()
     try:
         _wait_ready(server, ready_within_s)
         yield server
@@ -61,6 +68,9 @@ def serving(
         process.wait(timeout=15)
         reader.join(timeout=5)
         process.stdout.close()  # type: ignore[union-attr]
+        if separate_log:
+            log_reader.join(timeout=5)
+            process.stderr.close()  # type: ignore[union-attr]
 
 
 def _wait_ready(server: Server, within_s: float) -> None:

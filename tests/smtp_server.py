@@ -45,9 +45,9 @@ class Handler:
 
 
 @contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[str, Handler]]:
+def smtp_server(port: int | None = None) -> Iterator[tuple[str, Handler]]:
     handler = Handler()
-    port = free_port()
+    port = port or free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

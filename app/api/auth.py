@@ -21,13 +21,16 @@ def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handl
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
-            principal = await runtime(request).auth.authenticate(_credential(request))
+            state = runtime(request)
+            principal = await state.auth.authenticate(_credential(request))
             if scope is not None and not any(principal.has(s) for s in (scope, *alternatives)):
                 raise Forbidden(f"Insufficient privileges: this route needs the {scope} scope")
+            state.limits.request(principal)
             request.state.principal = principal
             return await handler(request)
 
         guarded.required_scope = scope  # type: ignore[attr-defined]
+        guarded.accepted_scopes = () if scope is None else (scope, *alternatives)  # type: ignore[attr-defined]
         return guarded
 
     return decorate

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+
+import asyncpg  # type: ignore[import-untyped]
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,7 +19,11 @@ _STATUS: dict[type[errors.TidingsError], int] = {
     errors.Conflict: 409,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
+    errors.TooLarge: 413,
+    errors.RateLimited: 429,
+    errors.Unavailable: 503,
 }
+log = logging.getLogger("tidings.api")
 
 _SYNTAX = (10004, 10005)
 
@@ -40,6 +48,8 @@ async def domain_error(request: Request, exc: Exception) -> Response:
         )
     status = _status(exc)
     headers = _INVALID_TOKEN if status == 401 else None
+    if isinstance(exc, errors.RateLimited | errors.Unavailable):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     if _broadcast_style(request):
         return _broadcast_error(exc, status, headers)
     body = sfmc_body(exc.message, exc.code) | exc.details
@@ -74,4 +84,30 @@ def _status(exc: errors.TidingsError) -> int:
     return 400
 
 
-HANDLERS = {errors.TidingsError: domain_error, HTTPException: http_error}
+async def storage_error(request: Request, exc: Exception) -> Response:
+    """The database failed in a way a retry can fix: 503 in the API's shape, never a 500.
+
+    Nothing was acknowledged: the request's transaction did not commit.
+    """
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return await domain_error(request, errors.Unavailable())
+
+
+# Operational failures only (down, restarting, locked past the timeout, disk full); a
+# programming error (bad SQL) stays a 500 so that it is noticed.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection cut mid-protocol by a restart
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+)
+
+HANDLERS = {
+    errors.TidingsError: domain_error,
+    HTTPException: http_error,
+    **dict.fromkeys(STORAGE_ERRORS, storage_error),
+}

@@ -35,6 +35,11 @@ async def page(request: Request) -> Response:
     return FileResponse(STATIC / "stats.html", headers=SECURITY_HEADERS)
 
 
+async def docs(request: Request) -> Response:
+    """The API reference: static/docs.html renders /openapi.json in the browser."""
+    return FileResponse(STATIC / "docs.html", headers=SECURITY_HEADERS)
+
+
 def _same_origin(request: Request) -> None:
     """A form post from another site is refused (belt and braces with SameSite=Strict)."""
     origin = request.headers.get("origin") or request.headers.get("referer")

@@ -13,6 +13,7 @@ from app.api import (
     inbound,
     messages,
     metrics,
+    openapi,
     page,
     stats,
     suppressions,
@@ -24,6 +25,8 @@ ROUTES = [
     Route("/healthz", health.healthz, methods=["GET"]),
     Route("/readyz", health.readyz, methods=["GET"]),
     Route("/metrics", metrics.metrics, methods=["GET"]),
+    Route("/openapi.json", openapi.spec, methods=["GET"]),
+    Route("/docs", page.docs, methods=["GET"]),
     Route("/v2/token", token.issue, methods=["POST"]),
     Route("/platform/v1/tokenContext", token.context, methods=["GET"]),
     # fuel-rest lowercases whole URIs before calling.

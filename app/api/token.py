@@ -18,6 +18,7 @@ async def issue(request: Request) -> Response:
     if not isinstance(form, dict):
         raise OAuthError("invalid_request", "The body must be a JSON object or a form.")
     state = runtime(request)
+    state.limits.token_request(form.get("client_id"), request.client.host if request.client else "")
     grant, _ = await state.auth.issue(form)
     base = state.settings.base_url
     body = {

@@ -178,6 +178,12 @@ class Dispatcher:
             body = orjson.dumps([fanout.to_wire(event) for event in found])
             reply = await self._post(target, batch.id, body, attempt=batch.attempts)
             await self._record(batch, target, reply, len(found))
+        except asyncio.CancelledError:
+            # Stopping past the grace period: the batch goes back to pending now rather than
+            # after its lease (it may have arrived; same webhook-id, so receivers de-duplicate).
+            async with self._db.write():
+                await outbox.release(self._db, batch.id, now=self._now())
+            raise
         except Exception:
             log.exception("delivering batch %s failed", batch.id)
 

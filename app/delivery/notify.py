@@ -1,7 +1,14 @@
-"""Cross-process wake-ups on PostgreSQL: LISTEN for the NOTIFY that fan-out sends at commit."""
+"""Cross-process wake-ups on PostgreSQL: LISTEN for the NOTIFY that fan-out sends at commit.
+
+When the connection is lost (PostgreSQL restarted), it reconnects with backoff and then wakes
+the dispatcher once, for anything committed while it was away. Meanwhile the sweep still finds
+the work, only later.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +18,7 @@ import asyncpg  # type: ignore[import-untyped]
 from app.services import fanout
 
 log = logging.getLogger("tidings.notify")
+_MAX_BACKOFF_S = 5.0
 
 
 class Listener:
@@ -18,19 +26,49 @@ class Listener:
         self._url = database_url
         self._on_notify = on_notify
         self._connection: Any = None
+        self._stopping = False
+        self._reconnecting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        if not await self._listen():
+            log.warning("LISTEN %s failed; relying on the sweep", fanout.NOTIFY_CHANNEL)
+            self._lost()
+
+    async def _listen(self) -> bool:
         try:
-            self._connection = await asyncpg.connect(self._url)
-            await self._connection.add_listener(fanout.NOTIFY_CHANNEL, self._notified)
-        except (OSError, asyncpg.PostgresError):  # the sweep still finds the work, just later
-            log.exception("LISTEN %s failed; relying on the sweep", fanout.NOTIFY_CHANNEL)
-            self._connection = None
+            connection = await asyncpg.connect(self._url)
+            await connection.add_listener(fanout.NOTIFY_CHANNEL, self._notified)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False
+        connection.add_termination_listener(lambda _: self._lost())
+        self._connection = connection
+        return True
+
+    def _lost(self) -> None:
+        self._connection = None
+        if not self._stopping and (self._reconnecting is None or self._reconnecting.done()):
+            self._reconnecting = asyncio.create_task(self._reconnect(), name="tidings-listen")
+
+    async def _reconnect(self) -> None:
+        pause = 0.1
+        while not self._stopping:
+            await asyncio.sleep(pause)
+            if await self._listen():
+                log.info("LISTEN %s restored", fanout.NOTIFY_CHANNEL)
+                self._on_notify()
+                return
+            pause = min(pause * 2, _MAX_BACKOFF_S)
 
     def _notified(self, *_: object) -> None:
         self._on_notify()
 
     async def stop(self) -> None:
+        self._stopping = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
         if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(OSError, asyncpg.InterfaceError):
+                await connection.close()

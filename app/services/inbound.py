@@ -260,6 +260,7 @@ async def _record(
         if earlier.type == wanted and earlier.info == outcome.info:
             return Recorded(message, earlier, duplicate=True)
     event = await outcomes.record(db, message, outcome, now=now)
+    assert event is not None  # not a claimed outcome: always recorded
     return Recorded(message, event, duplicate=False)
 
 

@@ -105,17 +105,25 @@ class Sender:
                 lease_ms=self._settings.send_lease_s * 1000,
                 limit=self._settings.send_concurrency * 4,
             )
-        await asyncio.gather(*(self._guarded(message) for message in batch))
+        unsent = await asyncio.gather(*(self._guarded(message) for message in batch))
+        released = [message.id for message, skipped in zip(batch, unsent, strict=True) if skipped]
+        if released:
+            async with self._db.write():
+                await messages.release(self._db, released, now=self._now())
         return len(batch)
 
-    async def _guarded(self, message: messages.Message) -> None:
+    async def _guarded(self, message: messages.Message) -> bool:
+        """Deliver one claimed message; True when it was not started because we are stopping."""
         async with self._slots:
+            if self._stopping:
+                return True
             try:
                 await self.deliver(message)
             except Exception as exc:
                 log.exception("delivering message %s failed", message.id)
                 await self._retry_or_give_up(message, f"internal error: {type(exc).__name__}")
             self._on_outcome()
+            return False
 
     async def deliver(self, message: messages.Message) -> None:
         definition = None
@@ -297,8 +305,16 @@ class Sender:
         else:
             outcome = outcomes.sent(message, rendered_subject=subject)
         event = await outcomes.record(
-            self._db, message, outcome, now=now, rendered=rendered, provider_id=result.provider_id
+            self._db,
+            message,
+            outcome,
+            now=now,
+            rendered=rendered,
+            provider_id=result.provider_id,
+            claimed=True,
         )
+        if event is None:
+            return  # finished meanwhile (see outcomes.record)
         if result.kind == "bounced":
             await suppression.after_bounce(
                 self._db, message, result.enhanced_code or "", event.event_id, now=now
@@ -324,5 +340,9 @@ class Sender:
 
     async def _not_sent(self, message: messages.Message, code: int, reason: str) -> None:
         await outcomes.record(
-            self._db, message, outcomes.not_sent(message, code, reason), now=self._now()
+            self._db,
+            message,
+            outcomes.not_sent(message, code, reason),
+            now=self._now(),
+            claimed=True,
         )

@@ -106,8 +106,13 @@ async def record(
     now: int,
     rendered: dict[str, Any] | None = None,
     provider_id: str | None = None,
-) -> events.Event:
-    """The message's status change and its event, atomically."""
+    claimed: bool = False,
+) -> events.Event | None:
+    """The message's status change and its event, atomically.
+
+    ``claimed``: the sender's outcome for a message it claimed; None (nothing recorded) when
+    the message was finished meanwhile, so a retried send never makes a second outcome.
+    """
     event = events.Event(
         event_id=str(uuid.uuid4()),
         account_id=message.account_id,
@@ -120,8 +125,8 @@ async def record(
         info=outcome.info,
     )
 
-    async def write() -> events.Event:
-        await messages.finish(
+    async def write() -> events.Event | None:
+        finished = await messages.finish(
             db,
             message.id,
             status=outcome.status,
@@ -130,7 +135,10 @@ async def record(
             status_message=outcome.status_message,
             rendered=rendered,
             provider_id=provider_id,
+            claimed=claimed,
         )
+        if not finished:
+            return None
         stored = dataclasses.replace(event, id=await events.insert(db, event))
         await fanout.enqueue(db, stored, now=now)  # the webhook outbox, in the same transaction
         await stats.count(db, stored)  # and the rollups

@@ -1,21 +1,18 @@
 """The database handle for SQLite or PostgreSQL, and its dialect.
 
-SQL is written once with ``:named`` binds. PostgreSQL goes through an encode/databases pool
-(which compiles the binds for asyncpg); SQLite through held sqlite3 connections
-(``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself.
+SQL is written once with ``:named`` binds. PostgreSQL goes through an asyncpg pool
+(``app.storage.postgres``, which rewrites the binds as ``$n``); SQLite through held sqlite3
+connections (``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import pathlib
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
-import databases
-
-from app.storage import sqlite
+from app.storage import postgres, sqlite
 
 Dialect = Literal["sqlite", "postgresql"]
 T = TypeVar("T")
@@ -30,11 +27,12 @@ class Db:
         self.url = url
         self.dialect: Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._sqlite: sqlite.Sqlite | None = None
-        self._database: databases.Database
+        self._backend: sqlite.Sqlite | postgres.Postgres
         if self.dialect == "sqlite":
             self._sqlite = sqlite.Sqlite(self.sqlite_path_of(url), busy_timeout_s=busy_timeout_s)
+            self._backend = self._sqlite
         else:
-            self._database = databases.Database(url, min_size=1, max_size=10)
+            self._backend = postgres.Postgres(url)
 
     @staticmethod
     def sqlite_path_of(url: str) -> pathlib.Path:
@@ -45,60 +43,35 @@ class Db:
         return self.sqlite_path_of(self.url) if self.dialect == "sqlite" else None
 
     async def connect(self) -> None:
-        if self._sqlite is not None:
-            await self._sqlite.connect()
-        else:
-            await self._database.connect()
+        await self._backend.connect()
 
     async def disconnect(self) -> None:
-        if self._sqlite is not None:
-            await self._sqlite.disconnect()
-        else:
-            await self._database.disconnect()
+        await self._backend.disconnect()
 
     async def fetch_one(self, sql: str, values: Mapping[str, Any] | None = None) -> Row | None:
         rows = await self.fetch_all(sql, values)
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any] | None = None) -> list[Row]:
-        if self._sqlite is not None:
-            return await self._sqlite.fetch_all(sql, values or {})  # type: ignore[return-value]
-        rows = await self._database.fetch_all(sql, dict(values or {}))
-        return [row._mapping for row in rows]
+        return await self._backend.fetch_all(sql, values or {})  # type: ignore[return-value]
 
     async def fetch_val(self, sql: str, values: Mapping[str, Any] | None = None) -> Any:
-        if self._sqlite is not None:
-            rows = await self._sqlite.fetch_all(sql, values or {})
-            return next(iter(rows[0].values())) if rows else None
-        return await self._database.fetch_val(sql, dict(values or {}))
+        rows = await self._backend.fetch_all(sql, values or {})
+        return next(iter(rows[0].values())) if rows else None
 
     async def execute(self, sql: str, values: Mapping[str, Any] | None = None) -> None:
-        if self._sqlite is not None:
-            await self._sqlite.execute(sql, values or {})
-        else:
-            await self._database.execute(sql, dict(values or {}))
+        await self._backend.execute(sql, values or {})
 
     async def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
-        """One statement for many rows, through the driver (encode/databases loops in Python).
+        """One statement for many rows, through the driver; inside ``transaction()`` it joins
+        that transaction."""
+        if rows:
+            await self._backend.execute_many(sql, rows)
 
-        Inside ``transaction()`` it joins that transaction.
-        """
-        if not rows:
-            return
-        if self._sqlite is not None:
-            await self._sqlite.execute_many(sql, rows)
-            return
-        async with self._database.connection() as connection:
-            compiled, names = _dollar_params(sql)
-            await connection.raw_connection.executemany(
-                compiled, [tuple(row[name] for name in names) for row in rows]
-            )
-
-    def transaction(self) -> contextlib.AbstractAsyncContextManager[Any]:
-        """One atomic unit on both dialects; queries awaited inside it join it."""
-        if self._sqlite is not None:
-            return self._sqlite.transaction()
-        return self._database.transaction()
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """One atomic unit on both dialects; queries awaited inside it join it (nested calls
+        join the outer one)."""
+        return self._backend.transaction()
 
     @contextlib.asynccontextmanager
     async def write(self, *, durable: bool = True) -> AsyncIterator[None]:
@@ -137,12 +110,8 @@ class Db:
     @contextlib.asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[Any]:
         """The driver's own connection (blocking sqlite3, or asyncpg), for scripts and bulk work."""
-        if self._sqlite is not None:
-            async with self._sqlite.raw_connection() as raw:
-                yield raw
-            return
-        async with self._database.connection() as connection:
-            yield connection.raw_connection
+        async with self._backend.raw_connection() as raw:
+            yield raw
 
 
 def insert_statement(table: str, columns: list[str]) -> str:
@@ -150,18 +119,3 @@ def insert_statement(table: str, columns: list[str]) -> str:
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
     )
-
-
-_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-def _dollar_params(sql: str) -> tuple[str, list[str]]:
-    """``:name`` binds rewritten as asyncpg's ``$n``, with the names in order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match[1] not in names:
-            names.append(match[1])
-        return f"${names.index(match[1]) + 1}"
-
-    return _NAMED.sub(number, sql), names

@@ -145,6 +145,16 @@ async def claim_due(db: Db, *, now: int, lease_ms: int, limit: int) -> list[Mess
     return sorted((Message.from_row(row) for row in rows), key=lambda m: m.next_attempt_at)
 
 
+async def release(db: Db, message_ids: list[str], *, now: int) -> None:
+    """Claimed messages this process will not send after all (it is stopping): back to the
+    queue at once, not after their lease."""
+    await db.execute_many(
+        "UPDATE messages SET status = 'queued', lease_until = NULL, attempts = attempts - 1,"
+        " updated_at = :now WHERE id = :id AND status = 'sending'",
+        [{"id": message_id, "now": now} for message_id in message_ids],
+    )
+
+
 async def reclaim_expired_leases(db: Db, *, now: int) -> int:
     """Messages whose sender died mid-send go back to the queue."""
     rows = await db.fetch_all(
@@ -170,14 +180,20 @@ async def finish(
     status_message: str | None = None,
     rendered: dict[str, Any] | None = None,
     provider_id: str | None = None,
-) -> None:
-    """Record a final status; call inside the transaction that writes its event."""
-    await db.execute(
+    claimed: bool = False,
+) -> bool:
+    """Record a final status; call inside the transaction that writes its event.
+
+    ``claimed``: only if the message is still claimed by a sender ('sending'). False when it
+    is not: another pass finished it already (a COMMIT whose answer was lost, then a retry).
+    """
+    only_claimed = " AND status = 'sending'" if claimed else ""
+    rows = await db.fetch_all(
         "UPDATE messages SET status = :status, status_code = :status_code,"
         " status_message = :status_message, lease_until = NULL, updated_at = :now,"
         " rendered = COALESCE(:rendered, rendered), provider_id = COALESCE(:provider_id,"
         " provider_id), sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
-        " WHERE id = :id",
+        f" WHERE id = :id{only_claimed} RETURNING id",
         {
             "id": message_id,
             "status": status,
@@ -188,12 +204,15 @@ async def finish(
             "provider_id": provider_id,
         },
     )
+    return bool(rows)
 
 
 async def retry_at(db: Db, message_id: str, *, at: int, now: int, note: str) -> None:
+    """A claimed message goes back to the queue for a later try (if still claimed: a final
+    status recorded meanwhile wins)."""
     await db.execute(
         "UPDATE messages SET status = 'queued', lease_until = NULL, next_attempt_at = :at,"
-        " status_message = :note, updated_at = :now WHERE id = :id",
+        " status_message = :note, updated_at = :now WHERE id = :id AND status = 'sending'",
         {"id": message_id, "at": at, "now": now, "note": note},
     )
 

@@ -155,6 +155,15 @@ async def batch_events(db: Db, batch_id: str) -> list[events.Event]:
     return [events.Event.from_row(row) for row in rows]
 
 
+async def release(db: Db, batch_id: str, *, now: int) -> None:
+    """A claimed batch this process gives up on (it is stopping): due again at once."""
+    await db.execute(
+        "UPDATE batches SET status = 'pending', lease_until = NULL, next_attempt_at = :now,"
+        " updated_at = :now WHERE id = :id AND status = 'sending'",
+        {"id": batch_id, "now": now},
+    )
+
+
 async def settle_batch(
     db: Db,
     batch_id: str,

@@ -1,0 +1,952 @@
+"""The OpenAPI 3.1 description of every route, served at ``GET /openapi.json``.
+
+Written by hand, one line per operation, from small schema helpers, and kept true by tests:
+``tests/test_openapi.py`` compares it with the routing table, and every response the test
+suite receives is validated against it (``tests/conftest.py``); schemathesis fuzzes a live
+server with it. Each family of routes has its own error body: the SFMC envelope, Broadcast's
+``errors``/``error``, or RFC 6749's ``error`` on the token endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.api.http import JSONResponse
+
+Schema = dict[str, Any]
+SFMC, BROADCAST, OAUTH, PLAIN = "sfmc", "broadcast", "oauth", "plain"
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    """An object with these properties (further properties allowed: clients must ignore them)."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": required | (optional or {}),
+    }
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+STR: Schema = {"type": "string"}
+INT: Schema = {"type": "integer"}
+BOOL: Schema = {"type": "boolean"}
+NUM: Schema = {"type": "number"}
+ANY_OBJECT: Schema = {"type": "object"}
+OPT_STR: Schema = {"type": ["string", "null"]}
+OPT_INT: Schema = {"type": ["integer", "null"]}
+FLAT_ATTRIBUTES: Schema = {
+    "type": "object",
+    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "SfmcError": obj({"message": STR, "errorcode": INT, "documentation": STR}),
+    "BroadcastErrors": obj({"errors": {"type": "object", "additionalProperties": array(STR)}}),
+    "BroadcastError": obj({"error": STR}),
+    "OAuthError": obj({"error": STR}, {"error_description": STR}),
+    "Token": obj(
+        {
+            "access_token": STR,
+            "token_type": STR,
+            "expires_in": INT,
+            "scope": STR,
+            "rest_instance_url": STR,
+            "soap_instance_url": STR,
+        }
+    ),
+    "TokenRequest": obj(
+        {"grant_type": {"const": "client_credentials"}, "client_id": STR, "client_secret": STR},
+        {"scope": STR, "account_id": {"type": ["string", "integer"]}},
+    ),
+    "TokenContext": obj(
+        {"enterprise": ANY_OBJECT, "organization": ANY_OBJECT, "scopes": array(STR)}
+    ),
+    "Asset": obj(
+        {
+            "id": INT,
+            "customerKey": STR,
+            "name": STR,
+            "assetType": ANY_OBJECT,
+            "views": ANY_OBJECT,
+            "createdDate": STR,
+            "modifiedDate": STR,
+        }
+    ),
+    "AssetInput": obj(
+        {"name": STR, "assetType": ANY_OBJECT}, {"customerKey": STR, "views": ANY_OBJECT}
+    ),
+    "AssetPage": obj({"count": INT, "page": INT, "pageSize": INT, "items": array(ref("Asset"))}),
+    "Definition": obj(
+        {
+            "requestId": STR,
+            "name": STR,
+            "definitionKey": STR,
+            "definitionId": STR,
+            "status": STR,
+            "createdDate": STR,
+            "modifiedDate": STR,
+            "content": ANY_OBJECT,
+            "subscriptions": ANY_OBJECT,
+        },
+        {"description": STR, "classification": STR, "options": ANY_OBJECT},
+    ),
+    "DefinitionInput": obj(
+        {"definitionKey": STR, "name": STR, "content": ANY_OBJECT},
+        {
+            "description": STR,
+            "status": STR,
+            "classification": STR,
+            "subscriptions": ANY_OBJECT,
+            "options": ANY_OBJECT,
+        },
+    ),
+    "DefinitionPage": obj(
+        {
+            "requestId": STR,
+            "definitions": array(ANY_OBJECT),
+            "count": INT,
+            "page": INT,
+            "pageSize": INT,
+        }
+    ),
+    "QueueCount": obj(
+        {"requestId": STR, "count": INT}, {"ageSeconds": {"type": ["number", "null"]}}
+    ),
+    "Queued": obj({"requestId": STR, "message": STR}),
+    "Recipient": obj(
+        {"to": STR},
+        {"contactKey": STR, "messageKey": STR, "attributes": FLAT_ATTRIBUTES},
+    ),
+    "SendRequest": obj(
+        {"definitionKey": STR},
+        {
+            "recipient": ref("Recipient"),
+            "recipients": array(ref("Recipient")),
+            "attributes": FLAT_ATTRIBUTES,
+            "content": ANY_OBJECT,
+            "subscriptions": ANY_OBJECT,
+        },
+    ),
+    "SendAccepted": obj(
+        {"requestId": STR, "responses": array(obj({"messageKey": STR}))},
+        {"errorcode": INT, "message": STR},
+    ),
+    "SendRefused": obj(
+        {
+            "message": STR,
+            "errorcode": INT,
+            "documentation": STR,
+            "requestId": STR,
+            "responses": array(ANY_OBJECT),
+        }
+    ),
+    "MessageStatus": obj(
+        {"requestId": STR, "timestamp": STR, "eventCategoryType": STR},
+        {"compositeId": STR, "info": ANY_OBJECT},
+    ),
+    "NotSentFeed": obj({"lastEventID": INT, "count": INT, "messages": array(ANY_OBJECT)}),
+    "Suppression": obj(
+        {
+            "address": STR,
+            "reason": STR,
+            "source": STR,
+            "eventId": OPT_STR,
+            "createdDate": STR,
+        }
+    ),
+    "SuppressionPage": obj(
+        {"page": INT, "pageSize": INT, "count": INT, "items": array(ref("Suppression"))}
+    ),
+    "SuppressionInput": obj({"address": STR}, {"reason": STR}),
+    "Transactional": obj(
+        {
+            "id": STR,
+            "recipient_email": STR,
+            "subject": STR,
+            "body": STR,
+            "queue_at": STR,
+            "sent_at": OPT_STR,
+            "created_at": STR,
+            "updated_at": STR,
+            "status_url": STR,
+            "status": STR,
+        },
+        {
+            "recipient_name": OPT_STR,
+            "preheader": OPT_STR,
+            "reply_to": OPT_STR,
+            "status_reason": OPT_STR,
+            "subscriber_id": OPT_STR,
+        },
+    ),
+    "TransactionalInput": obj(
+        {"to": STR, "subject": STR, "body": STR},
+        {"to_name": STR, "reply_to": STR, "preheader": STR, "queue_at": STR, "subscriber_id": STR},
+    ),
+    "TransactionalPage": obj(
+        {
+            "transactionals": array(ref("Transactional")),
+            "pagination": obj({"page": INT, "per_page": INT, "total": INT, "total_pages": INT}),
+        }
+    ),
+    "Callback": obj(
+        {
+            "callbackId": STR,
+            "callbackName": STR,
+            "url": STR,
+            "maxBatchSize": INT,
+            "status": STR,
+        },
+        {"statusReason": STR, "keyEncoding": STR, "strictOrder": BOOL, "sfmcStrict": BOOL},
+    ),
+    "CallbackCreated": obj(
+        {"callbackId": STR, "callbackName": STR, "url": STR, "signatureKey": STR}
+    ),
+    "CallbackInput": obj(
+        {"callbackName": STR, "url": STR},
+        {"maxBatchSize": INT, "keyEncoding": STR, "strictOrder": BOOL, "sfmcStrict": BOOL},
+    ),
+    "Verification": obj({"callbackId": STR, "verificationKey": STR}),
+    "Subscription": obj(
+        {
+            "subscriptionId": STR,
+            "subscriptionName": STR,
+            "callbackId": STR,
+            "eventCategoryTypes": array(STR),
+            "status": STR,
+        },
+        {"filters": array(STR), "statusReason": STR, "bufferWhilePaused": BOOL},
+    ),
+    "SubscriptionInput": obj(
+        {"subscriptionName": STR, "callbackId": STR, "eventCategoryTypes": array(STR)},
+        {"filters": array(STR), "status": STR, "bufferWhilePaused": BOOL},
+    ),
+    "Attempts": obj(
+        {"callbackId": STR, "count": INT, "attempts": array(ANY_OBJECT), "nextBeforeId": OPT_INT}
+    ),
+    "Health": ANY_OBJECT,
+    "Replay": ANY_OBJECT,
+    "StatsSummary": obj(
+        {"from": STR, "to": STR, "sent": INT, "notSent": INT, "bounced": ANY_OBJECT}
+    ),
+    "StatsTimeseries": obj(
+        {
+            "from": STR,
+            "to": STR,
+            "granularity": STR,
+            "times": array(STR),
+            "series": array(ANY_OBJECT),
+        }
+    ),
+    "StatsCallbacks": obj({"from": STR, "to": STR, "callbacks": array(ANY_OBJECT)}),
+    "StatsRecent": obj({"events": array(ANY_OBJECT)}),
+    "Inbound": obj(
+        {"recorded": array(ANY_OBJECT)}, {"unmatched": array(ANY_OBJECT), "ignored": INT}
+    ),
+    "Health200": obj({"status": STR}),
+}
+
+
+def _json(schema: Schema) -> Schema:
+    return {"application/json": {"schema": schema}}
+
+
+def _error_schema(family: str, status: int) -> Schema:
+    if family == SFMC:
+        return ref("SfmcError")
+    if family == BROADCAST:
+        if status in (400, 422):
+            return {"oneOf": [ref("BroadcastErrors"), ref("BroadcastError")]}
+        return ref("BroadcastError")
+    if family == OAUTH:
+        return {"oneOf": [ref("OAuthError"), ref("SfmcError")]}
+    return {"oneOf": [ref("SfmcError"), ref("BroadcastError")]}
+
+
+_ERROR_TEXT = {
+    400: "Malformed request",
+    401: "No credential, or an unknown, expired or revoked one",
+    403: "The credential lacks the scope this route needs",
+    404: "Not found for this account",
+    405: "Method not allowed",
+    409: "Conflict with the current state",
+    413: "Body over TIDINGS_MAX_BODY_BYTES",
+    422: "A field has a wrong value",
+    429: "Rate limited: retry after Retry-After seconds",
+    503: "The database is unavailable (down, locked, full): retry after Retry-After seconds",
+}
+
+
+def operation(
+    method: str,
+    path: str,
+    summary: str,
+    *,
+    tag: str,
+    family: str = SFMC,
+    scope: str | None = None,
+    security: str | None = "bearer",
+    body: Schema | None = None,
+    ok: dict[int, Schema | None],
+    errors: tuple[int, ...] = (),
+    query: dict[str, Schema] | None = None,
+    form: bool = False,
+) -> tuple[str, str, Schema]:
+    """One operation. ``ok`` maps success statuses to a JSON schema (None: no JSON body)."""
+    statuses = set(errors) | {503}
+    if security is not None:
+        statuses |= {401, 429} if security == "bearer" else {401}
+        if scope is not None:
+            statuses.add(403)
+    if body is not None:
+        statuses |= {400, 413}
+    if query:
+        statuses.add(400)
+    if "{" in path:
+        statuses.add(404)
+    responses: dict[str, Schema] = {
+        str(code): {"description": "Success"} | ({"content": _json(schema)} if schema else {})
+        for code, schema in ok.items()
+    }
+    for code in sorted(statuses - set(ok)):
+        answer: Schema = {
+            "description": _ERROR_TEXT[code],
+            "content": _json(_error_schema(family, code)),
+        }
+        if code in (429, 503):
+            answer["headers"] = {"Retry-After": {"schema": INT}}
+        responses[str(code)] = answer
+    op: Schema = {
+        "operationId": re.sub(r"\W+", "_", f"{method} {path}").strip("_"),
+        "summary": summary,
+        "tags": [tag],
+        "responses": responses,
+    }
+    if security == "bearer":
+        op["security"] = [{"bearer": [scope] if scope else []}]
+    elif security is not None:
+        op["security"] = [{security: []}]
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": INT if kind == "int" else {"type": "string", "minLength": 1},
+        }
+        for name, kind in re.findall(r"\{(\w+)(?::(\w+))?\}", path)
+    ]
+    params += [
+        {"name": name, "in": "query", "required": False, "schema": schema}
+        for name, schema in (query or {}).items()
+    ]
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        content = _json(body)
+        if form:
+            content["application/x-www-form-urlencoded"] = {"schema": body}
+        op["requestBody"] = {"required": True, "content": content}
+    return method.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", path), op
+
+
+def _sfmc_messaging(channel: str) -> list[tuple[str, str, Schema]]:
+    tag = f"SFMC {channel} sends"
+    base = f"/messaging/v1/{channel}"
+    defs, msgs = f"{base}/definitions", f"{base}/messages"
+    read, write, send = f"{channel}_read", f"{channel}_write", f"{channel}_send"
+    page = {"$page": INT, "$pageSize": INT, "$filter": STR, "$orderBy": STR}
+    return [
+        operation(
+            "POST",
+            defs,
+            "Create a send definition",
+            tag=tag,
+            scope=write,
+            body=ref("DefinitionInput"),
+            ok={201: ref("Definition")},
+            errors=(409,),
+        ),
+        operation(
+            "GET",
+            defs,
+            "List send definitions",
+            tag=tag,
+            scope=read,
+            ok={200: ref("DefinitionPage")},
+            query=page,
+        ),
+        operation(
+            "GET",
+            defs + "/{key}",
+            "Get a send definition",
+            tag=tag,
+            scope=read,
+            ok={200: ref("Definition")},
+        ),
+        operation(
+            "PATCH",
+            defs + "/{key}",
+            "Update a send definition (merge)",
+            tag=tag,
+            scope=write,
+            body=ANY_OBJECT,
+            ok={200: ref("Definition")},
+        ),
+        operation(
+            "DELETE",
+            defs + "/{key}",
+            "Delete (archive) a send definition",
+            tag=tag,
+            scope=write,
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "GET",
+            defs + "/{key}/queue",
+            "Count the queued sends",
+            tag=tag,
+            scope=read,
+            ok={200: ref("QueueCount")},
+        ),
+        operation(
+            "DELETE",
+            defs + "/{key}/queue",
+            "Purge the queued sends",
+            tag=tag,
+            scope=write,
+            ok={200: ref("Queued")},
+            errors=(
+                400,
+                409,
+            ),
+        ),
+        operation(
+            "POST",
+            msgs,
+            "Send to up to 2,000 recipients",
+            tag=tag,
+            scope=send,
+            body=ref("SendRequest"),
+            ok={202: ref("SendAccepted")},
+        ),
+        operation(
+            "GET",
+            msgs,
+            "NotSent events feed",
+            tag=tag,
+            scope=read,
+            ok={200: ref("NotSentFeed")},
+            query={"type": STR, "$pageSize": INT, "lastEventId": STR},
+        ),
+        operation(
+            "POST",
+            msgs + "/{key}",
+            "Send to one recipient with this messageKey",
+            tag=tag,
+            scope=send,
+            body=ref("SendRequest"),
+            ok={202: ref("SendAccepted")},
+        ),
+        operation(
+            "GET",
+            msgs + "/{key}",
+            "A message's status",
+            tag=tag,
+            scope=read,
+            ok={200: ref("MessageStatus")},
+        ),
+    ]
+
+
+def _operations() -> list[tuple[str, str, Schema]]:
+    assets = "/asset/v1/content/assets"
+    ens, cb = "/platform/v1/", "/platform/v1/ens-callbacks/{callback_id}"
+    cb_read, cb_update = "event_notification_callback_read", "event_notification_callback_update"
+    sub = "event_notification_subscription_"
+    span = {"from": STR, "to": STR}
+    hooks, stats_tag, bc = "SFMC ENS webhooks", "Stats", "Broadcast-compatible email"
+    return [
+        operation(
+            "GET",
+            "/healthz",
+            "Liveness",
+            tag="Operations",
+            security=None,
+            ok={200: ref("Health200")},
+        ),
+        operation(
+            "GET",
+            "/readyz",
+            "Readiness (the database answers)",
+            tag="Operations",
+            security=None,
+            ok={200: ref("Health200"), 503: ANY_OBJECT},
+        ),
+        operation(
+            "GET",
+            "/metrics",
+            "Prometheus metrics",
+            tag="Operations",
+            security="metricsToken",
+            ok={200: None},
+        ),
+        operation(
+            "GET",
+            "/openapi.json",
+            "This description",
+            tag="Operations",
+            security=None,
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "POST",
+            "/v2/token",
+            "OAuth2 client-credentials token",
+            tag="SFMC auth",
+            family=OAUTH,
+            security=None,
+            body=ref("TokenRequest"),
+            form=True,
+            ok={200: ref("Token")},
+            errors=(401, 429),
+        ),
+        operation(
+            "GET",
+            "/platform/v1/tokenContext",
+            "Who the token belongs to",
+            tag="SFMC auth",
+            ok={200: ref("TokenContext")},
+        ),
+        operation(
+            "POST",
+            assets,
+            "Create a content asset",
+            tag="SFMC content",
+            scope="email_write",
+            body=ref("AssetInput"),
+            ok={201: ref("Asset")},
+            errors=(409,),
+        ),
+        operation(
+            "GET",
+            assets,
+            "List or find content assets",
+            tag="SFMC content",
+            scope="email_read",
+            ok={200: ref("AssetPage")},
+            query={"$page": INT, "$pageSize": INT, "$filter": STR},
+        ),
+        operation(
+            "GET",
+            assets + "/{asset_id:int}",
+            "Get a content asset",
+            tag="SFMC content",
+            scope="email_read",
+            ok={200: ref("Asset")},
+        ),
+        operation(
+            "PATCH",
+            assets + "/{asset_id:int}",
+            "Update a content asset",
+            tag="SFMC content",
+            scope="email_write",
+            body=ANY_OBJECT,
+            ok={200: ref("Asset")},
+            errors=(409,),
+        ),
+        operation(
+            "DELETE",
+            assets + "/{asset_id:int}",
+            "Delete a content asset",
+            tag="SFMC content",
+            scope="email_write",
+            ok={200: ANY_OBJECT},
+            errors=(409,),
+        ),
+        *_sfmc_messaging("email"),
+        *_sfmc_messaging("sms"),
+        operation(
+            "GET",
+            "/api/v1/suppressions",
+            "List suppressed addresses",
+            tag="Suppressions",
+            family=BROADCAST,
+            scope="email_read",
+            ok={200: ref("SuppressionPage")},
+            query={"page": INT, "per_page": INT, "q": STR},
+            errors=(422,),
+        ),
+        operation(
+            "POST",
+            "/api/v1/suppressions",
+            "Suppress an address",
+            tag="Suppressions",
+            family=BROADCAST,
+            scope="email_write",
+            body=ref("SuppressionInput"),
+            ok={200: ref("Suppression"), 201: ref("Suppression")},
+            errors=(422,),
+        ),
+        operation(
+            "DELETE",
+            "/api/v1/suppressions/{address}",
+            "Remove a suppression",
+            tag="Suppressions",
+            family=BROADCAST,
+            scope="email_write",
+            ok={204: None},
+            errors=(422,),
+        ),
+        operation(
+            "POST",
+            "/api/v1/transactionals.json",
+            "Send one email",
+            tag=bc,
+            family=BROADCAST,
+            scope="transactional_write",
+            body=ref("TransactionalInput"),
+            form=True,
+            ok={201: ref("Transactional"), 200: ref("Transactional")},
+            errors=(409, 422),
+        ),
+        operation(
+            "GET",
+            "/api/v1/transactionals.json",
+            "List sent emails",
+            tag=bc,
+            family=BROADCAST,
+            scope="transactional_read",
+            ok={200: ref("TransactionalPage")},
+            query={"page": INT, "per_page": INT},
+        ),
+        operation(
+            "GET",
+            "/api/v1/transactionals/{message_id}.json",
+            "One email's status",
+            tag=bc,
+            family=BROADCAST,
+            scope="transactional_read",
+            ok={200: ref("Transactional")},
+        ),
+        operation(
+            "POST",
+            ens + "ens-callbacks",
+            "Register callbacks (each is probed)",
+            tag=hooks,
+            scope="event_notification_callback_create",
+            body=array(ref("CallbackInput")),
+            ok={201: array(ref("CallbackCreated"))},
+            errors=(409,),
+        ),
+        operation(
+            "GET",
+            ens + "ens-callbacks",
+            "List callbacks",
+            tag=hooks,
+            scope=cb_read,
+            ok={200: array(ref("Callback"))},
+        ),
+        operation(
+            "PUT",
+            ens + "ens-callbacks",
+            "Update callbacks",
+            tag=hooks,
+            scope=cb_update,
+            body=array(ANY_OBJECT),
+            ok={200: array(ref("Callback"))},
+            errors=(404,),
+        ),
+        operation("GET", cb, "Get a callback", tag=hooks, scope=cb_read, ok={200: ref("Callback")}),
+        operation(
+            "DELETE",
+            cb,
+            "Delete a callback",
+            tag=hooks,
+            scope="event_notification_callback_delete",
+            ok={200: ANY_OBJECT},
+            errors=(409,),
+        ),
+        operation(
+            "POST",
+            cb + "/probe",
+            "Send a new verification probe",
+            tag=hooks,
+            scope=cb_update,
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "POST",
+            cb + "/enable",
+            "Re-enable a disabled callback",
+            tag=hooks,
+            scope=cb_update,
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "GET",
+            cb + "/attempts",
+            "Delivery attempts",
+            tag=hooks,
+            scope=cb_read,
+            ok={200: ref("Attempts")},
+            query={"limit": INT, "before": STR},
+        ),
+        operation(
+            "GET",
+            cb + "/health",
+            "Delivery health",
+            tag=hooks,
+            scope=cb_read,
+            ok={200: ref("Health")},
+        ),
+        operation(
+            "POST",
+            cb + "/replay",
+            "Redeliver events from a time",
+            tag=hooks,
+            scope=cb_update,
+            body=ANY_OBJECT,
+            ok={202: ref("Replay")},
+        ),
+        operation(
+            "POST",
+            cb + "/test",
+            "Send a signed sample event",
+            tag=hooks,
+            scope=cb_update,
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "POST",
+            ens + "ens-verify",
+            "Verify a callback with its probe",
+            tag=hooks,
+            scope=cb_update,
+            body=ref("Verification"),
+            ok={200: ANY_OBJECT},
+            errors=(404,),
+        ),
+        operation(
+            "PUT",
+            ens + "ens-regenerate",
+            "Rotate a callback's signing key",
+            tag=hooks,
+            scope=cb_update,
+            body=ANY_OBJECT,
+            ok={200: ANY_OBJECT},
+            errors=(404,),
+        ),
+        operation(
+            "POST",
+            ens + "ens-subscriptions",
+            "Subscribe callbacks to events",
+            tag=hooks,
+            scope=sub + "create",
+            body=array(ref("SubscriptionInput")),
+            ok={201: array(ref("Subscription"))},
+            errors=(
+                404,
+                409,
+            ),
+        ),
+        operation(
+            "PUT",
+            ens + "ens-subscriptions",
+            "Update subscriptions",
+            tag=hooks,
+            scope=sub + "update",
+            body=array(ANY_OBJECT),
+            ok={200: array(ref("Subscription"))},
+            errors=(404,),
+        ),
+        operation(
+            "GET",
+            ens + "ens-subscriptions/{subscription_id}",
+            "Get a subscription",
+            tag=hooks,
+            scope=sub + "read",
+            ok={200: ref("Subscription")},
+        ),
+        operation(
+            "DELETE",
+            ens + "ens-subscriptions/{subscription_id}",
+            "Delete a subscription",
+            tag=hooks,
+            scope=sub + "delete",
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "GET",
+            ens + "ens-subscriptions-by-cb/{callback_id}",
+            "A callback's subscriptions",
+            tag=hooks,
+            scope=sub + "read",
+            ok={200: array(ref("Subscription"))},
+        ),
+        operation(
+            "GET",
+            "/api/v1/stats/summary",
+            "Outcome counts and rates",
+            tag=stats_tag,
+            family=BROADCAST,
+            scope="transactional_read",
+            ok={200: ref("StatsSummary")},
+            query=span,
+        ),
+        operation(
+            "GET",
+            "/api/v1/stats/timeseries",
+            "Outcome counts over time",
+            tag=stats_tag,
+            family=BROADCAST,
+            scope="transactional_read",
+            ok={200: ref("StatsTimeseries")},
+            query=span | {"granularity": STR, "channel": STR, "type": STR},
+        ),
+        operation(
+            "GET",
+            "/api/v1/stats/callbacks",
+            "Webhook health per callback",
+            tag=stats_tag,
+            family=BROADCAST,
+            scope="transactional_read",
+            ok={200: ref("StatsCallbacks")},
+            query=span,
+        ),
+        operation(
+            "GET",
+            "/api/v1/stats/recent",
+            "The latest events",
+            tag=stats_tag,
+            family=BROADCAST,
+            scope="transactional_read",
+            ok={200: ref("StatsRecent")},
+            query={"limit": INT},
+        ),
+        operation(
+            "GET",
+            "/stats",
+            "The stats page (HTML)",
+            tag="Stats page",
+            security=None,
+            ok={200: None},
+        ),
+        operation(
+            "GET",
+            "/docs",
+            "This reference as a page (HTML)",
+            tag="Operations",
+            security=None,
+            ok={200: None},
+        ),
+        operation(
+            "GET",
+            "/stats/session",
+            "Whether the page is signed in",
+            tag="Stats page",
+            security=None,
+            ok={200: ANY_OBJECT},
+        ),
+        operation(
+            "POST",
+            "/stats/login",
+            "Sign the page in (form)",
+            tag="Stats page",
+            family=PLAIN,
+            security=None,
+            ok={303: None},
+            errors=(403, 429),
+        ),
+        operation(
+            "POST",
+            "/stats/logout",
+            "Sign the page out",
+            tag="Stats page",
+            family=PLAIN,
+            security=None,
+            ok={303: None},
+            errors=(403,),
+        ),
+        operation(
+            "POST",
+            "/inbound/bounces",
+            "A DSN (RFC 3464) or a JSON bounce",
+            tag="Inbound",
+            security="inboundToken",
+            body=ANY_OBJECT,
+            ok={200: ref("Inbound")},
+            errors=(
+                403,
+                404,
+                409,
+            ),
+        ),
+        operation(
+            "POST",
+            "/inbound/sms/receipts",
+            "An SMS delivery receipt",
+            tag="Inbound",
+            security="inboundToken",
+            body=ANY_OBJECT,
+            form=True,
+            ok={200: ref("Inbound")},
+            errors=(
+                403,
+                404,
+            ),
+        ),
+    ]
+
+
+def document() -> Schema:
+    paths: dict[str, dict[str, Schema]] = {}
+    for method, path, op in _operations():
+        paths.setdefault(path, {})[method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tidings",
+            "version": "1.0.0",
+            "description": "Transactional email and SMS with SFMC- and Broadcast-compatible "
+            "APIs, and signed webhooks (SFMC ENS). Scopes are SFMC's.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token from /v2/token, or an API token",
+                },
+                "metricsToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "TIDINGS_METRICS_TOKEN, when set",
+                },
+                "inboundToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "TIDINGS_INBOUND_TOKEN (or as the Basic password)",
+                },
+            },
+        },
+    }
+
+
+_DOCUMENT = document()
+
+
+async def spec(request: Request) -> Response:
+    return JSONResponse(_DOCUMENT, headers={"Cache-Control": "no-cache"})

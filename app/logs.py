@@ -1,0 +1,115 @@
+"""Logging: text or JSON lines (``TIDINGS_LOG_FORMAT``), each carrying the request id.
+
+The request id comes from a sane ``X-Request-Id`` header or is made up, is echoed in the
+response, and is set in a context variable for the request's task, so every line logged
+while handling it (and the access line) carries it. Nothing logs request bodies, query
+strings or headers, so credentials and signing keys never reach the log.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+access = logging.getLogger("tidings.access")
+
+
+class _WithRequestId(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request_id, extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(line).decode()
+
+
+def config(level: str, fmt: str) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn's ``log_config``: everything to stderr."""
+    formatter: dict[str, Any] = (
+        {"()": JsonFormatter}
+        if fmt == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    )
+    quiet = {"level": level.upper(), "handlers": ["stderr"], "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": _WithRequestId}},
+        "formatters": {"default": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "default",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {
+            "uvicorn": quiet,
+            "uvicorn.error": quiet,
+            "uvicorn.access": quiet | {"level": "CRITICAL"},  # tidings.access replaces it
+        },
+    }
+
+
+class RequestLog:
+    """Sets the request id, echoes it as ``X-Request-Id``, and logs one access line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if access.isEnabledFor(logging.INFO):
+                took_ms = round((time.perf_counter() - started) * 1000, 1)
+                client = scope.get("client")
+                access.info(
+                    "%s %s %d %.1f ms", scope["method"], scope["path"], status, took_ms,
+                    extra={"fields": {"method": scope["method"], "path": scope["path"],
+                                      "status": status, "duration_ms": took_ms,
+                                      "client": client[0] if client else None}},
+                )  # fmt: skip
+            request_id.reset(token)
