@@ -125,11 +125,12 @@ async def test_summary_timeseries_and_callbacks(
     callback_id, _ = await register(service, a, target)
     await subscribe(service, a, callback_id)
     start = clock.ms
+    # Set before sending: the background dispatcher may deliver the first batch at once.
+    target.behaviours = [status(503)]
     for n, to in enumerate(["x@example.com", "y@example.com", "z@example.com"]):
         await _send(service, a, f"ok{n}", to)
     await _send(service, a, "hard", f"bounce@{EMAIL_DOMAIN}")
     await _send(service, a, "again", f"bounce@{EMAIL_DOMAIN}")  # suppressed: NotSent 27
-    target.behaviours = [status(503)]
     await pump(service)
     clock.advance(10)
     await pump(service)

@@ -9,14 +9,21 @@ from starlette.responses import Response
 
 from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json, runtime
+from app.errors import NotFound
 from app.services import assets
 from app.storage import assets as asset_rows
 
 _KEY_FILTER = re.compile(r"^customerKey\s*(?:eq|=)\s*'?([^']*)'?$", re.IGNORECASE)
 
 
+_MAX_ID = 2**63 - 1  # the column is a BIGINT; a longer number names no asset
+
+
 def _asset_id(request: Request) -> int:
-    return int(request.path_params["asset_id"])
+    asset_id = int(request.path_params["asset_id"])
+    if asset_id > _MAX_ID:
+        raise NotFound(f"Asset {asset_id} not found", code=30003)
+    return asset_id
 
 
 @auth.requires("email_write")
