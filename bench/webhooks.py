@@ -26,13 +26,17 @@ _PER_REQUEST = 10  # callbacks or subscriptions per ENS request
 class Receiver:
     """An aiohttp server answering 204, counting POSTs and events, noting duplicates."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fail_one_in: int = 0, slow_one_in: int = 0, slow_s: float = 0.0) -> None:
+        """Every ``fail_one_in``-th POST gets a 500 and every ``slow_one_in``-th waits
+        ``slow_s`` first (0: never); the events of a failed POST do not count as received."""
+        self.fail_one_in, self.slow_one_in, self.slow_s = fail_one_in, slow_one_in, slow_s
+        self.attempts = 0
         self.probes: dict[str, dict[str, Any]] = {}
         self.posts = 0
         self.events = 0
         self.duplicates = 0
         self.arrived: dict[str, float] = {}  # messageKey → perf_counter at arrival
-        self._seen: set[tuple[str, str]] = set()
+        self.seen: set[tuple[str, str]] = set()  # (hook, eventId) accepted
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -51,22 +55,27 @@ class Receiver:
     def reset(self) -> None:
         self.posts = self.events = self.duplicates = 0
         self.arrived.clear()
-        self._seen.clear()
+        self.seen.clear()
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = orjson.loads(await request.read())
         if isinstance(body, dict):
             self.probes[body["callbackId"]] = body
             return web.Response(status=204)
+        self.attempts += 1
+        if self.slow_one_in and self.attempts % self.slow_one_in == 0:
+            await asyncio.sleep(self.slow_s)
+        if self.fail_one_in and self.attempts % self.fail_one_in == 0:
+            return web.Response(status=500)
         now = time.perf_counter()
         self.posts += 1
         hook = request.match_info["n"]
         for event in body:
             self.events += 1
             seen = (hook, event["eventId"])
-            if seen in self._seen:
+            if seen in self.seen:
                 self.duplicates += 1
-            self._seen.add(seen)
+            self.seen.add(seen)
             self.arrived.setdefault(event["info"]["messageKey"], now)
         return web.Response(status=204)
 
@@ -86,15 +95,23 @@ class Tidings:
 
     base: str
     headers: dict[str, str]
+    next_hook: int = 0  # receiver paths /hook/<n> stay distinct across calls
 
     async def callbacks(
-        self, receiver: Receiver, count: int, *, batch_size: int, paused: bool
+        self,
+        receiver: Receiver,
+        count: int,
+        *,
+        batch_size: int,
+        paused: bool,
+        types: tuple[str, ...] = (SENT,),
     ) -> None:
         """``count`` verified callbacks with one EmailSent subscription each."""
         self.subscriptions: list[str] = []
         async with httpx.AsyncClient(base_url=self.base, headers=self.headers, timeout=60) as api:
-            for first in range(0, count, _PER_REQUEST):
-                numbers = range(first, min(count, first + _PER_REQUEST))
+            start, self.next_hook = self.next_hook, self.next_hook + count
+            for first in range(start, start + count, _PER_REQUEST):
+                numbers = range(first, min(start + count, first + _PER_REQUEST))
                 created = await api.post(
                     "platform/v1/ens-callbacks",
                     json=[
@@ -112,7 +129,7 @@ class Tidings:
                     "platform/v1/ens-subscriptions",
                     json=[
                         {"subscriptionName": f"bench {n}", "callbackId": callback_id,
-                         "eventCategoryTypes": [SENT], "bufferWhilePaused": True}
+                         "eventCategoryTypes": list(types), "bufferWhilePaused": True}
                         for n, callback_id in zip(numbers, ids, strict=True)
                     ],
                 )  # fmt: skip
