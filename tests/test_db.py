@@ -35,3 +35,19 @@ async def test_grouped_work_fails_alone_and_answers_after_commit(db: Db) -> None
     with pytest.raises(ValueError):
         await db.grouped(work("d", fail=True))
     assert await db.fetch_val("SELECT COUNT(*) FROM t") == 2
+
+
+async def test_claims_walk_the_index_not_the_backlog(db: Db) -> None:
+    """EXPLAIN: both claim queries use batches_pending; neither sorts nor scans the table."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL runs the same statements in the webhook tests")
+    from app.storage import outbox
+
+    values = {"now": 0, "callback_id": "c", "per_callback": 8}
+    for sql in (outbox._DUE_CALLBACKS, outbox.OLDEST_DUE):
+        plan = [str(r["detail"]) for r in await db.fetch_all("EXPLAIN QUERY PLAN " + sql, values)]
+        reads = [line for line in plan if line.startswith(("SEARCH", "SCAN")) and "due" not in line]
+        assert reads and all(
+            line.startswith("SEARCH") and "USING INDEX batches_pending" in line for line in reads
+        ), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan

@@ -115,22 +115,40 @@ async def form_batches(
     return len(batches)
 
 
+_DUE_CALLBACKS = (
+    "WITH RECURSIVE due(callback_id) AS ("
+    " SELECT MIN(callback_id) FROM batches WHERE status = 'pending' AND next_attempt_at <= :now"
+    " UNION ALL SELECT (SELECT MIN(b.callback_id) FROM batches b WHERE b.status = 'pending'"
+    " AND b.next_attempt_at <= :now AND b.callback_id > due.callback_id)"
+    " FROM due WHERE due.callback_id IS NOT NULL"
+    ") SELECT callback_id FROM due WHERE callback_id IS NOT NULL"
+)
+OLDEST_DUE = (
+    "SELECT id, next_attempt_at, first_outbox_id FROM batches WHERE callback_id = :callback_id"
+    " AND status = 'pending' AND next_attempt_at <= :now"
+    " ORDER BY next_attempt_at, first_outbox_id LIMIT :per_callback"
+)
+
+
 async def claim_due(
     db: Db, *, now: int, lease_ms: int, limit: int, per_callback: int, skip_callbacks: set[str]
 ) -> list[Batch]:
     """Lease due batches, oldest first, at most ``per_callback`` per callback, leaving out
-    ``skip_callbacks`` (disabled, or already at their concurrency in this process)."""
-    binds = {f"c{i}": callback_id for i, callback_id in enumerate(sorted(skip_callbacks))}
-    excluded = (
-        f" AND callback_id NOT IN ({', '.join(':' + name for name in binds)})" if binds else ""
-    )
-    candidates = await db.fetch_all(
-        "SELECT id FROM (SELECT id, next_attempt_at, first_outbox_id, ROW_NUMBER() OVER"
-        " (PARTITION BY callback_id ORDER BY next_attempt_at, first_outbox_id) AS rn"
-        f" FROM batches WHERE status = 'pending' AND next_attempt_at <= :now{excluded}) ranked"
-        " WHERE rn <= :per_callback ORDER BY next_attempt_at, first_outbox_id LIMIT :limit",
-        {"now": now, "per_callback": per_callback, "limit": limit, **binds},
-    )
+    ``skip_callbacks`` (disabled, or already at their concurrency in this process).
+
+    Two index walks on ``batches_pending``: the callbacks with due batches (a skip scan),
+    then each one's oldest ``per_callback``; the cost follows the number of callbacks, not
+    the size of the backlog."""
+    due = [row["callback_id"] for row in await db.fetch_all(_DUE_CALLBACKS, {"now": now})]
+    found: list[tuple[int, int, str]] = []
+    for callback_id in due:
+        if callback_id in skip_callbacks:
+            continue
+        rows = await db.fetch_all(
+            OLDEST_DUE, {"callback_id": callback_id, "now": now, "per_callback": per_callback}
+        )
+        found += [(r["next_attempt_at"], r["first_outbox_id"], r["id"]) for r in rows]
+    candidates = [{"id": batch_id} for *_, batch_id in sorted(found)[:limit]]
     if not candidates:
         return []
     ids = {f"b{i}": row["id"] for i, row in enumerate(candidates)}
