@@ -262,6 +262,17 @@ async def test_ssrf_refusals_at_registration_and_connect_time(
             "https://[::1]/hook",
             "https://[::ffff:127.0.0.1]/hook",
             "https://localhost/hook",  # a name that resolves to loopback
+            "https://0.0.0.0/hook",
+            "https://2130706433/hook",  # 127.0.0.1 written as one decimal number
+            "https://0x7f000001/hook",  # … as hex
+            "https://127.1/hook",  # … shortened
+            "https://0177.0.0.1/hook",  # … with an octal first part
+            "https://192.168.1.10/hook",
+            "https://172.16.0.1/hook",
+            "https://100.64.0.1/hook",  # carrier-grade NAT
+            "https://[fd00::1]/hook",  # IPv6 unique local
+            "https://[fe80::1]/hook",  # IPv6 link local
+            "https://[::]/hook",
         ):
             response = await service.http.post(
                 "/platform/v1/ens-callbacks",
