@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.api import openapi
 from tests.receiver import receiver_in_thread
 from tests.server import access_token, serving, wait_for
 
@@ -108,3 +109,32 @@ def test_signed_in_page_shows_the_numbers_the_chart_and_escaped_text(tmp_path: A
     assert badge == "healthy"
     assert problems == [] and outside == []
     assert (ARTIFACTS / "stats.png").stat().st_size > 10_000
+
+
+@pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_the_api_reference_page_renders_every_operation(tmp_path: Any) -> None:
+    expected = sum(len(methods) for methods in openapi.document()["paths"].values())
+    with serving({"DATABASE_URL": f"sqlite:///{tmp_path}/docs.db"}) as server:
+        problems: list[str] = []
+        outside: list[str] = []
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.on(
+                "request",
+                lambda r: None if r.url.startswith(server.base_url) else outside.append(r.url),
+            )
+            page.goto(server.base_url + "docs")
+            page.wait_for_selector("details.op", timeout=15_000)
+            rendered = page.locator("details.op").count()
+            page.fill("#filter", "ens-subscriptions")
+            shown = page.locator("details.op:not([hidden])").count()
+            browser.close()
+    assert rendered == expected
+    assert 0 < shown < expected
+    assert problems == [] and outside == []
