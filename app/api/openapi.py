@@ -9,6 +9,7 @@ server with it. Each family of routes has its own error body: the SFMC envelope,
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -475,22 +476,21 @@ def _operations() -> list[tuple[str, str, Schema]]:
     cb_read, cb_update = "event_notification_callback_read", "event_notification_callback_update"
     sub = "event_notification_subscription_"
     span = {"from": STR, "to": STR}
-    hooks, stats_tag, bc = "SFMC ENS webhooks", "Stats", "Broadcast-compatible email"
+    bc = "Broadcast-compatible email"
+    hook = functools.partial(operation, tag="SFMC ENS webhooks")
+    stats = functools.partial(operation, tag="Stats", family=BROADCAST, scope="transactional_read")
+    public = functools.partial(operation, tag="Operations", security=None)
     return [
-        operation(
+        public(
             "GET",
             "/healthz",
             "Liveness",
-            tag="Operations",
-            security=None,
             ok={200: ref("Health200")},
         ),
-        operation(
+        public(
             "GET",
             "/readyz",
             "Readiness (the database answers)",
-            tag="Operations",
-            security=None,
             ok={200: ref("Health200"), 503: ANY_OBJECT},
         ),
         operation(
@@ -501,12 +501,10 @@ def _operations() -> list[tuple[str, str, Schema]]:
             security="metricsToken",
             ok={200: None},
         ),
-        operation(
+        public(
             "GET",
             "/openapi.json",
             "This description",
-            tag="Operations",
-            security=None,
             ok={200: ANY_OBJECT},
         ),
         operation(
@@ -639,119 +637,106 @@ def _operations() -> list[tuple[str, str, Schema]]:
             scope="transactional_read",
             ok={200: ref("Transactional")},
         ),
-        operation(
+        hook(
             "POST",
             ens + "ens-callbacks",
             "Register callbacks (each is probed)",
-            tag=hooks,
             scope="event_notification_callback_create",
             body=array(ref("CallbackInput")),
             ok={201: array(ref("CallbackCreated"))},
             errors=(409,),
         ),
-        operation(
+        hook(
             "GET",
             ens + "ens-callbacks",
             "List callbacks",
-            tag=hooks,
             scope=cb_read,
             ok={200: array(ref("Callback"))},
         ),
-        operation(
+        hook(
             "PUT",
             ens + "ens-callbacks",
             "Update callbacks",
-            tag=hooks,
             scope=cb_update,
             body=array(ANY_OBJECT),
             ok={200: array(ref("Callback"))},
             errors=(404,),
         ),
-        operation("GET", cb, "Get a callback", tag=hooks, scope=cb_read, ok={200: ref("Callback")}),
-        operation(
+        hook("GET", cb, "Get a callback", scope=cb_read, ok={200: ref("Callback")}),
+        hook(
             "DELETE",
             cb,
             "Delete a callback",
-            tag=hooks,
             scope="event_notification_callback_delete",
             ok={200: ANY_OBJECT},
             errors=(409,),
         ),
-        operation(
+        hook(
             "POST",
             cb + "/probe",
             "Send a new verification probe",
-            tag=hooks,
             scope=cb_update,
             ok={200: ANY_OBJECT},
         ),
-        operation(
+        hook(
             "POST",
             cb + "/enable",
             "Re-enable a disabled callback",
-            tag=hooks,
             scope=cb_update,
             ok={200: ANY_OBJECT},
         ),
-        operation(
+        hook(
             "GET",
             cb + "/attempts",
             "Delivery attempts",
-            tag=hooks,
             scope=cb_read,
             ok={200: ref("Attempts")},
             query={"limit": INT, "before": STR},
         ),
-        operation(
+        hook(
             "GET",
             cb + "/health",
             "Delivery health",
-            tag=hooks,
             scope=cb_read,
             ok={200: ref("Health")},
         ),
-        operation(
+        hook(
             "POST",
             cb + "/replay",
             "Redeliver events from a time",
-            tag=hooks,
             scope=cb_update,
             body=ANY_OBJECT,
             ok={202: ref("Replay")},
         ),
-        operation(
+        hook(
             "POST",
             cb + "/test",
             "Send a signed sample event",
-            tag=hooks,
             scope=cb_update,
             ok={200: ANY_OBJECT},
         ),
-        operation(
+        hook(
             "POST",
             ens + "ens-verify",
             "Verify a callback with its probe",
-            tag=hooks,
             scope=cb_update,
             body=ref("Verification"),
             ok={200: ANY_OBJECT},
             errors=(404,),
         ),
-        operation(
+        hook(
             "PUT",
             ens + "ens-regenerate",
             "Rotate a callback's signing key",
-            tag=hooks,
             scope=cb_update,
             body=ANY_OBJECT,
             ok={200: ANY_OBJECT},
             errors=(404,),
         ),
-        operation(
+        hook(
             "POST",
             ens + "ens-subscriptions",
             "Subscribe callbacks to events",
-            tag=hooks,
             scope=sub + "create",
             body=array(ref("SubscriptionInput")),
             ok={201: array(ref("Subscription"))},
@@ -760,77 +745,61 @@ def _operations() -> list[tuple[str, str, Schema]]:
                 409,
             ),
         ),
-        operation(
+        hook(
             "PUT",
             ens + "ens-subscriptions",
             "Update subscriptions",
-            tag=hooks,
             scope=sub + "update",
             body=array(ANY_OBJECT),
             ok={200: array(ref("Subscription"))},
             errors=(404,),
         ),
-        operation(
+        hook(
             "GET",
             ens + "ens-subscriptions/{subscription_id}",
             "Get a subscription",
-            tag=hooks,
             scope=sub + "read",
             ok={200: ref("Subscription")},
         ),
-        operation(
+        hook(
             "DELETE",
             ens + "ens-subscriptions/{subscription_id}",
             "Delete a subscription",
-            tag=hooks,
             scope=sub + "delete",
             ok={200: ANY_OBJECT},
         ),
-        operation(
+        hook(
             "GET",
             ens + "ens-subscriptions-by-cb/{callback_id}",
             "A callback's subscriptions",
-            tag=hooks,
             scope=sub + "read",
             ok={200: array(ref("Subscription"))},
         ),
-        operation(
+        stats(
             "GET",
             "/api/v1/stats/summary",
             "Outcome counts and rates",
-            tag=stats_tag,
-            family=BROADCAST,
-            scope="transactional_read",
             ok={200: ref("StatsSummary")},
             query=span,
         ),
-        operation(
+        stats(
             "GET",
             "/api/v1/stats/timeseries",
             "Outcome counts over time",
-            tag=stats_tag,
-            family=BROADCAST,
-            scope="transactional_read",
             ok={200: ref("StatsTimeseries")},
             query=span | {"granularity": STR, "channel": STR, "type": STR},
         ),
-        operation(
+        stats(
             "GET",
             "/api/v1/stats/callbacks",
             "Webhook health per callback",
-            tag=stats_tag,
-            family=BROADCAST,
-            scope="transactional_read",
             ok={200: ref("StatsCallbacks")},
             query=span,
         ),
-        operation(
+        stats(
             "GET",
             "/api/v1/stats/recent",
             "The latest events",
-            tag=stats_tag,
-            family=BROADCAST,
-            scope="transactional_read",
             ok={200: ref("StatsRecent")},
             query={"limit": INT},
         ),
@@ -842,12 +811,10 @@ def _operations() -> list[tuple[str, str, Schema]]:
             security=None,
             ok={200: None},
         ),
-        operation(
+        public(
             "GET",
             "/docs",
             "This reference as a page (HTML)",
-            tag="Operations",
-            security=None,
             ok={200: None},
         ),
         operation(
