@@ -21,9 +21,13 @@ from app.services import credentials
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db
-from tests import contract
+from tests import contract, isolation
 from tests.pg import Cluster, find_bindir
 from tests.receiver import Receiver, receiver
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    isolation.check(item)
 
 
 @pytest.fixture(scope="session")

@@ -249,6 +249,7 @@ async def test_every_route_is_isolated_and_scoped(
         assert response.status_code == (404 if read_only else 403), (method, path)
 
 
+@pytest.mark.isolated
 async def test_ssrf_refusals_at_registration_and_connect_time(
     database_url: str, clock: FakeClock
 ) -> None:
@@ -322,6 +323,7 @@ async def test_guarded_resolver_refuses_a_rebound_name() -> None:
     assert guard.is_public(ipaddress.ip_address("2606:4700::1111"))
 
 
+@pytest.mark.isolated
 async def test_connection_failures_are_classified() -> None:
     poster = client.Poster(allow_private=True)
     try:

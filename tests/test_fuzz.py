@@ -15,8 +15,11 @@ import sys
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.server import serving
+
+pytestmark = pytest.mark.isolated  # generated callback URLs must not leave the machine
 
 CLIENT_ID, SECRET = "fuzz-client", "fuzz-secret-0123456789abcdef0123456789"
 INBOUND = "fuzz-inbound-token-0123456789abcdef"
