@@ -11,6 +11,7 @@ import pytest
 
 from app.errors import ConfigError
 from app.settings import Settings
+from tests import contract
 from tests.conftest import FakeClock, Service, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient
 
@@ -108,7 +109,11 @@ def _form(client_id: str, secret: str) -> dict[str, str]:
 def _from(service: Service, address: str) -> httpx.AsyncClient:
     """An in-process client whose requests come from ``address`` (no packet is sent)."""
     transport = httpx.ASGITransport(app=service.app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [contract.check_response]},
+    )
 
 
 async def test_the_token_endpoint_is_limited_per_address_and_per_client_id_from_it(
