@@ -65,8 +65,8 @@ class Settings:
     # Token buckets: (requests, per seconds); None is no limit. Per process.
     rate_limit_client: Rate | None = (1000, 1.0)
     rate_limit_account: Rate | None = (2000, 1.0)
-    rate_limit_token_client: Rate | None = (30, 60.0)  # /v2/token per client_id
-    rate_limit_token_address: Rate | None = (60, 60.0)  # /v2/token per remote address
+    rate_limit_token_client: Rate | None = (30, 60.0)  # wrong secrets per (address, client_id)
+    rate_limit_token_address: Rate | None = (60, 60.0)  # secret checks per remote address
     log_format: str = "text"  # or json
 
     @classmethod
