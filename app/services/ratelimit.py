@@ -42,7 +42,8 @@ class Buckets:
 
     def check(self, key: str) -> None:
         """``RateLimited`` when ``key`` has no token left; takes none."""
-        self._settle(key, cost=0)
+        if key in self._buckets:  # an unknown key is a full bucket: nothing to remember
+            self._settle(key, cost=0)
 
     def _settle(self, key: str, *, cost: int) -> None:
         if self.rate is None:
