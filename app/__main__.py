@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
+import shlex
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -27,10 +30,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "serve":
             return _serve(settings, args)
-        return asyncio.run(_with_db(settings, args))
+        code = asyncio.run(_with_db(settings, args))
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is seen below
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except (TidingsError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _stdout_closed() -> int:
+    """The reader went away (``… | head``): stop quietly, as a program killed by SIGPIPE would.
+
+    What is still buffered goes to /dev/null, so the interpreter's last flush cannot fail too.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -60,7 +78,10 @@ async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
             _say_migrated(applied, args.json)
             return 0
         result = await args.run(db, args)
-        _emit(result, args.json)
+        if getattr(args, "shell", None):
+            _emit_shell(result, args.shell)
+        else:
+            _emit(result, args.json)
         return 0
     finally:
         await db.disconnect()
@@ -152,6 +173,21 @@ def _emit(result: Any, as_json: bool) -> None:
         print("The secret above is shown once; Tidings keeps only its hash.")
 
 
+def _emit_shell(result: dict[str, Any], names: dict[str, str]) -> None:
+    """``NAME=value`` lines, quoted, for ``eval "$(…)"`` in a shell."""
+    for variable, field in names.items():
+        print(f"{variable}={shlex.quote(str(result[field]))}")
+
+
+def _shell_option(command: argparse.ArgumentParser, names: dict[str, str]) -> None:
+    command.add_argument(
+        "--shell",
+        action="store_const",
+        const=names,
+        help=f"print {' and '.join(names)} as shell assignments, for eval",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tidings", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +219,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--account", type=int, default=None)
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", default=None, help="space-separated (default: all)")
+    _shell_option(create, {"CLIENT_ID": "client_id", "CLIENT_SECRET": "client_secret"})
     leaf(cli, "list", _clients_list, "list clients").add_argument("--account", type=int)
     leaf(cli, "revoke", _clients_revoke, "revoke a client").add_argument("client_id")
 
@@ -191,6 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--account", type=int, default=None)
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", default=None, help="transactional_read transactional_write")
+    _shell_option(create, {"API_TOKEN": "token"})
     leaf(tok, "list", _tokens_list, "list tokens").add_argument("--account", type=int)
     leaf(tok, "revoke", _tokens_revoke, "revoke a token").add_argument("token_id")
     return parser

@@ -13,6 +13,10 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/tidings.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 Rate = tuple[int, float]  # a token bucket: this many requests, refilled over this many seconds
+# Every secret Tidings is given or makes: the master key, the bootstrap credentials, the inbound
+# and metrics tokens, client secrets and API tokens. Stored secrets are kept as a fast hash and
+# the master key is used as HMAC key material, so length is what stands against guessing.
+MIN_SECRET_LENGTH = 32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,8 +65,8 @@ class Settings:
     # Token buckets: (requests, per seconds); None is no limit. Per process.
     rate_limit_client: Rate | None = (1000, 1.0)
     rate_limit_account: Rate | None = (2000, 1.0)
-    rate_limit_token_client: Rate | None = (30, 60.0)  # /v2/token per client_id
-    rate_limit_token_address: Rate | None = (60, 60.0)  # /v2/token per remote address
+    rate_limit_token_client: Rate | None = (30, 60.0)  # wrong secrets per (address, client_id)
+    rate_limit_token_address: Rate | None = (60, 60.0)  # secret checks per remote address
     log_format: str = "text"  # or json
 
     @classmethod
@@ -72,22 +76,22 @@ class Settings:
             database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
             port=_int(env, "PORT", DEFAULT_PORT),
             public_url=env.get("TIDINGS_PUBLIC_URL", ""),
-            secret_key=env.get("TIDINGS_SECRET_KEY", ""),
+            secret_key=_secret(env, "TIDINGS_SECRET_KEY"),
             access_token_ttl_s=_int(env, "TIDINGS_ACCESS_TOKEN_TTL_S", 1200),
             auth_cache_ttl_s=_float(env, "TIDINGS_AUTH_CACHE_TTL_S", 5.0),
             db_busy_timeout_s=_float(env, "TIDINGS_DB_BUSY_TIMEOUT_S", 5.0),
             log_level=env.get("TIDINGS_LOG_LEVEL", "info").lower(),
             bootstrap_client_id=env.get("TIDINGS_BOOTSTRAP_CLIENT_ID", ""),
-            bootstrap_client_secret=env.get("TIDINGS_BOOTSTRAP_CLIENT_SECRET", ""),
+            bootstrap_client_secret=_secret(env, "TIDINGS_BOOTSTRAP_CLIENT_SECRET"),
             bootstrap_account_id=_optional_int(env, "TIDINGS_BOOTSTRAP_ACCOUNT_ID"),
-            bootstrap_api_token=env.get("TIDINGS_BOOTSTRAP_API_TOKEN", ""),
+            bootstrap_api_token=_secret(env, "TIDINGS_BOOTSTRAP_API_TOKEN"),
             smtp_url=env.get("TIDINGS_SMTP_URL", ""),
             sms_gateway_url=env.get("TIDINGS_SMS_GATEWAY_URL", ""),
             sms_gateway_authorization=env.get("TIDINGS_SMS_GATEWAY_AUTHORIZATION", ""),
             from_address=env.get("TIDINGS_FROM_ADDRESS", "no-reply@tidings.localhost"),
             from_name=env.get("TIDINGS_FROM_NAME", "Tidings"),
             bounce_domain=env.get("TIDINGS_BOUNCE_DOMAIN", ""),
-            inbound_token=env.get("TIDINGS_INBOUND_TOKEN", ""),
+            inbound_token=_secret(env, "TIDINGS_INBOUND_TOKEN"),
             message_key_window_s=_int(env, "TIDINGS_MESSAGE_KEY_WINDOW_S", 72 * 3600),
             queue_window_s=_int(env, "TIDINGS_QUEUE_WINDOW_S", 3 * 24 * 3600),
             send_retry_window_s=_int(env, "TIDINGS_SEND_RETRY_WINDOW_S", 3600),
@@ -104,7 +108,7 @@ class Settings:
             webhook_key_grace_s=_int(env, "TIDINGS_WEBHOOK_KEY_GRACE_S", 86400),
             webhook_retention_s=_int(env, "TIDINGS_WEBHOOK_RETENTION_S", 7 * 86400),
             probe_timeout_s=_float(env, "TIDINGS_PROBE_TIMEOUT_S", 10.0),
-            metrics_token=env.get("TIDINGS_METRICS_TOKEN", ""),
+            metrics_token=_secret(env, "TIDINGS_METRICS_TOKEN"),
             event_retention_s=_int(env, "TIDINGS_EVENT_RETENTION_S", 30 * 86400),
             max_body_bytes=_int(env, "TIDINGS_MAX_BODY_BYTES", 5 * 1024 * 1024),
             rate_limit_client=_rate(env, "TIDINGS_RATE_LIMIT_CLIENT", "1000/s"),
@@ -149,6 +153,18 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> Rate | None:
     if not count.isdigit() or int(count) < 1 or period not in _PERIODS:
         raise ConfigError(f"{name} must look like 100/s, 30/min or 1000/h, or be off; got {raw!r}")
     return int(count), _PERIODS[period]
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """A secret setting: unset, or at least ``MIN_SECRET_LENGTH`` characters (never echoed)."""
+    value = env.get(name, "")
+    if value and len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{name} is {len(value)} characters; secrets must be at least {MIN_SECRET_LENGTH}"
+            " random characters (for example: python -c 'import secrets;"
+            " print(secrets.token_urlsafe(32))')"
+        )
+    return value
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from app.errors import Invalid
 from app.main import create_app
 from app.services import scopes
 from app.storage import api_tokens, clients
@@ -90,3 +92,30 @@ async def test_bootstrap_restores_a_revoked_bootstrap_client(database_url: str) 
         await clients.revoke(app.state.runtime.db, "deploy", at=1)
     _, seen = await _start(settings)
     assert seen["token_status"] == 200
+
+
+async def test_a_short_bootstrap_secret_is_refused_on_every_start(database_url: str) -> None:
+    settings = settings_for(
+        database_url, bootstrap_client_id="deploy", bootstrap_client_secret=SECRET
+    )
+    _, first = await _start(settings)
+    [stored] = first["clients"]  # type: ignore[misc]
+    for weak in ("a", "s" * 31):
+        with pytest.raises(Invalid, match="at least 32 characters"):
+            await _start(settings.replace(bootstrap_client_secret=weak))
+    _, after = await _start(settings)
+    assert after["clients"] == [stored]  # the secret was never changed
+    assert after["token_status"] == 200
+
+
+async def test_a_bootstrap_api_token_works_whatever_its_prefix(database_url: str) -> None:
+    kept = "brd_" + "b" * 40  # a token value a team brings from Broadcast
+    settings = settings_for(database_url, bootstrap_api_token=kept)
+    app = create_app(settings, say=lambda _: None)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            headers = {"Authorization": f"Bearer {kept}"}
+            for path in ("/platform/v1/tokenContext", "/api/v1/transactionals.json"):
+                response = await http.get(path, headers=headers)
+                assert response.status_code == 200, response.text

@@ -6,6 +6,10 @@ import contextlib
 import io
 import json
 import os
+import pathlib
+import shlex
+import shutil
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -15,6 +19,9 @@ import pytest
 
 from app import __main__ as cli
 from app.services import scopes
+from tests.server import serving
+
+ROOT = pathlib.Path(__file__).parent.parent
 
 
 def tidings(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -131,3 +138,52 @@ def test_a_bad_database_url_is_a_clear_error() -> None:
     done = tidings("mysql://nowhere/db", "migrate", check=False)
     assert done.returncode == 2
     assert "DATABASE_URL must start with" in done.stderr
+
+
+def test_a_reader_that_closes_early_ends_the_command_quietly(tmp_path: Any) -> None:
+    database_url = f"sqlite:///{tmp_path}/cli.db"
+    tidings(database_url, "accounts", "create", "--name", "Shop")
+    for n in range(3):
+        tidings(database_url, "clients", "create", "--name", f"c{n}")
+    for args in (["clients", "list", "--json"], ["clients", "list"]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", *args],
+            env={**os.environ, "DATABASE_URL": database_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        process.stdout.close()  # type: ignore[union-attr]  # the reader is gone before a byte
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 128 + signal.SIGPIPE, err
+        assert err == ""
+
+
+def _readme_block(heading: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split(heading, 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_readme_getting_a_token_block_runs_in_order_after_a_first_start(
+    tmp_path: Any,
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/readme.db"}
+    with serving(env) as server:
+        assert "client_secret:" in server.output  # the first start happened
+        block = _readme_block("## Getting a token").replace(
+            ".venv/bin/python", shlex.quote(sys.executable)
+        )
+        block = block.replace("http://127.0.0.1:8000/", server.base_url)  # loopback only
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        token = json.loads(done.stdout.splitlines()[-1])
+        assert token["token_type"] == "Bearer" and token["access_token"]
+        assert "email_send" in token["scope"].split()

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
 from app.errors import ConfigError
 from app.settings import Settings
-from tests.conftest import FakeClock, make_tenant, running, settings_for
+from tests import contract
+from tests.conftest import FakeClock, Service, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient
 
 
@@ -100,32 +102,95 @@ async def test_an_account_is_limited_across_its_clients(
         assert elsewhere.status_code == 200  # another account has its own bucket
 
 
-async def test_the_token_endpoint_is_limited_per_client_id_and_per_address(
+def _form(client_id: str, secret: str) -> dict[str, str]:
+    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+
+
+def _from(service: Service, address: str) -> httpx.AsyncClient:
+    """An in-process client whose requests come from ``address`` (no packet is sent)."""
+    transport = httpx.ASGITransport(app=service.app, client=(address, 40000))
+    return httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [contract.check_response]},
+    )
+
+
+async def test_the_token_endpoint_is_limited_per_address_and_per_client_id_from_it(
     database_url: str, clock: FakeClock
 ) -> None:
-    changes = {"rate_limit_token_client": (3, 60.0), "rate_limit_token_address": (6, 60.0)}
+    changes = {"rate_limit_token_client": (3, 60.0), "rate_limit_token_address": (8, 60.0)}
     async with _service(database_url, clock, **changes) as service:
         tenant = await make_tenant(service, "a")  # one token request
-
-        def form(client_id: str, secret: str) -> dict[str, str]:
-            return {"grant_type": "client_credentials", "client_id": client_id,
-                    "client_secret": secret}  # fmt: skip
-
         guesses = [
-            (await service.http.post("/v2/token", json=form(tenant.client_id, "guess"))).status_code
-            for _ in range(2)
+            (
+                await service.http.post("/v2/token", json=_form(tenant.client_id, "guess"))
+            ).status_code
+            for _ in range(4)
         ]
-        assert guesses == [401, 401]
+        assert guesses == [401, 401, 401, 429]  # the 4th try after 3 wrong secrets
         right_but_late = await service.http.post(
-            "/v2/token", json=form(tenant.client_id, tenant.client_secret)
+            "/v2/token", json=_form(tenant.client_id, tenant.client_secret)
         )
-        assert right_but_late.status_code == 429  # the 4th try for this client_id
+        assert right_but_late.status_code == 429  # from this address, even the right secret
         assert int(right_but_late.headers["Retry-After"]) == 20
+        assert "client_id from this address" in right_but_late.json()["message"]
         others = [
-            (await service.http.post("/v2/token", json=form(f"nobody-{n}", "x"))).status_code
+            (await service.http.post("/v2/token", json=_form(f"nobody-{n}", "x"))).status_code
             for n in range(3)
         ]
-        assert others == [401, 401, 429]  # the 7th request from this address
+        assert others == [401, 401, 429]  # the 9th request from this address
+        clock.advance(20)
+        again = await service.http.post(
+            "/v2/token", json=_form(tenant.client_id, tenant.client_secret)
+        )
+        assert again.status_code == 200
+
+
+async def test_wrong_secrets_do_not_lock_the_rightful_holder_out(
+    database_url: str, clock: FakeClock
+) -> None:
+    async with _service(database_url, clock) as service:  # the default limits
+        tenant = await make_tenant(service, "a")
+        other = await make_tenant(service, "b")
+        async with _from(service, "198.51.100.7") as guesser, _from(service, "192.0.2.1") as owner:
+            for _ in range(30):
+                wrong = await guesser.post("/v2/token", json=_form(tenant.client_id, "g" * 40))
+                assert wrong.status_code == 401
+            right = _form(tenant.client_id, tenant.client_secret)
+            assert (await guesser.post("/v2/token", json=right)).status_code == 429
+            # Someone else's failures throttle neither the holder nor the client elsewhere …
+            for _ in range(5):
+                assert (await owner.post("/v2/token", json=right)).status_code == 200
+            assert (await service.http.post("/v2/token", json=right)).status_code == 200
+            # … nor another client from the guesser's address, within the address's own limit.
+            theirs = _form(other.client_id, other.client_secret)
+            assert (await guesser.post("/v2/token", json=theirs)).status_code == 200
+
+
+async def test_stats_sign_in_is_limited_like_the_token_endpoint(
+    database_url: str, clock: FakeClock
+) -> None:
+    async with _service(database_url, clock) as service:  # the default limits
+        tenant = await make_tenant(service, "a")
+        wrong = {"client_id": tenant.client_id, "client_secret": "g" * 40}
+        async with _from(service, "198.51.100.7") as guesser:
+            for _ in range(20):
+                assert (
+                    await guesser.post("/v2/token", json=_form(tenant.client_id, "g" * 40))
+                ).status_code == 401
+            codes = [
+                (await guesser.post("/stats/login", data=wrong)).status_code for _ in range(150)
+            ]
+            assert codes[:10] == [303] * 10  # wrong-secret redirects, counted with /v2/token's
+            assert set(codes[10:]) == {429}
+            limited = await guesser.post("/stats/login", data=wrong)
+            assert int(limited.headers["Retry-After"]) >= 1
+            right = {"client_id": tenant.client_id, "client_secret": tenant.client_secret}
+            assert (await guesser.post("/stats/login", data=right)).status_code == 429
+        async with _from(service, "192.0.2.1") as owner:
+            signed_in = await owner.post("/stats/login", data=right)
+            assert signed_in.status_code == 303 and "set-cookie" in signed_in.headers
 
 
 def test_rates_are_read_from_the_environment() -> None:

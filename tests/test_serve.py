@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 from typing import Any
@@ -44,7 +45,40 @@ def test_serve_on_a_fresh_database_prints_credentials_that_work(database_url: st
         )
         assert context.status_code == 200
         assert httpx.get(server.base_url + "healthz").json() == {"status": "ok"}
-    assert secret not in server.output.split("client_secret:", 1)[1].split("\n", 1)[1]
+    # The secret is in the first-run block only (its own line and the curl line), never after.
+    assert secret not in server.output.split(_curl_line(server.output), 1)[1]
+
+
+def _curl_line(output: str) -> str:
+    [line] = [line for line in output.splitlines() if line.strip().startswith("curl ")]
+    return line
+
+
+def _as_request(line: str) -> tuple[str, dict[str, str], str]:
+    """(url, headers, body) of a ``curl URL -H … -d …`` line, parsed as a shell would."""
+    words = shlex.split(line)
+    assert words[0] == "curl"
+    url, headers, body = "", {}, ""
+    flags = iter(words[1:])
+    for word in flags:
+        if word == "-H":
+            name, _, value = next(flags).partition(":")
+            headers[name.strip()] = value.strip()
+        elif word == "-d":
+            body = next(flags)
+        elif not word.startswith("-"):
+            url = word
+    return url, headers, body
+
+
+def test_the_first_start_prints_a_token_line_that_works_as_pasted(tmp_path: Any) -> None:
+    with serving({"DATABASE_URL": f"sqlite:///{tmp_path}/first.db"}) as server:
+        url, headers, body = _as_request(_curl_line(server.output))
+        assert url == server.base_url + "v2/token"  # loopback: safe to send to
+        response = httpx.post(url, headers=headers, content=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["token_type"] == "Bearer"
+        assert "<" not in body
 
 
 def test_serve_honours_port_and_default_sqlite_path(tmp_path: Any) -> None:

@@ -44,3 +44,23 @@ def test_environment_is_read(env: dict[str, str], field: str, expected: object) 
 def test_bad_values_are_clear_errors(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+SECRETS = (
+    "TIDINGS_SECRET_KEY",
+    "TIDINGS_BOOTSTRAP_CLIENT_SECRET",
+    "TIDINGS_BOOTSTRAP_API_TOKEN",
+    "TIDINGS_INBOUND_TOKEN",
+    "TIDINGS_METRICS_TOKEN",
+)
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_short_secrets_stop_the_start_with_a_clear_error(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} is 8 characters.*at least 32") as refused:
+        Settings.from_env({name: "changeme"})
+    assert "changeme" not in str(refused.value)  # the value itself is never echoed
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: "x" * 31})
+    assert Settings.from_env({name: "x" * 32}) is not None
+    assert Settings.from_env({name: ""}) is not None  # unset stays allowed

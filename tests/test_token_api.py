@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import jwt
 import pytest
 from starlette.requests import Request
 from starlette.responses import Response
@@ -11,8 +12,9 @@ from starlette.routing import Route
 
 from app.api import auth
 from app.api.http import JSONResponse
+from app.services import auth as auth_service
 from app.services import credentials
-from tests.conftest import FakeClock, Service, Tenant, make_tenant
+from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 
 SFMC_401 = {"message": "Not Authorized", "errorcode": 0, "documentation": ""}
 
@@ -266,3 +268,55 @@ async def test_unknown_paths_and_methods_answer_in_the_sfmc_envelope(service: Se
     wrong_method = await service.http.get("/v2/token")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["errorcode"] == 0
+
+
+SECRET_KEY = "operator-secret-key-0123456789abcdef"
+
+
+async def _forged(service: Service, **claims: object) -> int:
+    """The status of tokenContext for a token signed with the server's real key."""
+    key = await auth_service.load_signing_key(service.db, SECRET_KEY)
+    algorithm = str(claims.pop("alg", "HS256"))
+    signing_key = {"HS256": key, "HS512": key * 2, "none": None}[algorithm]
+    token = jwt.encode({k: v for k, v in claims.items() if v is not None}, signing_key, algorithm)
+    response = await service.http.get(
+        "/platform/v1/tokenContext", headers={"Authorization": f"Bearer {token}"}
+    )
+    return response.status_code
+
+
+async def test_signed_tokens_are_held_to_their_clients_account_and_lifetime(
+    database_url: str, clock: FakeClock
+) -> None:
+    settings = settings_for(database_url, secret_key=SECRET_KEY)
+    async with running(settings, clock) as service:
+        a = await make_tenant(service, "a")
+        b = await make_tenant(service, "b")
+        now_s = clock.ms // 1000
+        ttl_s = settings.access_token_ttl_s
+        claims = {"sub": a.client_id, "mid": a.account_id, "scp": 1, "iat": now_s}
+        assert await _forged(service, **claims, exp=now_s + ttl_s) == 200  # the real shape
+        assert await _forged(service, **claims | {"mid": b.account_id}, exp=now_s + 60) == 401
+        assert await _forged(service, **claims, exp=now_s + ttl_s + 1) == 401  # past the TTL
+        assert await _forged(service, **claims | {"iat": None}, exp=now_s + 60) == 401
+        assert await _forged(service, **claims | {"iat": now_s + 3600}, exp=now_s + 3660) == 401
+        assert await _forged(service, **claims | {"mid": str(a.account_id)}, exp=now_s + 60) == 401
+        for algorithm in ("HS512", "none"):  # pinned: the token's header does not choose
+            assert await _forged(service, **claims, exp=now_s + 60, alg=algorithm) == 401
+
+
+async def test_an_api_token_without_the_tdg_prefix_is_looked_up_by_its_hash(
+    service: Service, tenants: tuple[Tenant, Tenant]
+) -> None:
+    value = "brd_" + "k" * 40  # kept from Broadcast
+    issued = await credentials.create_api_token(
+        service.db, account_id=tenants[1].account_id, name="moved", secret=value
+    )
+    for path in ("/platform/v1/tokenContext", "/api/v1/transactionals.json"):
+        response = await service.http.get(path, headers={"Authorization": f"Bearer {value}"})
+        assert response.status_code == 200, response.text
+    context = await service.http.get(
+        "/platform/v1/tokenContext", headers={"Authorization": f"Bearer {value}"}
+    )
+    assert context.json()["application"]["tokenId"] == issued.token.id
+    assert context.json()["enterprise"]["id"] == tenants[1].account_id

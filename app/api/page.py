@@ -3,6 +3,7 @@
 Signing in takes an API client's id and secret and sets an HttpOnly, SameSite=Strict cookie
 holding an access token for that client (8 hours; revoking the client ends it). The cookie only
 authorises reads (see ``auth._credential``); sign-in and sign-out check ``Origin`` as well.
+Sign-in checks the secret as /v2/token does, under the same rate limits (429 beyond them).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from app.api import token
 from app.api.auth import SESSION_COOKIE
 from app.api.http import JSONResponse, runtime
 from app.errors import Forbidden, OAuthError, Unauthenticated
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent.parent / "static"
-SESSION_S = 8 * 3600
 # The page loads nothing from anywhere else, and nothing else may frame it.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -59,14 +60,14 @@ async def sign_in(request: Request) -> Response:
         "client_secret": str(form.get("client_secret", "")),
     }
     try:
-        grant, _ = await state.auth.issue(credentials, ttl_s=SESSION_S)
+        grant = await token.grant_for(request, credentials, session=True)
     except OAuthError:
         return RedirectResponse("/stats?signin=failed", status_code=303)
     response = RedirectResponse("/stats", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         grant.access_token,
-        max_age=SESSION_S,
+        max_age=state.auth.session_ttl_s,
         httponly=True,
         samesite="strict",
         secure=state.settings.base_url.startswith("https://"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api import auth
 from app.api.http import JSONResponse, read_json_or_form, runtime
 from app.errors import Invalid, OAuthError
+from app.services.auth import Grant
 
 
 async def issue(request: Request) -> Response:
@@ -17,10 +20,8 @@ async def issue(request: Request) -> Response:
         raise OAuthError("invalid_request", exc.message) from exc
     if not isinstance(form, dict):
         raise OAuthError("invalid_request", "The body must be a JSON object or a form.")
-    state = runtime(request)
-    state.limits.token_request(form.get("client_id"), request.client.host if request.client else "")
-    grant, _ = await state.auth.issue(form)
-    base = state.settings.base_url
+    grant = await grant_for(request, form)
+    base = runtime(request).settings.base_url
     body = {
         "access_token": grant.access_token,
         "token_type": "Bearer",
@@ -30,6 +31,21 @@ async def issue(request: Request) -> Response:
         "soap_instance_url": base,
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+async def grant_for(request: Request, form: dict[str, Any], *, session: bool = False) -> Grant:
+    """Every check of a client secret over HTTP goes through here (/v2/token, /stats/login),
+    so each is rate-limited the same way (see ``services.ratelimit``)."""
+    limits = runtime(request).limits
+    client_id, address = form.get("client_id"), request.client.host if request.client else ""
+    limits.before_secret(client_id, address)
+    try:
+        grant, _ = await runtime(request).auth.issue(form, session=session)
+    except OAuthError as exc:
+        if exc.error == "invalid_client":
+            limits.wrong_secret(client_id, address)
+        raise
+    return grant
 
 
 @auth.requires(None)

@@ -1,14 +1,12 @@
-"""Authentication: OAuth2 client-credentials tokens (signed, HS256 JWT) and API-token lookup.
+"""Authentication: OAuth2 client-credentials tokens (HS256 JWTs via PyJWT) and API-token lookup.
 
 Validating a bearer token costs no database round trip: access tokens carry their claims and
-an HMAC, and the only per-client fact that can change (revocation) is cached for a few seconds,
-as are API-token lookups. Revoking therefore takes effect within ``cache_ttl_s``.
+a signature, and what can change about their client (revocation, its account) is cached for a
+few seconds, as are API-token lookups. Revoking therefore takes effect within ``cache_ttl_s``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import hashlib
 import hmac
@@ -16,7 +14,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
+import jwt
 
 from app import clock
 from app.errors import OAuthError, Unauthenticated
@@ -26,7 +24,17 @@ from app.storage import api_tokens, clients, server_keys
 from app.storage.db import Db
 
 EXPIRES_IN_S = 1079  # what SFMC reports: a little under the real lifetime, so clients renew early
-_JWT_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+SESSION_TTL_S = 8 * 3600  # the stats page's sign-in
+_ALGORITHMS = ["HS256"]  # pinned: the token's own header never chooses how it is checked
+_REQUIRED_CLAIMS = ["sub", "mid", "scp", "iat", "exp"]
+# Times are checked against the injected clock, not by PyJWT against the wall clock.
+_DECODE_OPTIONS: jwt.types.Options = {
+    "require": _REQUIRED_CLAIMS,
+    "verify_exp": False,
+    "verify_iat": False,
+    "verify_nbf": False,
+}
+_CLOCK_SKEW_MS = 60_000  # another process may issue a token with a clock this far ahead
 _CACHE_LIMIT = 10_000
 
 
@@ -70,23 +78,26 @@ class Authenticator:
         *,
         signing_key: bytes,
         token_ttl_s: int = 1200,
+        session_ttl_s: int = SESSION_TTL_S,
         cache_ttl_s: float = 5.0,
         now: clock.Clock = clock.now_ms,
     ) -> None:
         self._db = db
         self._key = signing_key
         self._token_ttl_s = token_ttl_s
+        self.session_ttl_s = session_ttl_s
         self._cache_ttl_ms = int(cache_ttl_s * 1000)
         self._now = now
-        self._revoked: dict[str, tuple[bool, int]] = {}
+        self._verified: dict[str, dict[str, Any]] = {}
+        self._client_accounts: dict[str, tuple[int | None, int]] = {}
         self._api_tokens: dict[str, tuple[Principal | None, int]] = {}
 
     async def issue(
-        self, form: Mapping[str, Any], *, ttl_s: int | None = None
+        self, form: Mapping[str, Any], *, session: bool = False
     ) -> tuple[Grant, clients.Client]:
         """The client-credentials grant; raises OAuthError as RFC 6749 describes.
 
-        ``ttl_s`` overrides the token lifetime (the stats page's session lasts longer).
+        A ``session`` token (the stats page's sign-in) lives ``session_ttl_s`` instead.
         """
         request = _TokenRequest.parse(form)
         client = await clients.get(self._db, request.client_id)
@@ -98,62 +109,89 @@ class Authenticator:
         if request.account_id is not None and request.account_id != client.account_id:
             raise OAuthError("invalid_client", "The client has no access to that account_id.")
         granted = _granted_scopes(client.scopes.split(), request.scope)
-        token = self._sign(client, granted, ttl_s or self._token_ttl_s)
+        token = self._sign(client, granted, session=session)
         return Grant(access_token=token, scopes=granted), client
 
     async def authenticate(self, authorization: str | None) -> Principal:
-        """The principal behind an ``Authorization: Bearer …`` header value."""
+        """The principal behind an ``Authorization: Bearer …`` header value.
+
+        A bearer that is not an access token this server signed is looked up as an API token,
+        whatever its prefix: teams moving from Broadcast keep their token values.
+        """
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated()
-        if token.startswith(credentials.API_TOKEN_PREFIX):
-            return await self._api_token(token)
-        return await self._access_token(token)
+        if not token.startswith(credentials.API_TOKEN_PREFIX):
+            claims = self._decode(token)
+            if claims is not None:
+                return await self._access_token(claims)
+        return await self._api_token(token)
 
-    def _sign(self, client: clients.Client, granted: tuple[str, ...], ttl_s: int) -> str:
+    def _sign(self, client: clients.Client, granted: tuple[str, ...], *, session: bool) -> str:
         issued_at_s = self._now() // 1000
-        claims = {
+        claims: dict[str, Any] = {
             "sub": client.client_id,
             "mid": client.account_id,
             "scp": scope_rules.to_mask(granted),
             "iat": issued_at_s,
-            "exp": issued_at_s + ttl_s,
+            "exp": issued_at_s + (self.session_ttl_s if session else self._token_ttl_s),
             "jti": secrets.token_hex(8),
         }
-        signing_input = _JWT_HEADER + b"." + _b64(orjson.dumps(claims))
-        return (signing_input + b"." + _b64(self._mac(signing_input))).decode()
+        if session:
+            claims["ses"] = 1
+        return jwt.encode(claims, self._key, algorithm=_ALGORITHMS[0])
 
-    def _mac(self, signing_input: bytes) -> bytes:
-        return hmac.new(self._key, signing_input, hashlib.sha256).digest()
+    def _decode(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token this server signed, not yet checked for time; else None.
 
-    async def _access_token(self, token: str) -> Principal:
-        signing_input, _, signature = token.encode().rpartition(b".")
+        A signature, once checked, stays valid for that key, so checked tokens are remembered:
+        clients send the same token for many requests, and PyJWT's checks cost ~50 µs.
+        """
+        claims = self._verified.get(token)
+        if claims is not None:
+            return claims
         try:
-            valid = hmac.compare_digest(_unb64(signature), self._mac(signing_input))
-            claims = orjson.loads(_unb64(signing_input.split(b".")[1])) if valid else None
-        except (ValueError, IndexError, binascii.Error, orjson.JSONDecodeError):
-            claims = None
-        if not isinstance(claims, dict) or claims.get("exp", 0) * 1000 <= self._now():
+            claims = jwt.decode(token, self._key, algorithms=_ALGORITHMS, options=_DECODE_OPTIONS)
+        except jwt.InvalidTokenError:
+            return None
+        _remember(self._verified, token, claims)
+        return claims
+
+    async def _access_token(self, claims: dict[str, Any]) -> Principal:
+        sub, mid, scp, iat, exp = (claims[name] for name in _REQUIRED_CLAIMS)
+        if not isinstance(sub, str) or not all(_is_int(v) for v in (mid, scp, iat, exp)):
             raise Unauthenticated()
-        if await self._is_revoked(claims["sub"]):
+        if not self._is_current(iat, exp, lifetime_s=self._lifetime_s(claims)):
+            raise Unauthenticated()
+        # The account comes from the client as stored, so a token naming another is refused.
+        if await self._client_account(sub) != mid:
             raise Unauthenticated()
         return Principal(
-            account_id=int(claims["mid"]),
-            scopes=scope_rules.from_mask(int(claims["scp"])),
-            client_id=claims["sub"],
-            expires_at=int(claims["exp"]) * 1000,
+            account_id=mid,
+            scopes=scope_rules.from_mask(scp),
+            client_id=sub,
+            expires_at=exp * 1000,
         )
 
-    async def _is_revoked(self, client_id: str) -> bool:
+    def _lifetime_s(self, claims: dict[str, Any]) -> int:
+        return self.session_ttl_s if claims.get("ses") == 1 else self._token_ttl_s
+
+    def _is_current(self, iat: int, exp: int, *, lifetime_s: int) -> bool:
+        """Not expired, not issued in the future, and not meant to live longer than allowed."""
         now = self._now()
-        cached = self._revoked.get(client_id)
+        return exp * 1000 > now and iat * 1000 <= now + _CLOCK_SKEW_MS and exp - iat <= lifetime_s
+
+    async def _client_account(self, client_id: str) -> int | None:
+        """The client's account, or None when it is unknown or revoked (cached briefly)."""
+        now = self._now()
+        cached = self._client_accounts.get(client_id)
         if cached is not None and now - cached[1] < self._cache_ttl_ms:
             return cached[0]
         client = await clients.get(self._db, client_id)
-        revoked = client is None or client.is_revoked
-        _remember(self._revoked, client_id, (revoked, now))
-        return revoked
+        account = None if client is None or client.is_revoked else client.account_id
+        _remember(self._client_accounts, client_id, (account, now))
+        return account
 
     async def _api_token(self, token: str) -> Principal:
         now = self._now()
@@ -230,9 +268,5 @@ def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
     cache[key] = value
 
 
-def _b64(raw: bytes) -> bytes:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
-
-
-def _unb64(text: bytes) -> bytes:
-    return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Callable
 
 from app.errors import Invalid
@@ -46,12 +48,7 @@ async def _ensure_client(db: Db, settings: Settings) -> None:
             db, account_id=account_id, name="bootstrap", client_id=client_id, client_secret=secret
         )
         return
-    await clients.update_grant(
-        db,
-        client_id,
-        secret_hash=credentials.hash_secret(secret),
-        scopes=scope_rules.join(scope_rules.CLIENT_SCOPES),
-    )
+    await credentials.reset_client(db, client_id, client_secret=secret)
 
 
 async def _ensure_api_token(db: Db, settings: Settings) -> None:
@@ -75,7 +72,22 @@ async def _first_client(db: Db, settings: Settings, say: Say) -> None:
         f"  account_id:    {account_id}\n"
         f"  client_id:     {issued.client.client_id}\n"
         f"  client_secret: {issued.client_secret}\n"
-        f"Get a token: curl -s {settings.base_url}v2/token -H 'Content-Type: application/json'"
-        f' -d \'{{"grant_type":"client_credentials","client_id":"{issued.client.client_id}",'
-        f'"client_secret":"<client_secret>"}}\''
+        "Get a token (paste as is):\n"
+        f"  {token_command(settings.base_url, issued.client.client_id, issued.client_secret)}"
     )
+
+
+def token_command(base_url: str, client_id: str, client_secret: str) -> str:
+    """A curl line that gets a token for this client, quoted for a POSIX shell."""
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+    return shlex.join(
+        [
+            "curl", "-s", f"{base_url}v2/token",
+            "-H", "Content-Type: application/json",
+            "-d", json.dumps(body, separators=(",", ":")),
+        ]
+    )  # fmt: skip

@@ -9,11 +9,13 @@ import secrets
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
 from app.services import scopes as scope_rules
+from app.settings import MIN_SECRET_LENGTH
 from app.storage import accounts, api_tokens, clients
 from app.storage.db import Db
 
+# Marks the tokens Tidings generates; lookup is by the hash of the whole value, so a configured
+# token without it (one kept from Broadcast) works the same.
 API_TOKEN_PREFIX = "tdg_"  # noqa: S105 - a public prefix, not a secret
-MIN_SECRET_LENGTH = 32
 
 
 def hash_secret(secret: str) -> str:
@@ -110,6 +112,17 @@ async def create_api_token(
     )
     await api_tokens.insert(db, token)
     return IssuedToken(token=token, secret=value)
+
+
+async def reset_client(db: Db, client_id: str, *, client_secret: str) -> None:
+    """An existing client gets this secret and every SFMC scope back, un-revoked."""
+    _check_secret_strength(client_secret)
+    await clients.update_grant(
+        db,
+        client_id,
+        secret_hash=hash_secret(client_secret),
+        scopes=scope_rules.join(scope_rules.CLIENT_SCOPES),
+    )
 
 
 async def revoke_client(db: Db, client_id: str) -> None:

@@ -1,8 +1,16 @@
-"""Token-bucket rate limits per client, per account, and on the token endpoint.
+"""Token-bucket rate limits per client, per account, and wherever a client secret is checked.
 
 ``RateLimited`` becomes a 429 with ``Retry-After`` and the error body of the API that was
 called (SFMC ``errorcode`` 50100, or Broadcast's ``{"error": …}``). Buckets live in this
 process: with several processes each enforces its own share of the limit.
+
+Guessing a client secret is throttled where the guesser is: every attempt takes from its
+address's bucket, and a wrong secret from the (address, client_id) pair's. Nothing counts
+failures per client_id across addresses, since that would let anyone lock a client out by
+guessing wrong on purpose. What bounds a guesser spread over many addresses is the secret
+itself: generated secrets carry 256 bits and configured ones must be 32 characters or more
+(192 bits when random), so a million addresses at 60 guesses a minute each would still need
+about 10^50 minutes to expect a hit.
 """
 
 from __future__ import annotations
@@ -30,6 +38,14 @@ class Buckets:
 
     def take(self, key: str) -> None:
         """One token for ``key``, or ``RateLimited`` with the seconds until one is back."""
+        self._settle(key, cost=1)
+
+    def check(self, key: str) -> None:
+        """``RateLimited`` when ``key`` has no token left; takes none."""
+        if key in self._buckets:  # an unknown key is a full bucket: nothing to remember
+            self._settle(key, cost=0)
+
+    def _settle(self, key: str, *, cost: int) -> None:
         if self.rate is None:
             return
         capacity, period_s = self.rate
@@ -40,7 +56,7 @@ class Buckets:
         if tokens < 1:
             self._remember(key, tokens, now)
             raise RateLimited(self.what, max(1, math.ceil((1 - tokens) / per_ms / 1000)))
-        self._remember(key, tokens - 1, now)
+        self._remember(key, tokens - cost, now)
 
     def _remember(self, key: str, tokens: float, now: int) -> None:
         self._buckets[key] = (tokens, now)
@@ -52,7 +68,7 @@ class Buckets:
 class Limits:
     client: Buckets
     account: Buckets
-    token_client: Buckets
+    secret_failures: Buckets  # wrong secrets per (address, client_id)
     token_address: Buckets
 
     @classmethod
@@ -60,7 +76,9 @@ class Limits:
         return cls(
             client=Buckets("client", settings.rate_limit_client, now=now),
             account=Buckets("account", settings.rate_limit_account, now=now),
-            token_client=Buckets("client_id", settings.rate_limit_token_client, now=now),
+            secret_failures=Buckets(
+                "client_id from this address", settings.rate_limit_token_client, now=now
+            ),
             token_address=Buckets("address", settings.rate_limit_token_address, now=now),
         )
 
@@ -69,8 +87,18 @@ class Limits:
         self.client.take(principal.client_id or principal.token_id or "")
         self.account.take(str(principal.account_id))
 
-    def token_request(self, client_id: object, address: str) -> None:
-        """A token request, before its secret is checked: brute force runs into this."""
+    def before_secret(self, client_id: object, address: str) -> None:
+        """Before a client secret is checked: one token from the address's bucket, and a
+        refusal when this address has guessed wrong for this client_id too often."""
         self.token_address.take(address)
         if isinstance(client_id, str):
-            self.token_client.take(client_id)
+            self.secret_failures.check(_pair(address, client_id))
+
+    def wrong_secret(self, client_id: object, address: str) -> None:
+        """A failed secret counts against the address and client_id pair that sent it."""
+        if isinstance(client_id, str):
+            self.secret_failures.take(_pair(address, client_id))
+
+
+def _pair(address: str, client_id: str) -> str:
+    return f"{address} {client_id}"  # a space never occurs in an address
