@@ -23,12 +23,18 @@ function schemaBlock(schema, doc) {
   return el("pre", {}, JSON.stringify(resolve(schema, doc, 0), null, 2));
 }
 
+// An empty requirement ({}) among the alternatives means the token is optional.
+function tokenNeeded(security) {
+  if (!security) return "no token";
+  return security.some((s) => Object.keys(s).length === 0) ? "token only if configured" : "bearer token";
+}
+
 function operation(method, path, op, doc) {
   const scopes = (op.security || []).flatMap((s) => Object.values(s).flat());
   const head = el("summary", {},
     el("span", { class: `method m-${method}` }, method.toUpperCase()),
     el("span", { class: "path" }, path), " — ", op.summary || "",
-    el("span", { class: "scope" }, scopes.length ? `scope: ${scopes.join(", ")}` : (op.security ? "bearer token" : "no token")));
+    el("span", { class: "scope" }, scopes.length ? `scope: ${scopes.join(", ")}` : tokenNeeded(op.security)));
   const body = el("div", {});
   if (op.parameters) {
     const rows = op.parameters.map((p) => el("tr", {}, el("td", {}, p.name), el("td", {}, p.in),

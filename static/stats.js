@@ -140,8 +140,8 @@ function renderBreakdowns(summary) {
   fillTable($("reasons"), ["Status code", "Reason", "Channel", "Count"],
     summary.notSentByReason.slice(0, 8).map((r) => [r.statusCode, r.reason, r.channel, r.count]),
     "Nothing was refused.");
-  fillTable($("bounces"), ["Bounce", "SMTP reason", "Count"],
-    summary.bounceCodes.slice(0, 8).map((b) => [b.bounceCode, b.smtpReason, b.count]),
+  fillTable($("bounces"), ["Bounce", "Code", "Channel", "Count"],
+    summary.bounceCodes.slice(0, 8).map((b) => [b.bounceCode, b.smtpReason ?? b.statusCode, b.channel, b.count]),
     "No bounces.");
 }
 

@@ -132,9 +132,12 @@ def test_the_api_reference_page_renders_every_operation(tmp_path: Any) -> None:
             page.goto(server.base_url + "docs")
             page.wait_for_selector("details.op", timeout=15_000)
             rendered = page.locator("details.op").count()
+            metrics = page.locator("details.op", has_text="/metrics").locator(".scope")
+            metrics_label = metrics.text_content()
             page.fill("#filter", "ens-subscriptions")
             shown = page.locator("details.op:not([hidden])").count()
             browser.close()
     assert rendered == expected
+    assert metrics_label == "token only if configured"  # /metrics is open by default
     assert 0 < shown < expected
     assert problems == [] and outside == []

@@ -5,11 +5,15 @@ against it too: tests/contract.py.)"""
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import httpx
+import pytest
 from starlette.routing import Route
 
 from app.api import openapi, routes
-from tests.conftest import Service
+from tests.conftest import Service, Tenant
+from tests.sending import email_definition, sms_definition
 
 
 def _routing_table() -> set[tuple[str, str]]:
@@ -63,3 +67,51 @@ async def test_the_description_and_its_page_are_served(service: Service) -> None
             continue
         assert asset.startswith("/"), f"{asset} is not served by Tidings"
         assert (await service.http.get(asset)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("channel", "to", "attributes"),
+    [("email", "ana@example.com", {"FirstName": "Ana", "OrderNo": "A-1"}),
+     ("sms", "15555550123", {"Code": "1"})],
+)  # fmt: skip
+async def test_a_sends_required_recipient_fields_are_what_the_code_requires(
+    service: Service, tenants: tuple[Tenant, Tenant], channel: str, to: str, attributes: Any
+) -> None:
+    """Exactly the schema's required recipient fields are accepted; each one left out is a 400."""
+    a = tenants[0]
+    await (email_definition if channel == "email" else sms_definition)(service, a)
+    path = f"/messaging/v1/{channel}/messages"
+    body_ref = openapi.document()["paths"][path]["post"]["requestBody"]["content"]
+    request = _resolve(body_ref["application/json"]["schema"])
+    required = _resolve(request["properties"]["recipient"])["required"]
+    known = {"to": to, "contactKey": "cust-42"}
+    definition = "order-confirm" if channel == "email" else "otp"
+
+    async def send(key: str, fields: list[str]) -> httpx.Response:
+        chosen = {name: known[name] for name in fields} | {"attributes": attributes}
+        return await service.http.post(
+            f"{path}/{key}",
+            headers=a.headers,
+            json={"definitionKey": definition, "recipient": chosen},
+        )
+
+    assert (await send("all-required", required)).status_code == 202
+    for left_out in required:
+        refused = await send(f"no-{left_out}", [f for f in required if f != left_out])
+        assert refused.status_code == 400, (left_out, refused.text)
+    if channel == "email":
+        assert "contactKey" in required
+        refused = await send("no-contact-key", ["to"])
+        assert refused.json()["errorcode"] == 109105
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" not in schema:
+        return schema
+    return openapi.document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]  # type: ignore[no-any-return]
+
+
+async def test_metrics_is_described_as_open_unless_a_token_is_set(service: Service) -> None:
+    op = openapi.document()["paths"]["/metrics"]["get"]
+    assert {} in op["security"] and {"metricsToken": []} in op["security"]
+    assert (await service.http.get("/metrics")).status_code == 200  # no token configured

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pathlib
+import re
+
 from app import clock as clock_module
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
 from tests.sending import email_definition
 from tests.webhooks import send_email
+
+ROOT = pathlib.Path(__file__).parent.parent
 
 
 async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
@@ -67,3 +72,14 @@ async def test_metrics_count_requests_outcomes_and_backlog(
     since = clock_module.iso_utc(clock.ms - 40 * 86400 * 1000)
     summary = await service.http.get(f"/api/v1/stats/summary?from={since}", headers=a.headers)
     assert summary.json()["sent"] == 1  # … the rollups keep the count
+
+
+async def test_static_serves_page_assets_only(service: Service) -> None:
+    """The README's screenshot lives in docs/, not under the publicly served /static/."""
+    assert (await service.http.get("/static/stats.js")).status_code == 200
+    assert (await service.http.get("/static/stats-screenshot.png")).status_code == 404
+    assert (await service.http.get("/static/.gitkeep")).status_code == 404
+    readme = (ROOT / "README.md").read_text()
+    for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", readme):
+        assert not image.startswith("static/"), image
+        assert (ROOT / image).is_file(), image

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import collections
+import math
 import random
 from typing import Any
 
@@ -10,9 +13,10 @@ import pytest
 
 from app import clock
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
-from app.services import stats
-from app.storage import events
+from app.services import latency, stats
+from app.storage import events, messages, migrations
 from app.storage import stats as rollups
+from app.storage.db import Db
 from tests.conftest import (
     FakeClock,
     Service,
@@ -20,11 +24,16 @@ from tests.conftest import (
     make_tenant,
     reauthenticate,
 )
-from tests.receiver import Receiver, status
+from tests.receiver import Behaviour, Receiver, status
 from tests.sending import email_definition, recipient, settle, sms_definition
-from tests.webhooks import pump, register, subscribe
+from tests.webhooks import deliver, pump, register, subscribe
 
-SERVICE_SETTINGS = {"allow_private_callbacks": True, "webhook_timeout_s": 0.5}
+INBOUND = "inbound-token-for-stats-tests-0123456789abcdef"
+SERVICE_SETTINGS = {
+    "allow_private_callbacks": True,
+    "webhook_timeout_s": 0.5,
+    "inbound_token": INBOUND,
+}
 
 
 async def _send(service: Service, tenant: Tenant, key: str, to: str, **attrs: Any) -> None:
@@ -93,23 +102,23 @@ async def test_rollups_equal_a_recount_of_the_raw_rows(
 
     attempts = await service.db.fetch_all("SELECT * FROM attempts ORDER BY id")
     firsts: set[str] = set()
-    expected: dict[tuple[Any, ...], list[int]] = collections.defaultdict(lambda: [0] * 14)
+    width = 4 + len(rollups.BUCKETS) + 1  # counters, buckets, the legacy bucket (never written)
+    expected: dict[tuple[Any, ...], list[int]] = collections.defaultdict(lambda: [0] * width)
     for row in attempts:
         result = "ok" if row["ok"] else row["error_class"]
         key = (row["callback_id"], rollups.hour_of(row["attempted_at"]), result)
         totals = expected[key]
         first = row["batch_id"] not in firsts
         firsts.add(row["batch_id"])
-        bucket = next(
-            (i for i, b in enumerate(rollups.LATENCY_BOUNDS_MS) if row["latency_ms"] <= b), 9
-        )
+        bounds = rollups.LATENCY_BOUNDS_MS
+        bucket = next((i for i, b in enumerate(bounds) if row["latency_ms"] <= b), len(bounds))
         for index, value in enumerate((1, int(first), row["event_count"], row["latency_ms"])):
             totals[index] += value
         totals[4 + bucket] += 1
     got = {
         (r["callback_id"], r["hour_at"], r["result"]): [
             r["attempts"], r["first_attempts"], r["events"], r["latency_sum_ms"],
-            *(r[b] for b in rollups.BUCKETS),
+            *(r[b] for b in rollups.BUCKETS), r[rollups.LEGACY_BUCKET],
         ]
         for r in await service.db.fetch_all("SELECT * FROM stats_attempts")
     }  # fmt: skip
@@ -147,7 +156,9 @@ async def test_summary_timeseries_and_callbacks(
     assert summary["notSentByReason"] == [
         {"channel": "email", "statusCode": "27", "reason": "SuppressionListExclusion", "count": 1}
     ]
-    assert summary["bounceCodes"] == [{"bounceCode": "HARD", "smtpReason": "5.1.1", "count": 1}]
+    assert summary["bounceCodes"] == [
+        {"channel": "email", "bounceCode": "HARD", "smtpReason": "5.1.1", "count": 1}
+    ]
     hooks = summary["webhooks"]
     assert hooks["attempts"] >= 2 and hooks["failuresByClass"] == {"http_status": 1}
     assert hooks["backlog"] == 0 and hooks["firstAttemptSuccessRate"] < 1
@@ -199,3 +210,154 @@ async def test_stats_need_a_read_scope(service: Service) -> None:
     denied = await service.http.get("/api/v1/stats/summary", headers=sender.headers)
     assert denied.status_code == 403
     assert (await service.http.get("/api/v1/stats/summary")).status_code == 401
+
+
+# The README's error bound of a latency percentile: the width of the histogram bucket that holds
+# the exact value, as (exact value up to, bound) in ms.
+DOCUMENTED_BOUND_MS = [
+    (2, 1), (5, 3), (10, 5), (25, 15), (50, 25), (100, 50), (250, 150), (500, 250),
+    (1000, 500), (2500, 1500), (5000, 2500), (10000, 5000),
+]  # fmt: skip
+
+
+def _nearest_rank(values: list[int], fraction: float) -> int:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def _within_bound(reported: float, values: list[int], fraction: float) -> bool:
+    exact = _nearest_rank(values, fraction)
+    bound = next(b for upper, b in DOCUMENTED_BOUND_MS if exact <= upper)
+    return abs(reported - exact) <= bound
+
+
+def _slow(delay_ms: int) -> Behaviour:
+    async def answer_late(request: Any, body: bytes) -> None:
+        await asyncio.sleep(delay_ms / 1000)
+
+    return answer_late
+
+
+async def test_latency_percentiles_are_within_the_documented_bound(
+    service: Service, target: Receiver
+) -> None:
+    """Receivers answering in 3, 4, 5 and 6 ms (LAN-like): the percentiles the API reports,
+    from the hourly histogram, are within the README's bound of the exact ones computed from
+    the attempts log (which keeps each attempt's measured latency)."""
+    a = await make_tenant(service, "a")
+    await email_definition(service, a)
+    callback_id, _ = await register(service, a, target, maxBatchSize=1)
+    await subscribe(service, a, callback_id)
+    target.behaviours = [_slow(ms) for ms in (3, 4, 5, 6)]
+    for n in range(4):
+        await _send(service, a, f"k{n}", f"r{n}@example.com")
+    await deliver(service, target, events=4)
+    await pump(service)  # the last attempt is recorded
+    logged = [
+        int(row["latency_ms"])
+        for row in await service.db.fetch_all(
+            "SELECT latency_ms FROM attempts WHERE callback_id = :id", {"id": callback_id}
+        )
+    ]
+    assert len(logged) == 4 and min(logged) >= 3
+    summary = await service.http.get("/api/v1/stats/summary", headers=a.headers)
+    health = await service.http.get("/api/v1/stats/callbacks", headers=a.headers)
+    for figures in (summary.json()["webhooks"], health.json()["callbacks"][0]):
+        reported = figures["latencyMs"]
+        for name, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            assert _within_bound(reported[name], logged, fraction), (name, reported, logged)
+
+
+@pytest.mark.parametrize(
+    ("latencies", "fraction", "expected"),
+    [
+        ([3, 4, 5, 6], 0.5, 4.0),  # 2 of the 3 in (2, 5] ms
+        ([3, 4, 5, 6], 0.95, 9.0),  # the one in (5, 10]
+        ([0, 0, 1, 1], 0.5, 0.5),
+        ([2] * 10, 0.5, 1.5),
+        ([30] * 99 + [20_000], 0.99, 50.0),
+        ([20_000], 0.5, 10_000.0),  # beyond the last bound: "at least 10 s"
+        ([], 0.5, None),
+    ],
+)
+def test_percentiles_interpolate_within_a_bucket(
+    latencies: list[int], fraction: float, expected: float | None
+) -> None:
+    bounds = rollups.LATENCY_BOUNDS_MS
+    buckets = [0.0] * len(rollups.BUCKETS)
+    for value in latencies:
+        buckets[bisect.bisect_left(bounds, value)] += 1
+    assert latency.percentile_ms(buckets, fraction) == expected
+    if latencies and max(latencies) <= bounds[-1]:
+        assert _within_bound(latency.percentile_ms(buckets, fraction) or 0, latencies, fraction)
+
+
+async def test_rollup_rows_from_before_the_finer_buckets_still_read(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database whose histogram has one bucket up to 25 ms is migrated; its old counts are
+    read as spread over 0-25 ms, next to new ones in the finer buckets of the same hour."""
+    db = Db(database_url)
+    every = migrations.available(db.dialect)
+    [split] = [m.version for m in every if m.name == "latency_buckets"]
+    before = [m for m in every if m.version < split]
+    monkeypatch.setattr(migrations, "available", lambda dialect: before)
+    hour = rollups.hour_of(clock.now_ms())
+    await db.connect()
+    try:
+        await migrations.apply(db)
+        await db.execute(
+            "INSERT INTO stats_attempts (account_id, callback_id, hour_at, result, attempts,"
+            " first_attempts, events, latency_sum_ms, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9)"
+            " VALUES (1, 'cb', :hour, 'ok', 4, 4, 4, 70, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0)",
+            {"hour": hour},
+        )
+        monkeypatch.undo()
+        assert split in [m.version for m in await migrations.apply(db)]
+        async with db.write():
+            for latency_ms in (3, 4):
+                await rollups.count_attempt(
+                    db, account_id=1, callback_id="cb", at=hour + 1000, result="ok",
+                    first=True, events=1, latency_ms=latency_ms,
+                )  # fmt: skip
+        [counts] = await rollups.attempt_counts(db, 1, since=hour, until=hour + rollups.HOUR_MS)
+    finally:
+        await db.disconnect()
+    assert (counts.attempts, counts.legacy_bucket, counts.latency_sum_ms) == (6, 3, 77)
+    assert counts.buckets[rollups.BUCKETS.index("b0_5")] == 2
+    assert counts.buckets[rollups.BUCKETS.index("b1")] == 1
+    histogram = latency.histogram([counts])
+    assert sum(histogram) == pytest.approx(6)
+    p50 = latency.percentile_ms(histogram, 0.5)
+    assert p50 is not None and 2 < p50 < 25
+    assert latency.percentile_ms(histogram, 0.99) == 48.5  # in b1: (25, 50] ms
+
+
+async def test_hard_and_soft_bounces_add_up_with_sms_bounces(service: Service) -> None:
+    """SMS bounces count as HARD unless the receipt names a temporary failure (4501 Expired)."""
+    a = await make_tenant(service, "a")
+    await email_definition(service, a)
+    await sms_definition(service, a)
+    await _send(service, a, "mail", f"bounce@{EMAIL_DOMAIN}")  # EmailBounced HARD 5.1.1
+    await _send(service, a, "sandbox", SMS_BOUNCE)  # SmsBounced at once, from the sandbox
+    for key in ("failed", "expired"):  # gateway receipts: 4500 Undeliverable, 4501 Expired
+        await _send(service, a, key, "15555550123")
+        message = await messages.get_by_key(service.db, a.account_id, "sms", key)
+        assert message is not None
+        receipt = await service.http.post(
+            "/inbound/sms/receipts",
+            json={"messageId": message.id, "status": key},
+            headers={"Authorization": f"Bearer {INBOUND}"},
+        )
+        assert receipt.status_code == 200, receipt.text
+    summary = (await service.http.get("/api/v1/stats/summary", headers=a.headers)).json()
+    bounced = summary["bounced"]
+    assert bounced["total"] == 4 and summary["byChannel"]["sms"]["Bounced"] == 3
+    assert bounced["hard"] + bounced["soft"] == bounced["total"]
+    codes = summary["bounceCodes"]
+    assert {"channel": "sms", "bounceCode": "HARD", "statusCode": "4500", "count": 1} in codes
+    assert {"channel": "email", "bounceCode": "HARD", "smtpReason": "5.1.1", "count": 1} in codes
+    soft = [c for c in codes if c["bounceCode"] == "SOFT"]
+    assert soft and all(c["channel"] == "sms" and c["statusCode"] == "4501" for c in soft)
+    assert sum(c["count"] for c in codes) == bounced["total"]
+    assert sum(c["count"] for c in codes if c["bounceCode"] == "HARD") == bounced["hard"]

@@ -125,20 +125,28 @@ SCHEMAS: dict[str, Schema] = {
         {"requestId": STR, "count": INT}, {"ageSeconds": {"type": ["number", "null"]}}
     ),
     "Queued": obj({"requestId": STR, "message": STR}),
-    "Recipient": obj(
+    # An email recipient needs a contactKey (else 109105); an SMS one defaults it to `to`.
+    "EmailRecipient": obj(
+        {"to": STR, "contactKey": STR},
+        {"messageKey": STR, "attributes": FLAT_ATTRIBUTES},
+    ),
+    "SmsRecipient": obj(
         {"to": STR},
         {"contactKey": STR, "messageKey": STR, "attributes": FLAT_ATTRIBUTES},
     ),
-    "SendRequest": obj(
-        {"definitionKey": STR},
-        {
-            "recipient": ref("Recipient"),
-            "recipients": array(ref("Recipient")),
-            "attributes": FLAT_ATTRIBUTES,
-            "content": ANY_OBJECT,
-            "subscriptions": ANY_OBJECT,
-        },
-    ),
+    **{
+        f"{channel}SendRequest": obj(
+            {"definitionKey": STR},
+            {
+                "recipient": ref(f"{channel}Recipient"),
+                "recipients": array(ref(f"{channel}Recipient")),
+                "attributes": FLAT_ATTRIBUTES,
+                "content": ANY_OBJECT,
+                "subscriptions": ANY_OBJECT,
+            },
+        )
+        for channel in ("Email", "Sms")
+    },
     "SendAccepted": obj(
         {"requestId": STR, "responses": array(obj({"messageKey": STR}))},
         {"errorcode": INT, "message": STR},
@@ -336,6 +344,8 @@ def operation(
     }
     if security == "bearer":
         op["security"] = [{"bearer": [scope] if scope else []}]
+    elif security == "metricsToken":
+        op["security"] = [{}, {security: []}]  # {}: no token needed unless one is configured
     elif security is not None:
         op["security"] = [{security: []}]
     params = [
@@ -438,7 +448,7 @@ def _sfmc_messaging(channel: str) -> list[tuple[str, str, Schema]]:
             "Send to up to 2,000 recipients",
             tag=tag,
             scope=send,
-            body=ref("SendRequest"),
+            body=ref(f"{channel.title()}SendRequest"),
             ok={202: ref("SendAccepted")},
         ),
         operation(
@@ -456,7 +466,7 @@ def _sfmc_messaging(channel: str) -> list[tuple[str, str, Schema]]:
             "Send to one recipient with this messageKey",
             tag=tag,
             scope=send,
-            body=ref("SendRequest"),
+            body=ref(f"{channel.title()}SendRequest"),
             ok={202: ref("SendAccepted")},
         ),
         operation(
@@ -496,7 +506,7 @@ def _operations() -> list[tuple[str, str, Schema]]:
         operation(
             "GET",
             "/metrics",
-            "Prometheus metrics",
+            "Prometheus metrics (open unless TIDINGS_METRICS_TOKEN is set)",
             tag="Operations",
             security="metricsToken",
             ok={200: None},
@@ -900,7 +910,7 @@ def document() -> Schema:
                 "metricsToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "TIDINGS_METRICS_TOKEN, when set",
+                    "description": "TIDINGS_METRICS_TOKEN; with that unset, no token is needed",
                 },
                 "inboundToken": {
                     "type": "http",

@@ -1,7 +1,7 @@
 """The webhook HTTP client: one shared aiohttp session, guarded against SSRF, no redirects.
 
 Not httpx: its default transport spends about 2 ms of CPU per POST on this kind of machine,
-twenty times aiohttp's cost (reference/performance.md; bench/ measures it). Webhook delivery is
+twenty times aiohttp's cost (`python -m bench.webhook_client` measures it). Webhook delivery is
 the hub's hot path, so it gets the client that is not the bottleneck. httpx stays for the SMS
 gateway, where one POST per message is nowhere near that limit.
 """

@@ -9,7 +9,7 @@ from typing import Any
 
 from app import clock
 from app.errors import Invalid
-from app.services import callbacks, fanout, outcomes
+from app.services import callbacks, fanout, latency, outcomes
 from app.storage import callbacks as callback_rows
 from app.storage import events, outbox
 from app.storage import stats as rollups
@@ -18,6 +18,11 @@ from app.storage.db import Db
 DAY_MS = 24 * rollups.HOUR_MS
 _MAX_RANGE_MS = 400 * DAY_MS
 _GRANULARITY = {"hour": rollups.HOUR_MS, "day": DAY_MS}
+# SMS receipt status codes that name a temporary failure: 4501 Expired (the carrier kept trying
+# until the validity period ran out: handset off or out of reach), and the gateway (Twilio)
+# codes 30001 queue overflow, 30003 unreachable handset, 30017 carrier network congestion.
+# Every other failed receipt (4500 Undeliverable, unknown or landline numbers, …) is a hard bounce.
+SMS_SOFT_BOUNCE_CODES = frozenset({"4501", "30001", "30003", "30017"})
 
 
 def detail_of(event: events.Event) -> str:
@@ -78,26 +83,11 @@ def _rate(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(part / whole, 4)
 
 
-def percentile_ms(buckets: list[int], fraction: float) -> int | None:
-    """The upper bound of the histogram bucket holding that fraction (the slowest bucket is
-    reported as its lower bound, 10 s)."""
-    total = sum(buckets)
-    if total == 0:
-        return None
-    needed, seen = fraction * total, 0
-    for index, n in enumerate(buckets):
-        seen += n
-        if seen >= needed and n:
-            bounds = rollups.LATENCY_BOUNDS_MS
-            return bounds[min(index, len(bounds) - 1)]
-    return rollups.LATENCY_BOUNDS_MS[-1]
-
-
 def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
     attempts = sum(c.attempts for c in counts)
     ok = [c for c in counts if c.result == "ok"]
     first = sum(c.first_attempts for c in counts)
-    buckets = [sum(c.buckets[i] for c in counts) for i in range(len(rollups.BUCKETS))]
+    buckets = latency.histogram(counts)
     failures: dict[str, int] = defaultdict(int)
     for c in counts:
         if c.result != "ok":
@@ -110,9 +100,9 @@ def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
         "eventsDelivered": sum(c.events for c in ok),
         "failuresByClass": dict(sorted(failures.items())),
         "latencyMs": {
-            "p50": percentile_ms(buckets, 0.50),
-            "p95": percentile_ms(buckets, 0.95),
-            "p99": percentile_ms(buckets, 0.99),
+            "p50": latency.percentile_ms(buckets, 0.50),
+            "p95": latency.percentile_ms(buckets, 0.95),
+            "p99": latency.percentile_ms(buckets, 0.99),
             "mean": None
             if attempts == 0
             else round(sum(c.latency_sum_ms for c in counts) / attempts),
@@ -127,24 +117,24 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
     by_kind: dict[str, int] = defaultdict(int)
     by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     reasons: dict[tuple[str, str], int] = defaultdict(int)
-    bounces: dict[str, int] = defaultdict(int)
+    bounces: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
         kind = row.type.removeprefix(fanout.PREFIX).removeprefix("Email").removeprefix("Sms")
         by_kind[kind] += row.count
         by_channel[row.channel][kind] += row.count
         if kind == "NotSent":
             reasons[(row.channel, row.detail)] += row.count
-        if row.type.endswith("EmailBounced"):
-            bounces[row.detail] += row.count
+        if kind == "Bounced":
+            bounces[(row.channel, row.detail)] += row.count
     sent, not_sent, bounced = by_kind["Sent"], by_kind["NotSent"], by_kind["Bounced"]
-    hard = sum(n for detail, n in bounces.items() if detail.startswith("HARD"))
+    hard = sum(n for key, n in bounces.items() if bounce_code(*key) == "HARD")
     attempts = await rollups.attempt_counts(db, account_id, since=span.since, until=span.until)
     return {
         "from": clock.iso_utc(span.since),
         "to": clock.iso_utc(span.until),
         "sent": sent,
         "notSent": not_sent,
-        "bounced": {"total": bounced, "hard": hard, "soft": bounces_total(bounces) - hard},
+        "bounced": {"total": bounced, "hard": hard, "soft": bounced - hard},
         "bounceRate": _rate(bounced, sent + bounced),
         "deliverySuccessRate": _rate(sent, sent + not_sent + bounced),
         "byChannel": {
@@ -163,15 +153,27 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
             for (channel, code), n in sorted(reasons.items(), key=lambda kv: -kv[1])
         ],
         "bounceCodes": [
-            {"bounceCode": d.partition(" ")[0], "smtpReason": d.partition(" ")[2], "count": n}
-            for d, n in sorted(bounces.items(), key=lambda kv: -kv[1])
+            _bounce_entry(channel, detail, n)
+            for (channel, detail), n in sorted(bounces.items(), key=lambda kv: -kv[1])
         ],
         "webhooks": _webhook_figures(attempts) | {"backlog": await _backlog(db, account_id)},
     }
 
 
-def bounces_total(bounces: dict[str, int]) -> int:
-    return sum(bounces.values())
+def bounce_code(channel: str, detail: str) -> str:
+    """HARD or SOFT: an email bounce says which ("HARD 5.1.1"); an SMS bounce's detail is its
+    receipt status code, hard unless it names a temporary condition (SMS_SOFT_BOUNCE_CODES)."""
+    if channel == "sms":
+        return "SOFT" if detail in SMS_SOFT_BOUNCE_CODES else "HARD"
+    return "HARD" if detail.startswith("HARD") else "SOFT"
+
+
+def _bounce_entry(channel: str, detail: str, count: int) -> dict[str, Any]:
+    """Email: its enhanced status code (smtpReason); SMS: its receipt status code."""
+    entry = {"channel": channel, "bounceCode": bounce_code(channel, detail)}
+    if channel == "sms":
+        return entry | {"statusCode": detail, "count": count}
+    return entry | {"smtpReason": detail.partition(" ")[2], "count": count}
 
 
 async def _backlog(db: Db, account_id: int) -> int:

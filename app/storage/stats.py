@@ -9,9 +9,13 @@ from typing import Any
 from app.storage.db import Db, Row
 
 HOUR_MS = 3600 * 1000
-# Upper bounds (ms) of the latency buckets b0…b8; b9 is everything slower.
-LATENCY_BOUNDS_MS = (25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-BUCKETS = tuple(f"b{i}" for i in range(len(LATENCY_BOUNDS_MS) + 1))
+# Upper bounds (ms) of the latency buckets, fastest first; the last bucket is everything slower.
+LATENCY_BOUNDS_MS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+# Their columns: up to 25 ms split in five (migration 0007), then b1…b8, and b9 above 10 s.
+BUCKETS = ("b0_1", "b0_2", "b0_5", "b0_10", "b0_25", *(f"b{i}" for i in range(1, 10)))
+# Attempts up to 25 ms counted before the split, in one bucket; no longer written to.
+LEGACY_BUCKET = "b0"
+LEGACY_BOUND_MS = 25
 
 
 def hour_of(at_ms: int) -> int:
@@ -67,6 +71,7 @@ async def count_attempt(
         "events": events,
         "latency_sum_ms": latency_ms,
     } | {name: int(name == bucket) for name in BUCKETS}
+    values[LEGACY_BUCKET] = 0  # NOT NULL without a default since 0005
     columns = list(values)
     added = ["attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS]
     await db.execute(
@@ -149,7 +154,8 @@ class AttemptCounts:
     first_attempts: int
     events: int
     latency_sum_ms: int
-    buckets: tuple[int, ...]
+    buckets: tuple[int, ...]  # in the order of LATENCY_BOUNDS_MS, then the slowest
+    legacy_bucket: int  # up to 25 ms, counted before the split
 
     @classmethod
     def from_row(cls, row: Row) -> AttemptCounts:
@@ -161,6 +167,7 @@ class AttemptCounts:
             events=int(row["events"]),
             latency_sum_ms=int(row["latency_sum_ms"]),
             buckets=tuple(int(row[name]) for name in BUCKETS),
+            legacy_bucket=int(row[LEGACY_BUCKET]),
         )
 
 
@@ -175,7 +182,7 @@ async def attempt_counts(
         values["callback_id"] = callback_id
     sums = ", ".join(
         f"SUM({c}) AS {c}"
-        for c in ("attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS)
+        for c in ("attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS, LEGACY_BUCKET)
     )
     rows = await db.fetch_all(
         f"SELECT callback_id, result, {sums} FROM stats_attempts WHERE {where}"
