@@ -11,7 +11,7 @@ from app.storage.db import Db, Row
 HOUR_MS = 3600 * 1000
 # Upper bounds (ms) of the latency buckets, fastest first; the last bucket is everything slower.
 LATENCY_BOUNDS_MS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-# Their columns: up to 25 ms split in five (migration 0007), then b1…b8, and b9 above 10 s.
+# Their columns: up to 25 ms split in five (migration 0008), then b1…b8, and b9 above 10 s.
 BUCKETS = ("b0_1", "b0_2", "b0_5", "b0_10", "b0_25", *(f"b{i}" for i in range(1, 10)))
 # Attempts up to 25 ms counted before the split, in one bucket; no longer written to.
 LEGACY_BUCKET = "b0"
