@@ -192,6 +192,8 @@ async def test_integers_a_bigint_cannot_hold_are_a_4xx(
         response = await service.http.get(path, params={name: value, **extra}, headers=a.headers)
         assert response.status_code == 400, (path, name, response.text)
         assert name in response.text, response.text
+    asset = await service.http.get(f"/asset/v1/content/assets/{value}", headers=a.headers)
+    assert asset.status_code == 404, asset.text  # names no asset
     biggest = await service.http.get(
         "/messaging/v1/email/messages",
         params={"lastEventId": str(2**63 - 1), **feed},
