@@ -58,6 +58,7 @@ class Settings:
     webhook_breaker_s: int = 3 * 86400  # failing this long without a success disables
     webhook_key_grace_s: int = 86400  # ens-regenerate: the old key signs too for this long
     webhook_retention_s: int = 7 * 86400  # delivered batches and attempts are kept this long
+    replay_max_events: int = 10_000  # events one replay call queues; the answer says where to go on
     probe_timeout_s: float = 10.0
     metrics_token: str = ""  # empty: /metrics is open (bind it to a private network)
     event_retention_s: int = 30 * 86400  # raw events; the rollups are kept
@@ -107,6 +108,7 @@ class Settings:
             webhook_breaker_s=_int(env, "TIDINGS_WEBHOOK_BREAKER_S", 3 * 86400),
             webhook_key_grace_s=_int(env, "TIDINGS_WEBHOOK_KEY_GRACE_S", 86400),
             webhook_retention_s=_int(env, "TIDINGS_WEBHOOK_RETENTION_S", 7 * 86400),
+            replay_max_events=_int(env, "TIDINGS_REPLAY_MAX_EVENTS", 10_000),
             probe_timeout_s=_float(env, "TIDINGS_PROBE_TIMEOUT_S", 10.0),
             metrics_token=_secret(env, "TIDINGS_METRICS_TOKEN"),
             event_retention_s=_int(env, "TIDINGS_EVENT_RETENTION_S", 30 * 86400),

@@ -274,6 +274,17 @@ async def test_ssrf_refusals_at_registration_and_connect_time(
             "https://[fd00::1]/hook",  # IPv6 unique local
             "https://[fe80::1]/hook",  # IPv6 link local
             "https://[::]/hook",
+            # IPv6 addresses carrying a non-public IPv4 one (169.254.169.254, cloud metadata)
+            "https://[64:ff9b::a9fe:a9fe]/hook",  # NAT64
+            "https://[64:ff9b:1::a9fe:a9fe]/hook",  # local-use NAT64
+            "https://[::a9fe:a9fe]/hook",  # IPv4-compatible
+            "https://[::ffff:0:a9fe:a9fe]/hook",  # IPv4-translated (SIIT)
+            "https://[2002:a9fe:a9fe::1]/hook",  # 6to4
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",  # Teredo
+            # Host names that are not valid IDNA (a resolver crash before)
+            "https://a..b.com/hook",
+            "https://.example.com/hook",
+            "https://" + "a" * 70 + ".example.com/hook",
         ):
             response = await service.http.post(
                 "/platform/v1/ens-callbacks",

@@ -19,6 +19,7 @@ def test_defaults() -> None:
     ("env", "field", "expected"),
     [
         ({"PORT": "5000"}, "base_url", "http://127.0.0.1:5000/"),
+        ({"TIDINGS_REPLAY_MAX_EVENTS": "500"}, "replay_max_events", 500),
         (
             {"TIDINGS_PUBLIC_URL": "https://mail.example.com"},
             "base_url",

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Any
 
 import pytest
 import standardwebhooks
@@ -24,7 +25,7 @@ from tests.conftest import (
     settings_for,
 )
 from tests.receiver import Receiver, receiver, reset, slow, status
-from tests.sending import email_definition
+from tests.sending import email_definition, settle
 from tests.webhooks import deliver, pump, register, send_email, subscribe
 
 SERVICE_SETTINGS = {
@@ -332,11 +333,11 @@ async def test_filters_replay_and_test_send(
     replayed = await service.http.post(
         f"/platform/v1/ens-callbacks/{callback_id}/replay",
         headers=tenant.headers,
-        json={"from": started, "eventCategoryTypes": ["EmailSent", "EmailBounced"]},
+        json={"from": started, "eventCategoryTypes": ["EmailBounced"]},
     )
-    assert replayed.status_code == 202 and replayed.json()["queued"] == 2
-    events = await deliver(service, target, events=3)
-    assert sorted(e["info"]["messageKey"] for e in events[1:]) == ["bounce-1", "sent-1"]
+    assert replayed.status_code == 202 and replayed.json()["queued"] == 1
+    events = await deliver(service, target, events=2)
+    assert [e["info"]["messageKey"] for e in events[1:]] == ["bounce-1"]
     tested = await service.http.post(
         f"/platform/v1/ens-callbacks/{callback_id}/test", headers=tenant.headers
     )
@@ -392,3 +393,156 @@ async def test_keys_are_encrypted_at_rest_with_the_secret(
     assert stored.startswith("fernet:") and key not in stored
     batch = target.batches[0]
     standardwebhooks.Webhook("whsec_" + key).verify(batch.body, batch.headers)
+
+
+async def _replay(service: Service, tenant: Tenant, callback_id: str, **body: object) -> Any:
+    return await service.http.post(
+        f"/platform/v1/ens-callbacks/{callback_id}/replay", headers=tenant.headers, json=body
+    )
+
+
+async def test_nothing_is_sent_to_an_unverified_callback(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    created = await service.http.post(
+        "/platform/v1/ens-callbacks",
+        headers=tenant.headers,
+        json=[{"callbackName": "never verified", "url": target.url + "/unverified"}],
+    )
+    callback_id = created.json()[0]["callbackId"]
+    verified_id, _ = await register(service, tenant, target, path="/verified")
+    await subscribe(service, tenant, verified_id)
+    await send_email(service, tenant, "k-1")
+    await deliver(service, target, events=1)
+    for path, body in (("/replay", {"from": 0}), ("/test", None)):
+        refused = await service.http.post(
+            f"/platform/v1/ens-callbacks/{callback_id}{path}", headers=tenant.headers, json=body
+        )
+        assert refused.status_code == 400, refused.text
+        assert "is not verified" in refused.json()["message"], path
+        assert refused.json()["errorcode"] == 10001
+    # Rows owed to it (left by an earlier version's replay) are never batched nor POSTed.
+    [event] = await events_of(service, tenant)
+    async with service.db.write():
+        await outbox.insert_rows(
+            service.db,
+            [outbox.Entry(tenant.account_id, callback_id, event, None, False, clock_ms(service))],
+        )
+    await pump(service)
+    await pump(service)
+    assert [b.path for b in target.batches] == ["/verified"]
+
+
+async def events_of(service: Service, tenant: Tenant) -> list[int]:
+    rows = await service.db.fetch_all(
+        "SELECT id FROM events WHERE account_id = :a ORDER BY id", {"a": tenant.account_id}
+    )
+    return [int(row["id"]) for row in rows]
+
+
+def clock_ms(service: Service) -> int:
+    return service.runtime.now()
+
+
+async def test_replay_sends_only_what_the_subscriptions_select(
+    service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
+) -> None:
+    await email_definition(service, tenant, "newsletter")
+    callback_id, _ = await register(service, tenant, target)
+    await subscribe(
+        service, tenant, callback_id,
+        types=["TransactionalSendEvents.EmailSent"], filters=["definitionKey=order-confirm"],
+    )  # fmt: skip
+    started = clock.ms
+    await send_email(service, tenant, "order-1")
+    other = await service.http.post(
+        "/messaging/v1/email/messages/news-1",
+        headers=tenant.headers,
+        json={"definitionKey": "newsletter", "recipient": {"contactKey": "c", "to": "c@ex.io"}},
+    )
+    assert other.status_code == 202, other.text
+    await settle(service, tenant.account_id, "email", "news-1")
+    broadcast = await service.http.post(
+        "/api/v1/transactionals.json",
+        headers=tenant.api_headers,
+        json={"to": "ana@example.com", "subject": "Hi", "body": "Hello"},
+    )
+    assert broadcast.status_code == 201, broadcast.text
+    await settle(service, tenant.account_id, "email", broadcast.json()["id"])
+    await send_email(service, tenant, "order-2")
+    await send_email(service, tenant, "not-sent", to=f"reject@{EMAIL_DOMAIN}")
+    assert len(await events_of(service, tenant)) == 5
+    await deliver(service, target, events=2)
+    clock.advance(1)
+
+    replayed = await _replay(service, tenant, callback_id, **{"from": started})
+    assert replayed.status_code == 202, replayed.text
+    assert replayed.json()["queued"] == 2 and replayed.json()["truncated"] is False
+    assert replayed.json()["eventCategoryTypes"] == ["TransactionalSendEvents.EmailSent"]
+    events = await deliver(service, target, events=4)
+    assert [e["info"]["messageKey"] for e in events[2:]] == ["order-1", "order-2"]
+
+    for asked in (["EmailNotSent"], ["EmailSent", "EmailBounced"]):
+        refused = await _replay(
+            service, tenant, callback_id, **{"from": started, "eventCategoryTypes": asked}
+        )
+        assert refused.status_code == 400, refused.text
+        assert "is not subscribed to" in refused.json()["message"]
+    assert len(await events_of(service, tenant)) == 5
+    await pump(service)
+    assert len(target.events()) == 4
+
+
+async def test_replay_is_bounded_per_call_and_goes_on_from_next_from(
+    database_url: str, clock: FakeClock, target: Receiver
+) -> None:
+    settings = settings_for(database_url, **SERVICE_SETTINGS, replay_max_events=2)
+    async with running(settings, clock) as service:
+        tenant = await make_tenant(service, "a")
+        await email_definition(service, tenant)
+        callback_id, _ = await register(service, tenant, target)
+        await subscribe(service, tenant, callback_id)
+        await service.http.put(  # nothing is delivered but what the replays queue
+            "/platform/v1/ens-subscriptions",
+            headers=tenant.headers,
+            json=[{"subscriptionId": (await subscription_ids(service, tenant))[0],
+                   "status": "paused"}],
+        )  # fmt: skip
+        started = clock.ms
+        for key in ("a-1", "a-2", "a-3"):  # one millisecond: never split across calls
+            await send_email(service, tenant, key)
+        clock.ms += 1
+        for key in ("b-1", "b-2", "b-3"):
+            await send_email(service, tenant, key)
+            clock.ms += 1
+        await service.http.put(
+            "/platform/v1/ens-subscriptions",
+            headers=tenant.headers,
+            json=[{"subscriptionId": (await subscription_ids(service, tenant))[0],
+                   "status": "active"}],
+        )  # fmt: skip
+        answers, since = [], started
+        for _ in range(5):
+            answer = (await _replay(service, tenant, callback_id, **{"from": since})).json()
+            answers.append((answer["queued"], answer["truncated"]))
+            if answer["nextFrom"] is None:
+                break
+            since = answer["nextFrom"]
+        assert answers == [(3, True), (2, True), (1, False)]
+        events = await deliver(service, target, events=6)
+        assert [e["info"]["messageKey"] for e in events] == [
+            "a-1",
+            "a-2",
+            "a-3",
+            "b-1",
+            "b-2",
+            "b-3",
+        ]
+
+
+async def subscription_ids(service: Service, tenant: Tenant) -> list[str]:
+    rows = await service.db.fetch_all(
+        "SELECT id FROM subscriptions WHERE account_id = :a ORDER BY created_at",
+        {"a": tenant.account_id},
+    )
+    return [row["id"] for row in rows]

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.api import auth
-from app.api.http import JSONResponse, query_int, read_json, runtime
+from app.api.http import BIGINT_MAX, JSONResponse, query_int, read_json, runtime
 from app.services import callbacks, subscriptions, webhook_ops
 from app.storage import callbacks as callback_rows
 
@@ -88,7 +88,9 @@ async def attempts(request: Request) -> Response:
     found = await state.callbacks.get(who.account_id, _callback_id(request))
     limit = query_int(request, "$pageSize", "pageSize", default=50, low=1, high=500)
     before = request.query_params.get("beforeId")
-    before_id = query_int(request, "beforeId", default=0, low=1, high=2**62) if before else None
+    before_id = (
+        query_int(request, "beforeId", default=0, low=1, high=BIGINT_MAX) if before else None
+    )
     return JSONResponse(
         await webhook_ops.attempts(state.db, found, limit=limit, before_id=before_id)
     )
@@ -105,7 +107,13 @@ async def health(request: Request) -> Response:
 async def replay(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    queued = await webhook_ops.replay(state.db, found, await read_json(request), now=state.now())
+    queued = await webhook_ops.replay(
+        state.db,
+        found,
+        await read_json(request),
+        now=state.now(),
+        max_events=state.settings.replay_max_events,
+    )
     state.dispatcher.wake()
     return JSONResponse(queued, status_code=202)
 

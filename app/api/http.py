@@ -63,12 +63,29 @@ async def read_json_or_form(request: Request) -> Any:
     return await read_json(request)
 
 
+BIGINT_MAX = 2**63 - 1  # the largest id or count a database column holds
+
+
+def parse_int(raw: str, name: str, *, low: int, high: int) -> int:
+    """A decimal integer in [low, high] (``high`` at most BIGINT_MAX), else 400 naming it.
+
+    ASCII digits only (``str.isdigit`` also takes ``²``), and the length is checked before
+    converting, so a 5,000-digit value is refused, not an exception."""
+    assert high <= BIGINT_MAX
+    digits = raw.lstrip("0") or "0"
+    if not (raw.isascii() and raw.isdigit() and len(digits) <= len(str(high))):
+        value = None
+    else:
+        value = int(digits)
+    if value is None or not low <= value <= high:
+        raise Invalid(f"{name} must be an integer from {low} to {high}", code=10005, field=name)
+    return value
+
+
 def query_int(request: Request, *names: str, default: int, low: int, high: int) -> int:
     """An integer query parameter under any of ``names`` (SFMC clients vary the casing)."""
     for name in names:
         raw = request.query_params.get(name)
         if raw is not None:
-            if not raw.isdigit() or not low <= int(raw) <= high:
-                raise Invalid(f"{name} must be an integer from {low} to {high}", code=10005)
-            return int(raw)
+            return parse_int(raw, name, low=low, high=high)
     return default

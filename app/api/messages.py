@@ -9,8 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.api import auth
-from app.api.http import JSONResponse, query_int, read_json, runtime
-from app.errors import Invalid
+from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, read_json, runtime
 from app.services import sends, status
 
 
@@ -65,11 +64,11 @@ def routes(channel: str) -> list[Route]:
         state, who = runtime(request), auth.principal(request)
         status.feed_type(request.query_params.get("type"))
         size = query_int(request, "$pageSize", "$pagesize", default=20, low=1, high=1000)
+        # An empty lastEventId is the first page, as before any event was seen.
         raw = request.query_params.get("lastEventId") or request.query_params.get("lastEventID")
-        if raw is not None and not raw.isdigit():
-            raise Invalid("lastEventId must be a number", code=10005)
+        after_id = parse_int(raw, "lastEventId", low=0, high=BIGINT_MAX) if raw else 0
         body = await status.not_sent_feed(
-            state.db, who.account_id, channel, after_id=int(raw or 0), limit=size
+            state.db, who.account_id, channel, after_id=after_id, limit=size
         )
         return JSONResponse(body)
 

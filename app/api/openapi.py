@@ -724,6 +724,7 @@ def _operations() -> list[tuple[str, str, Schema]]:
             "Send a signed sample event",
             scope=cb_update,
             ok={200: ANY_OBJECT},
+            errors=(400,),  # to an unverified callback
         ),
         hook(
             "POST",

@@ -155,8 +155,8 @@ class Dispatcher:
             disabled = await callbacks.disabled_ids(self._db)
             for callback_id in waiting:
                 target = await callbacks.get_any(self._db, callback_id)
-                if target is None or callback_id in disabled:
-                    continue
+                if target is None or callback_id in disabled or not target.verified:
+                    continue  # never a POST to a URL whose owner did not answer the probe
                 if target.strict_order and await outbox.has_open_batch(self._db, callback_id):
                     continue
                 formed += await outbox.form_batches(

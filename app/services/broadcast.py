@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -102,13 +101,10 @@ def _queue_at(raw: str, now: int, problems: dict[str, list[str]]) -> int | None:
     if not raw:
         return None
     try:
-        parsed = datetime.fromisoformat(raw)
+        at = clock.parse_iso_ms(raw)
     except ValueError:
         problems.setdefault("queue_at", []).append("is not a valid ISO 8601 time")
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    at = int(parsed.timestamp() * 1000)
     if at - now > _MAX_SCHEDULE_S * 1000:
         problems.setdefault("queue_at", []).append("is more than 365 days ahead")
         return None

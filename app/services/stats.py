@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from app import clock
@@ -58,6 +57,8 @@ def parse_range(params: dict[str, str], *, now: int, default_ms: int = DAY_MS) -
     """``from``/``to`` as ISO 8601 (a time without a zone is UTC); default: the last 24 h."""
     until = _time(params.get("to"), "to", now)
     since = _time(params.get("from"), "from", until - default_ms)
+    if since < clock.EARLIEST_MS:
+        raise Invalid("from must be after 0001-01-01T00:00:00Z", code=10005, field="from")
     if since >= until:
         raise Invalid("from must be before to", code=10005, field="from")
     if until - since > _MAX_RANGE_MS:
@@ -69,14 +70,14 @@ def _time(raw: str | None, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     try:
-        parsed = datetime.fromisoformat(raw)
+        return clock.parse_iso_ms(raw)
     except ValueError:
         raise Invalid(
-            f"{name} must be an ISO 8601 time such as 2026-11-22T10:00:00Z", code=10005, field=name
+            f"{name} must be an ISO 8601 time such as 2026-11-22T10:00:00Z, in the years"
+            " 1-9999 (UTC)",
+            code=10005,
+            field=name,
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=clock.to_datetime(0).tzinfo)
-    return int(parsed.timestamp() * 1000)
 
 
 def _rate(part: int, whole: int) -> float | None:

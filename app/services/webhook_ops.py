@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
 from typing import Any
 
 import orjson
@@ -15,7 +15,10 @@ from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
 
 _HEALTH_WINDOW_MS = 24 * 3600 * 1000
-_REPLAY_LIMIT = 100_000
+# A replay call reads at most this many events per event it may queue (filters can make
+# matches rare), and reads them this many at a time.
+_SCAN_PER_EVENT = 10
+_PAGE = 1000
 
 
 def attempt_to_wire(attempt: outbox.Attempt) -> dict[str, Any]:
@@ -54,48 +57,151 @@ def _time(body: dict[str, Any], field: str, default: int | None) -> int:
     value = body.get(field)
     if value is None and default is not None:
         return default
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= clock.LATEST_MS:
         return value
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
+            return clock.parse_iso_ms(value)
         except ValueError:
             pass
-        else:
-            return int(parsed.replace(tzinfo=parsed.tzinfo or UTC).timestamp() * 1000)
-    raise Invalid(f"{field} must be an ISO 8601 time or epoch milliseconds", code=10001)
+    raise Invalid(
+        f"{field} must be an ISO 8601 time in the years 1-9999 (UTC) or epoch milliseconds",
+        code=10001,
+        field=field,
+    )
 
 
-async def replay(db: Db, callback: callbacks.Callback, body: Any, *, now: int) -> dict[str, Any]:
-    """Deliver the account's events in [from, to) again, by type (default: the subscribed ones)."""
+def require_verified(callback: callbacks.Callback, what: str) -> None:
+    """Nothing is sent to a URL whose owner has not answered the verification probe."""
+    if not callback.verified:
+        raise Invalid(
+            f"Callback {callback.id} is not verified, so it gets no {what}: verify it with"
+            f" /platform/v1/ens-verify (a new probe: POST /platform/v1/ens-callbacks/"
+            f"{callback.id}/probe)",
+            code=10001,
+        )
+
+
+async def _replayed_subscriptions(
+    db: Db, callback: callbacks.Callback, body: dict[str, Any]
+) -> tuple[list[subscriptions.Subscription], list[str]]:
+    """The callback's active subscriptions, narrowed to the asked-for types (each one it is
+    subscribed to), and those types."""
+    active = [
+        s for s in await subscriptions.for_callback(db, callback.id)
+        if s.status == subscriptions.ACTIVE
+    ]  # fmt: skip
+    subscribed = sorted({t for s in active for t in s.event_types})
+    if not subscribed:
+        raise Invalid(
+            f"Callback {callback.id} has no active subscription: a replay sends only the events"
+            " its subscriptions select",
+            code=10001,
+        )
+    if "eventCategoryTypes" not in body:
+        return active, subscribed
+    types = fanout.canonical_types(body["eventCategoryTypes"])
+    missing = [t for t in types if t not in subscribed]
+    if missing:
+        raise Invalid(
+            f"Callback {callback.id} is not subscribed to {', '.join(missing)}; its active"
+            f" subscriptions select {', '.join(subscribed)}",
+            code=10001,
+            field="eventCategoryTypes",
+        )
+    narrowed = [
+        dataclasses.replace(s, event_types=[t for t in s.event_types if t in types]) for s in active
+    ]
+    return narrowed, types
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    picked: list[tuple[events.Event, str]]  # each event with the subscription selecting it
+    next_from: int | None  # where a further call goes on; None when nothing is left
+
+
+def _selector(found: list[subscriptions.Subscription], event: events.Event) -> str | None:
+    return next((s.id for s in found if fanout.matches(s, event)), None)
+
+
+async def select(
+    db: Db,
+    account_id: int,
+    found: list[subscriptions.Subscription],
+    types: list[str],
+    span: stats.Range,
+    *,
+    max_events: int,
+) -> Selection:
+    """The events in ``span`` that ``found`` select (fan-out's own matching), oldest first.
+
+    At most ``max_events`` (and ``max_events * _SCAN_PER_EVENT`` read), cut between two
+    milliseconds so that ``next_from`` neither repeats nor skips an event; one millisecond
+    holding more than ``max_events`` events is queued whole.
+    """
+    picked: list[tuple[events.Event, str]] = []
+    after, scanned = (span.since, 0), 0
+    while True:
+        page = await events.in_range(
+            db, account_id, types, after=after, until=span.until, limit=_PAGE
+        )
+        for event in page:
+            subscription_id = _selector(found, event)
+            if subscription_id is None:
+                continue
+            if len(picked) >= max_events:
+                kept = [p for p in picked if p[0].occurred_at < event.occurred_at]
+                if kept:
+                    return Selection(kept, event.occurred_at)
+            picked.append((event, subscription_id))
+        scanned += len(page)
+        if len(page) < _PAGE:
+            return Selection(picked, None)
+        after = (page[-1].occurred_at, page[-1].id or 0)
+        if scanned >= max_events * _SCAN_PER_EVENT and after[0] > span.since:
+            return Selection([p for p in picked if p[0].occurred_at < after[0]], after[0])
+
+
+async def replay(
+    db: Db, callback: callbacks.Callback, body: Any, *, now: int, max_events: int
+) -> dict[str, Any]:
+    """Deliver again the account's events in [from, to) that the callback's active
+    subscriptions select (types and filters), optionally only some of their types."""
+    require_verified(callback, "replays")
     if not isinstance(body, dict):
         raise Invalid("Request body must be an object with from, to and eventCategoryTypes")
     since, until = _time(body, "from", None), _time(body, "to", now)
     if until <= since:
-        raise Invalid("to must be after from", code=10001)
-    if "eventCategoryTypes" in body:
-        types = fanout.canonical_types(body["eventCategoryTypes"])
-    else:
-        subscribed = await subscriptions.for_callback(db, callback.id)
-        types = sorted({t for s in subscribed for t in s.event_types}) or list(fanout.EVENT_TYPES)
-    async with db.write():
-        queued = await outbox.replay(
-            db,
+        raise Invalid("to must be after from", code=10001, field="to")
+    found, types = await _replayed_subscriptions(db, callback, body)
+    chosen = await select(
+        db, callback.account_id, found, types, stats.Range(since, until),
+        max_events=max(1, max_events),
+    )  # fmt: skip
+    rows = [
+        outbox.Entry(
             account_id=callback.account_id,
             callback_id=callback.id,
-            types=types,
-            since=since,
-            until=until,
-            now=now,
-            limit=_REPLAY_LIMIT,
+            event_id=event.id or 0,
+            subscription_id=subscription_id,
+            held=False,
+            created_at=now,
         )
+        for event, subscription_id in chosen.picked
+    ]
+    if rows:
+        async with db.write():
+            await outbox.insert_rows(db, rows)
+    more = chosen.next_from is not None
     return {
         "callbackId": callback.id,
-        "queued": queued,
+        "queued": len(rows),
         "from": clock.iso_utc(since),
         "to": clock.iso_utc(until),
         "eventCategoryTypes": types,
-        "truncated": queued == _REPLAY_LIMIT,
+        "truncated": more,  # more events remain: call again from nextFrom
+        "nextFrom": clock.iso_utc(chosen.next_from) if chosen.next_from is not None else None,
     }
 
 
@@ -122,6 +228,7 @@ def sample_event(callback: callbacks.Callback, *, now: int) -> events.Event:
 async def test_send(
     webhooks: dispatcher.Dispatcher, callback: callbacks.Callback, *, now: int
 ) -> dict[str, Any]:
+    require_verified(callback, "test events")
     body = orjson.dumps([fanout.to_wire(sample_event(callback, now=now))])
     reply = await webhooks.test_send(callback, body)
     return {

@@ -60,6 +60,35 @@ async def feed(
     return [Event.from_row(row) for row in rows]
 
 
+async def in_range(
+    db: Db,
+    account_id: int,
+    types: list[str],
+    *,
+    after: tuple[int, int],
+    until: int,
+    limit: int,
+) -> list[Event]:
+    """The account's events of ``types`` after the position ``after`` (``occurred_at``, id)
+    and before ``until``, in that order: one page of a replay's scan (``events_account_time``)."""
+    binds = {f"t{i}": t for i, t in enumerate(types)}
+    rows = await db.fetch_all(
+        "SELECT * FROM events WHERE account_id = :account_id AND occurred_at >= :after_at"
+        " AND occurred_at < :until AND (occurred_at > :after_at OR id > :after_id)"
+        f" AND type IN ({', '.join(':' + name for name in binds)})"
+        " ORDER BY occurred_at, id LIMIT :limit",
+        {
+            "account_id": account_id,
+            "after_at": after[0],
+            "after_id": after[1],
+            "until": until,
+            "limit": limit,
+            **binds,
+        },
+    )
+    return [Event.from_row(row) for row in rows]
+
+
 async def for_message(db: Db, message_id: str) -> list[Event]:
     rows = await db.fetch_all(
         "SELECT * FROM events WHERE message_id = :message_id ORDER BY id",

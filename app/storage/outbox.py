@@ -322,35 +322,3 @@ async def purge(db: Db, *, older_than: int) -> int:
         "DELETE FROM attempts WHERE attempted_at < :older_than", {"older_than": older_than}
     )
     return len(gone)
-
-
-async def replay(
-    db: Db,
-    *,
-    account_id: int,
-    callback_id: str,
-    types: list[str],
-    since: int,
-    until: int,
-    now: int,
-    limit: int,
-) -> int:
-    """Queue the account's events of ``types`` in [since, until) for the callback again."""
-    binds = {f"t{i}": t for i, t in enumerate(types)}
-    rows = await db.fetch_all(
-        "INSERT INTO outbox (account_id, callback_id, event_id, subscription_id, held, batch_id,"
-        " created_at) SELECT account_id, :callback_id, id, NULL, 0, NULL, :now FROM events"
-        " WHERE account_id = :account_id AND occurred_at >= :since AND occurred_at < :until"
-        f" AND type IN ({', '.join(':' + name for name in binds)}) ORDER BY id LIMIT :limit"
-        " RETURNING id",
-        {
-            "account_id": account_id,
-            "callback_id": callback_id,
-            "since": since,
-            "until": until,
-            "now": now,
-            "limit": limit,
-            **binds,
-        },
-    )
-    return len(rows)
