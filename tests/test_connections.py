@@ -169,3 +169,18 @@ def test_the_default_bound_stays_below_the_open_file_limit(open_files: int, boun
 def test_a_bound_above_the_open_file_limit_is_refused_at_start() -> None:
     with pytest.raises(ConfigError, match="TIDINGS_MAX_CONNECTIONS=2000"):
         connections.limits_for(Settings(max_connections=2000), 1024)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TIDINGS_MAX_CONNECTIONS": "0"}, "TIDINGS_MAX_CONNECTIONS must be at least 1"),
+        ({"TIDINGS_MAX_HEADER_BYTES": "-1"}, "TIDINGS_MAX_HEADER_BYTES must be at least 1"),
+        ({"TIDINGS_HEADER_TIMEOUT_S": "0"}, "TIDINGS_HEADER_TIMEOUT_S must be more than 0"),
+        ({"TIDINGS_BODY_TIMEOUT_S": "soon"}, "TIDINGS_BODY_TIMEOUT_S must be a number"),
+        ({"TIDINGS_KEEP_ALIVE_S": "0"}, "TIDINGS_KEEP_ALIVE_S must be at least 1"),
+    ],
+)
+def test_connection_settings_are_checked(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
