@@ -46,6 +46,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         http=connections.protocol(limits),
+        ws="none",  # no WebSocket routes: an Upgrade is answered as plain HTTP
         timeout_keep_alive=settings.keep_alive_s,
         log_level=settings.log_level,
         log_config=logs.config(settings.log_level, settings.log_format),

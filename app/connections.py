@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import resource
+from collections.abc import Callable
 from typing import ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -125,7 +126,7 @@ class GuardedHttp(HttpToolsProtocol):
         self._refuse(None if busy or self._header_bytes == 0 else TOO_SLOW)
 
     def _body_late(self) -> None:
-        if self.cycle.response_started:
+        if self.cycle is None or self.cycle.response_started:
             self._refuse(None)
             return
         self.cycle.disconnected = True  # the application's own answer, if any, is dropped
@@ -138,9 +139,9 @@ class GuardedHttp(HttpToolsProtocol):
                 self.transport.write(response)
             self.transport.close()
 
-    def _arm(self, delay_s: float, then: object) -> None:
+    def _arm(self, delay_s: float, then: Callable[[], None]) -> None:
         self._disarm()
-        self._deadline = self.loop.call_later(delay_s, then)  # type: ignore[arg-type]
+        self._deadline = self.loop.call_later(delay_s, then)
 
     def _disarm(self) -> None:
         if self._deadline is not None:
