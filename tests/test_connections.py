@@ -133,6 +133,7 @@ def test_a_slow_body_is_cut_off_after_the_body_timeout(server: Server) -> None:
         assert time.monotonic() - started >= TIMEOUT_S * 0.9
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert _healthy(server)
+    wait_for("its access line", lambda: "POST /v2/token 499 " in server.output, within_s=10)
     assert "Traceback" not in server.output  # a client cut off is not a server error
 
 
