@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from app import clock, logs
+from app import clock, connections, logs
 from app.errors import ConfigError, TidingsError
 from app.services import credentials
 from app.settings import Settings
@@ -57,14 +57,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.main import create_app
 
     settings = settings.replace(host=args.host, port=args.port or settings.port)
+    limits = connections.limits_for(settings)
     uvicorn.run(
         # First-run credentials go to stdout once, for the operator, never into the log.
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        http=connections.protocol(limits),
+        ws="none",  # no WebSocket routes: an Upgrade is answered as plain HTTP
+        timeout_keep_alive=settings.keep_alive_s,
         log_level=settings.log_level,
         log_config=logs.config(settings.log_level, settings.log_format),
+        access_log=False,  # tidings.access logs each request once, without its query string
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return 0
 

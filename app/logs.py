@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -26,6 +27,20 @@ access = logging.getLogger("tidings.access")
 class _WithRequestId(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        return True
+
+
+class _SchedulerAtDebug(logging.Filter):
+    """APScheduler reports each job run at INFO, two lines a sweep; they are DEBUG here."""
+
+    def __init__(self, level: str) -> None:
+        super().__init__()
+        self.level: int = logging.getLevelNamesMapping()[level.upper()]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("apscheduler.") and record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return record.levelno >= self.level
         return True
 
 
@@ -58,21 +73,25 @@ def config(level: str, fmt: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": _WithRequestId}},
+        "filters": {
+            "request_id": {"()": _WithRequestId},
+            "scheduler": {"()": _SchedulerAtDebug, "level": level},
+        },
         "formatters": {"default": formatter},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
                 "formatter": "default",
-                "filters": ["request_id"],
+                "filters": ["request_id", "scheduler"],
             }
         },
         "root": {"level": level.upper(), "handlers": ["stderr"]},
         "loggers": {
             "uvicorn": quiet,
             "uvicorn.error": quiet,
-            "uvicorn.access": quiet | {"level": "CRITICAL"},  # tidings.access replaces it
+            # uvicorn.access is switched off by serve (access_log=False): tidings.access replaces
+            # it, and a level set here would not hold (uvicorn resets it to its log_level).
         },
     }
 
@@ -102,6 +121,10 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            # Gone mid-body, or cut off by TIDINGS_BODY_TIMEOUT_S: nobody is left to answer, and
+            # it is not the server's fault, so it is one access line (nginx's 499), no traceback.
+            status = 499
         finally:
             if access.isEnabledFor(logging.INFO):
                 took_ms = round((time.perf_counter() - started) * 1000, 1)

@@ -69,6 +69,13 @@ class Settings:
     rate_limit_token_client: Rate | None = (30, 60.0)  # wrong secrets per (address, client_id)
     rate_limit_token_address: Rate | None = (60, 60.0)  # secret checks per remote address
     log_format: str = "text"  # or json
+    # Connections (app/connections.py): None derives the bound from the open-file limit at start.
+    max_connections: int | None = None
+    max_header_bytes: int = 16 * 1024  # request line and headers; larger get a 431
+    header_timeout_s: float = 10.0  # a request's headers must arrive within this (else 408)
+    body_timeout_s: float = 30.0  # and its body within this after them (else 408)
+    keep_alive_s: int = 5  # an idle keep-alive connection is closed after this
+    forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -118,6 +125,12 @@ class Settings:
             rate_limit_token_client=_rate(env, "TIDINGS_RATE_LIMIT_TOKEN_CLIENT", "30/min"),
             rate_limit_token_address=_rate(env, "TIDINGS_RATE_LIMIT_TOKEN_ADDRESS", "60/min"),
             log_format=_choice(env, "TIDINGS_LOG_FORMAT", "text", ("text", "json")),
+            max_connections=_optional_positive(env, "TIDINGS_MAX_CONNECTIONS"),
+            max_header_bytes=_positive(env, "TIDINGS_MAX_HEADER_BYTES", 16 * 1024),
+            header_timeout_s=_seconds(env, "TIDINGS_HEADER_TIMEOUT_S", 10.0),
+            body_timeout_s=_seconds(env, "TIDINGS_BODY_TIMEOUT_S", 30.0),
+            keep_alive_s=_positive(env, "TIDINGS_KEEP_ALIVE_S", 5),
+            forwarded_allow_ips=env.get("TIDINGS_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         )
 
     def replace(self, **changes: object) -> Settings:
@@ -191,12 +204,31 @@ def _optional_int(env: Mapping[str, str], name: str) -> int | None:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _optional_positive(env, name)
+    return default if value is None else value
+
+
+def _optional_positive(env: Mapping[str, str], name: str) -> int | None:
+    value = _optional_int(env, name)
+    if value is not None and value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     try:
         return float(raw) if raw else default
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, got {value}")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:

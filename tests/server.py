@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -39,6 +40,7 @@ def serving(
     cwd: str | None = None,
     ready_within_s: float = 20.0,
     separate_log: bool = False,
+    open_files: int | None = None,
 ) -> Iterator[Server]:
     chosen = port or int(env.get("PORT") or 0) or free_port()
     command = [sys.executable, "-m", "app", "serve", *args]
@@ -51,6 +53,7 @@ def serving(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE if separate_log else subprocess.STDOUT,
         text=True,
+        preexec_fn=None if open_files is None else lambda: _limit_open_files(open_files),
     )
     server = Server(process=process, base_url=f"http://127.0.0.1:{chosen}/")
     reader = threading.Thread(target=lambda: server.lines.extend(iter(process.stdout.readline, "")))  # type: ignore[union-attr]
@@ -71,6 +74,12 @@ def serving(
         if separate_log:
             log_reader.join(timeout=5)
             process.stderr.close()  # type: ignore[union-attr]
+
+
+def _limit_open_files(soft: int) -> None:
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    )
 
 
 def _wait_ready(server: Server, within_s: float) -> None:
