@@ -27,7 +27,10 @@ RESERVED: dict[str, tuple[str, int | None, dict[str, str] | None, list[str]]] = 
     f"reject@{EMAIL_DOMAIN}": ("EmailNotSent", 100, None, ["EmailNotSent"]),
     f"defer@{EMAIL_DOMAIN}": ("EmailNotSent", 15, None, ["EmailNotSent"]),
     "15555550123": ("SMSSent", None, None, ["SmsSent"]),
-    SMS_BOUNCE: ("SMSSent", None, {"statusCode": "4500"}, ["SmsSent", "SmsBounced"]),
+    SMS_BOUNCE: (
+        "SMSSent", None, {"statusCode": "4500", "statusMessage": "Undeliverable"},
+        ["SmsSent", "SmsBounced"],
+    ),
     SMS_REJECT: ("SMSNotSent", 100, None, ["SmsNotSent"]),
     SMS_DEFER: ("SMSNotSent", 15, None, ["SmsNotSent"]),
 }  # fmt: skip

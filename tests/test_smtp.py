@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app import clock as app_clock
-from app.providers import Email
+from app.providers import Email, Result
 from app.storage import events, jsonb, messages, suppressions
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient, settle
@@ -254,3 +254,21 @@ async def test_a_relay_refusing_our_sender_is_not_sent_and_suppresses_nobody(
     assert listed == [False, False, False]
     assert summary.json()["bounced"]["total"] == 0 and summary.json()["notSent"] == 3
     assert handler.received == []
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "at_mail_from", "kind"),
+    [
+        (550, "5.1.1 <a@example.com>: User unknown", False, "bounced"),
+        (552, "5.2.2 mailbox full", False, "bounced"),
+        (554, "5.7.1 blocked by policy", False, "bounced"),
+        (553, "5.1.8 <bounces+x@example.com>: Sender address rejected", False, "sender_refused"),
+        (550, "5.1.7 bad sender mailbox syntax", False, "sender_refused"),
+        (530, "5.7.0 Authentication required", True, "sender_refused"),
+        (550, "no enhanced code", True, "sender_refused"),
+        (451, "4.1.8 sender domain not found, try later", True, "deferred"),
+        (451, "4.3.0 try again later", False, "deferred"),
+    ],
+)
+def test_smtp_answers_are_classified(code: int, text: str, at_mail_from: bool, kind: str) -> None:
+    assert Result.from_smtp(code, text, at_mail_from=at_mail_from).kind == kind

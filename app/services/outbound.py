@@ -49,6 +49,31 @@ def _missing_attribute_is_not_sent() -> Iterator[None]:
         raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
 
 
+def outcome_of(
+    message: messages.Message, result: providers.Result, subject: str | None
+) -> outcomes.Outcome:
+    """What a provider's final answer means for the message (pure)."""
+    if result.kind in _REFUSALS:
+        code, why = _REFUSALS[result.kind]
+        return outcomes.not_sent(message, code, f"{why}: {result.detail}")
+    if result.kind == "bounced" and message.channel == "sms":
+        return outcomes.sms_receipt(
+            message,
+            kind="Bounced",
+            status_code=result.enhanced_code or "4500",
+            status_message=result.detail,
+        )
+    if result.kind == "bounced":
+        return outcomes.bounced(
+            message,
+            hard=True,
+            smtp_reason=result.enhanced_code or "5.0.0",
+            bounce_message=result.detail,
+            at_hand_over=True,
+        )
+    return outcomes.sent(message, rendered_subject=subject)
+
+
 class Sender:
     def __init__(
         self,
@@ -292,28 +317,9 @@ class Sender:
         if result.kind == "deferred":
             await self._retry_or_give_up(message, result.detail)
             return
-        if result.kind in _REFUSALS:
-            code, why = _REFUSALS[result.kind]
-            if result.kind == "unbuildable":
-                log.warning("message %s could not be built: %s", message.id, result.detail)
-            outcome = outcomes.not_sent(message, code, f"{why}: {result.detail}")
-        elif result.kind == "bounced" and message.channel == "sms":
-            outcome = outcomes.sms_receipt(
-                message,
-                kind="Bounced",
-                status_code=result.enhanced_code or "4500",
-                status_message=result.detail,
-            )
-        elif result.kind == "bounced":
-            outcome = outcomes.bounced(
-                message,
-                hard=True,
-                smtp_reason=result.enhanced_code or "5.0.0",
-                bounce_message=result.detail,
-                at_hand_over=True,
-            )
-        else:
-            outcome = outcomes.sent(message, rendered_subject=subject)
+        if result.kind == "unbuildable":
+            log.warning("message %s could not be built: %s", message.id, result.detail)
+        outcome = outcome_of(message, result, subject)
         event = await outcomes.record(
             self._db,
             message,

@@ -58,10 +58,10 @@ async def _bounce(db: Db, message: messages.Message) -> dict[str, Any]:
     found = [e for e in await events.for_message(db, message.id) if e.type.endswith("Bounced")]
     if not found:
         return {}
-    shared = {"to", "subscriberKey", "messageKey", "reason", "statusMessage"}
-    shown = {k: v for k, v in found[-1].info.items() if k not in shared}
-    if message.channel == "email":
-        shown.pop("statusCode", None)  # the NotSent code, shown above when it applies
+    hidden = {"to", "subscriberKey", "messageKey"}
+    if message.channel == "email":  # a hand-over bounce's NotSent code, shown above already
+        hidden |= {"statusCode", "statusMessage", "reason"}
+    shown = {k: v for k, v in found[-1].info.items() if k not in hidden}
     return shown | {"eventCategoryType": found[-1].type}
 
 
