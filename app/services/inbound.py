@@ -142,7 +142,7 @@ def bounce_from_json(body: Any) -> Bounce:
         raise Invalid("Request body must be a JSON object")
     reason = body.get("smtpReason", "")
     code = str(body.get("bounceCode", "")).upper()
-    if reason and not (isinstance(reason, str) and _STATUS.match(reason)):
+    if reason and not (isinstance(reason, str) and _STATUS.fullmatch(reason)):
         raise Invalid(
             "smtpReason must be an enhanced status code such as 5.1.1", field="smtpReason"
         )
