@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
 from app import clock as app_clock
-from app.providers import Email, Result
+from app.providers import Email, Result, mime
+from app.services import render, validate
 from app.storage import events, jsonb, messages, suppressions
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient, settle
@@ -272,3 +274,25 @@ async def test_a_relay_refusing_our_sender_is_not_sent_and_suppresses_nobody(
 )
 def test_smtp_answers_are_classified(code: int, text: str, at_mail_from: bool, kind: str) -> None:
     assert Result.from_smtp(code, text, at_mail_from=at_mail_from).kind == kind
+
+
+def _email_with(field: str, value: str) -> Email:
+    plain = Email(
+        message_id="m-1", from_address="shop@example.com", from_name="Shop", to="ana@example.com",
+        cc=(), bcc=(), subject="s", html="<p>x</p>", text="x",
+    )  # fmt: skip
+    return dataclasses.replace(plain, **{field: value})
+
+
+@pytest.mark.parametrize("field", ["subject", "from_name", "to_name"])
+def test_every_character_python_breaks_lines_on_is_normalised_and_builds(field: str) -> None:
+    """The email package refuses any character str.splitlines() splits on: all are covered."""
+    breakers = [chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".splitlines()) > 1]
+    controls = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]
+    assert {"\u2028", "\u2029", "\x85", "\v", "\f", "\r", "\n"} <= set(breakers)
+    hostile = "Hi " + "x".join(breakers + controls) + " there"
+    clean = render.single_line(hostile)
+    assert clean.splitlines() == [clean] and validate.is_single_line(clean)
+    assert b"there" in mime.build(_email_with(field, clean), domain="example.com").as_bytes()
+    with pytest.raises(mime.Unbuildable):  # what the sender no longer meets
+        mime.build(_email_with(field, hostile), domain="example.com")
