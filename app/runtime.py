@@ -59,7 +59,7 @@ class Runtime:
             now=now,
         )
         http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
-        sandbox = Sandbox()
+        sandbox = Sandbox(domain=settings.envelope_domain)
         email: providers.EmailProvider = sandbox
         if settings.smtp_url:
             email = SmtpProvider(

@@ -23,16 +23,30 @@ class Received:
 
 
 class Handler:
-    """``reject…@`` gets 550 5.1.1 at RCPT, ``later…@`` gets 451 4.3.0; the rest is accepted."""
+    """``reject…@`` gets 550 5.1.1 at RCPT, ``later…@`` gets 451 4.3.0, ``badsender…@`` gets
+    553 5.1.8 at RCPT (the sender's domain, checked late as Postfix does); the rest is accepted.
+    With ``refuse_sender`` set, MAIL FROM is answered with it."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.refuse_sender: str | None = None
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.refuse_sender is not None:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if address.startswith("reject"):
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address.startswith("badsender"):
+            return f"553 5.1.8 <{envelope.mail_from}>: Sender address rejected: Domain not found"
         if address.startswith("later"):
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)

@@ -153,7 +153,7 @@ async def test_json_bounce_and_its_errors(service: Service, tenants: tuple[Tenan
         return response.status_code, response.json()
 
     assert (await post(body | {"accountId": b.account_id}))[0] == 404  # another account's key
-    assert (await post({"recipient": "nobody@example.com"}))[0] == 404
+    assert (await post({"recipient": "nobody@example.com", "accountId": a.account_id}))[0] == 404
     assert (await post(body | {"smtpReason": "bogus"}))[1]["errorcode"] == 10000
     assert (await post(body | {"bounceCode": "MEDIUM"}))[0] == 400
     assert (await post({"messageKey": "k-3"}))[0] == 400  # a key needs its account
@@ -194,6 +194,48 @@ async def test_json_bounce_and_its_errors(service: Service, tenants: tuple[Tenan
     await service.runtime.sender.run_once()
     never = await post({"accountId": a.account_id, "messageKey": "held-1"})
     assert never[0] == 409  # not handed over yet, so it cannot have bounced
+
+
+async def test_a_recipient_alone_names_no_message_in_any_account(
+    service: Service, tenants: tuple[Tenant, Tenant]
+) -> None:
+    """Anyone can mail the bounce mailbox: a DSN naming only Final-Recipient is unmatched."""
+    a, b = tenants
+    await email_definition(service, a)
+    sent = await _sent(service, a, "k-4", "dan@example.com")
+    forged = await service.http.post(
+        "/inbound/bounces",
+        content=dsn(to="bounces@bounces.example.com", recipient_address="dan@example.com"),
+        headers=AUTH | {"Content-Type": "message/rfc822"},
+    )
+    by_address = await service.http.post(
+        "/inbound/bounces",
+        json={"recipient": "dan@example.com", "smtpReason": "5.1.1"},
+        headers=AUTH,
+    )
+    elsewhere = await service.http.post(
+        "/inbound/bounces",
+        json={"recipient": "dan@example.com", "accountId": b.account_id, "smtpReason": "5.1.1"},
+        headers=AUTH,
+    )
+    assert forged.status_code == 200, forged.text
+    assert forged.json() == {
+        "recorded": [],
+        "unmatched": [{"recipient": "dan@example.com", "smtpReason": "5.1.1"}],
+        "ignored": 0,
+    }
+    assert by_address.status_code == 400 and by_address.json()["errorcode"] == 10000
+    assert elsewhere.status_code == 404  # B never mailed it; A's message is not B's
+    assert [e.type for e in await events.for_message(service.db, sent.id)] == [
+        "TransactionalSendEvents.EmailSent"
+    ]
+    assert not await suppressions.is_suppressed(service.db, a.account_id, "dan@example.com")
+    owned = await service.http.post(
+        "/inbound/bounces",
+        json={"recipient": "dan@example.com", "accountId": a.account_id, "smtpReason": "5.1.1"},
+        headers=AUTH,
+    )
+    assert owned.json()["recorded"][0]["messageKey"] == "k-4"  # named with its account: fine
 
 
 async def test_inbound_is_closed_without_a_token(database_url: str, clock: FakeClock) -> None:

@@ -6,8 +6,12 @@ import dataclasses
 import re
 from typing import Literal, Protocol
 
-Kind = Literal["sent", "bounced", "rejected", "deferred"]
+# sent: accepted; bounced: the recipient side refused it; rejected: the provider refused it;
+# sender_refused: the relay refused our own sender address (MAIL FROM, or 5.1.7/5.1.8);
+# unbuildable: no valid message could be made of it; deferred: try again later.
+Kind = Literal["sent", "bounced", "rejected", "sender_refused", "unbuildable", "deferred"]
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+_SENDER_STATUSES = ("5.1.7", "5.1.8")  # RFC 3463: bad sender's mailbox / system address
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +39,16 @@ class Sms:
 
 
 @dataclasses.dataclass(frozen=True)
+class Report:
+    """A report the provider knows will follow acceptance (the sandbox's simulated DSNs and
+    delivery receipts); recorded after the Sent event as if it had come to /inbound."""
+
+    hard: bool
+    code: str  # RFC 3463 enhanced status for email ("4.2.2"), receipt status code for SMS
+    detail: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Result:
     """What the provider said. ``deferred`` is retried; the others are final."""
 
@@ -43,14 +57,18 @@ class Result:
     smtp_code: int | None = None
     enhanced_code: str | None = None  # e.g. "5.1.1"
     provider_id: str | None = None  # Message-ID, gateway id
-    soft_bounce_after: bool = False  # sandbox: a SOFT bounce arrives after acceptance
+    later: tuple[Report, ...] = ()
 
     @classmethod
-    def from_smtp(cls, code: int, text: str) -> Result:
+    def from_smtp(cls, code: int, text: str, *, at_mail_from: bool = False) -> Result:
+        """A refusal's class: 5xx about our sender, 5xx about the recipient, or a 4xx."""
         match = _ENHANCED.search(text)
         enhanced = match[0] if match else f"{str(code)[0]}.0.0"
         if 500 <= code < 600:
-            return cls("bounced", text, smtp_code=code, enhanced_code=enhanced)
+            kind: Kind = "bounced"
+            if at_mail_from or enhanced in _SENDER_STATUSES:
+                kind = "sender_refused"
+            return cls(kind, text, smtp_code=code, enhanced_code=enhanced)
         return cls("deferred", text, smtp_code=code, enhanced_code=enhanced)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email import errors as email_errors
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -9,7 +10,19 @@ from email.utils import formatdate, make_msgid
 from app.providers import Email
 
 
+class Unbuildable(Exception):
+    """No valid message can be made of these values (a header the email package refuses)."""
+
+
 def build(email: Email, *, domain: str) -> EmailMessage:
+    """The message; raises Unbuildable instead of the email package's ValueError and kin."""
+    try:
+        return _build(email, domain=domain)
+    except (ValueError, TypeError, IndexError, email_errors.MessageError) as exc:
+        raise Unbuildable(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _build(email: Email, *, domain: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = _address(email.from_name, email.from_address)
     message["To"] = _address(email.to_name, email.to)

@@ -38,7 +38,10 @@ class SmtpProvider:
         return f"bounces+{message_id}@{self._bounce_domain}"
 
     async def send_email(self, email: Email) -> Result:
-        message = mime.build(email, domain=self._bounce_domain)
+        try:
+            message = mime.build(email, domain=self._bounce_domain)
+        except mime.Unbuildable as exc:
+            return Result("unbuildable", str(exc))
         recipients = [email.to, *email.cc, *email.bcc]
         try:
             async with self._connection() as smtp:
@@ -48,7 +51,9 @@ class SmtpProvider:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
             return Result.from_smtp(first.code, first.message)
-        except (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPDataError) as exc:
+        except aiosmtplib.SMTPSenderRefused as exc:
+            return Result.from_smtp(exc.code, exc.message, at_mail_from=True)
+        except aiosmtplib.SMTPDataError as exc:
             return Result.from_smtp(exc.code, exc.message)
         except aiosmtplib.SMTPResponseException as exc:
             return Result.from_smtp(exc.code, exc.message)

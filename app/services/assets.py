@@ -6,7 +6,7 @@ from typing import Any
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
-from app.services import render
+from app.services import render, validate
 from app.storage import assets
 from app.storage.db import Db
 
@@ -77,6 +77,12 @@ def _fields(body: Any, current: Asset | None) -> dict[str, Any]:
         raise Invalid("customerKey is required", code=10002, field="customerKey")
     if len(fields["customer_key"]) > 200:
         raise Invalid("customerKey must be at most 200 characters", code=10005)
+    if not validate.is_single_line(fields["subject"]):
+        raise Invalid(
+            "views.subjectline must be one line, without line breaks or control characters",
+            code=10005,
+            field="views.subjectline",
+        )
     regenerate = "html" in views and "text" not in views  # a generated text view follows its HTML
     if fields["html"] and (regenerate or not fields["text"]):
         fields["text"] = render.html_to_text(fields["html"])

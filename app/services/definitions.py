@@ -105,8 +105,10 @@ def _email_options(options: dict[str, Any]) -> dict[str, Any]:
             raise _bad("options.fromAddress", "must be an email address")
         shaped["fromAddress"] = options["fromAddress"]
     if options.get("fromName") is not None:
-        if not isinstance(options["fromName"], str) or "\n" in options["fromName"]:
-            raise _bad("options.fromName", "must be a single-line string")
+        if not validate.is_single_line(options["fromName"]):
+            raise _bad(
+                "options.fromName", "must be one line, without line breaks or control characters"
+            )
         shaped["fromName"] = options["fromName"]
     return shaped
 

@@ -2,7 +2,8 @@
 
 A DSN (RFC 3464) is matched to its message the way an ESP does it: the ``X-Tidings-Message-Id``
 or ``Message-ID`` header quoted in the returned message, else the VERP return path
-(``bounces+<message id>@…``) the DSN was addressed to.
+(``bounces+<message id>@…``) the DSN was addressed to. A recipient address alone never names a
+message: anyone can mail the bounce mailbox, and the address may be any account's customer.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def bounce_from_json(body: Any) -> Bounce:
         raise Invalid("Request body must be a JSON object")
     reason = body.get("smtpReason", "")
     code = str(body.get("bounceCode", "")).upper()
-    if reason and not (isinstance(reason, str) and _STATUS.match(reason)):
+    if reason and not (isinstance(reason, str) and _STATUS.fullmatch(reason)):
         raise Invalid(
             "smtpReason must be an enhanced status code such as 5.1.1", field="smtpReason"
         )
@@ -160,9 +161,16 @@ def bounce_from_json(body: Any) -> Bounce:
         message_key=_optional_str(body, "messageKey"),
     )
     if not (bounce.message_id or bounce.recipient or bounce.message_key):
-        raise Invalid("Name the message: messageId, accountId and messageKey, or recipient")
+        raise Invalid(
+            "Name the message: messageId, accountId and messageKey, or accountId and recipient"
+        )
     if bounce.message_key and bounce.account_id is None:
         raise Invalid("messageKey needs accountId (keys are unique per account)", field="accountId")
+    if bounce.recipient and not bounce.message_id and bounce.account_id is None:
+        raise Invalid(
+            "recipient needs accountId: an address alone could be any account's customer",
+            field="accountId",
+        )
     return bounce
 
 
@@ -215,7 +223,7 @@ async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
         candidates.append(
             await messages.get_by_key(db, bounce.account_id, channel, bounce.message_key)
         )
-    if bounce.recipient:
+    if bounce.recipient and bounce.account_id is not None:  # never across accounts
         candidates.append(
             await messages.latest_to(db, bounce.account_id, channel, bounce.recipient.lower())
         )

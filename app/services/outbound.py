@@ -14,13 +14,19 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app import clock, providers
-from app.services import outcomes, render, suppression, validate
+from app.services import inbound, outcomes, render, suppression, validate
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.sender")
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
+# Final refusals before hand-over: the NotSent code and the start of its reason.
+_REFUSALS = {
+    "rejected": (100, "The provider refused it"),
+    "sender_refused": (140, "The relay refused the sender address, not the recipient"),
+    "unbuildable": (103, "The message could not be built"),
+}
 
 
 def retry_delay_s(attempts: int) -> int:
@@ -41,6 +47,31 @@ def _missing_attribute_is_not_sent() -> Iterator[None]:
         yield
     except render.MissingAttribute as missing:
         raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
+
+
+def outcome_of(
+    message: messages.Message, result: providers.Result, subject: str | None
+) -> outcomes.Outcome:
+    """What a provider's final answer means for the message (pure)."""
+    if result.kind in _REFUSALS:
+        code, why = _REFUSALS[result.kind]
+        return outcomes.not_sent(message, code, f"{why}: {result.detail}")
+    if result.kind == "bounced" and message.channel == "sms":
+        return outcomes.sms_receipt(
+            message,
+            kind="Bounced",
+            status_code=result.enhanced_code or "4500",
+            status_message=result.detail,
+        )
+    if result.kind == "bounced":
+        return outcomes.bounced(
+            message,
+            hard=True,
+            smtp_reason=result.enhanced_code or "5.0.0",
+            bounce_message=result.detail,
+            at_hand_over=True,
+        )
+    return outcomes.sent(message, rendered_subject=subject)
 
 
 class Sender:
@@ -221,7 +252,7 @@ class Sender:
         return providers.Email(
             message_id=message.id,
             from_address=options.get("fromAddress") or self._settings.from_address,
-            from_name=options.get("fromName") or self._settings.from_name,
+            from_name=render.single_line(options.get("fromName") or self._settings.from_name),
             to=message.recipient,
             cc=cc,
             bcc=bcc,
@@ -229,7 +260,7 @@ class Sender:
             html=render.with_preheader(html, preheader),
             text=text or render.html_to_text(html),
             reply_to=message.overrides.get("reply_to"),
-            to_name=message.overrides.get("to_name") or "",
+            to_name=render.single_line(message.overrides.get("to_name") or ""),
         )
 
     async def _email_source(
@@ -286,24 +317,9 @@ class Sender:
         if result.kind == "deferred":
             await self._retry_or_give_up(message, result.detail)
             return
-        if result.kind == "rejected":
-            outcome = outcomes.not_sent(message, 100, f"The provider refused it: {result.detail}")
-        elif result.kind == "bounced" and message.channel == "sms":
-            outcome = outcomes.sms_receipt(
-                message,
-                kind="Bounced",
-                status_code=result.enhanced_code or "4500",
-                status_message=result.detail,
-            )
-        elif result.kind == "bounced":
-            outcome = outcomes.bounced(
-                message,
-                hard=True,
-                smtp_reason=result.enhanced_code or "5.0.0",
-                bounce_message=result.detail,
-            )
-        else:
-            outcome = outcomes.sent(message, rendered_subject=subject)
+        if result.kind == "unbuildable":
+            log.warning("message %s could not be built: %s", message.id, result.detail)
+        outcome = outcome_of(message, result, subject)
         event = await outcomes.record(
             self._db,
             message,
@@ -319,15 +335,27 @@ class Sender:
             await suppression.after_bounce(
                 self._db, message, result.enhanced_code or "", event.event_id, now=now
             )
-        if result.soft_bounce_after:
-            await outcomes.record(
-                self._db,
-                message,
-                outcomes.bounced(
-                    message, hard=False, smtp_reason="4.2.2", bounce_message="4.2.2 mailbox full"
-                ),
-                now=self._now(),
+        for report in result.later:
+            await self._record_report(message, report)
+
+    async def _record_report(self, message: messages.Message, report: providers.Report) -> None:
+        """A report the provider handed back with the acceptance, recorded as /inbound would."""
+        if message.channel == "email":
+            bounce = inbound.Bounce(
+                hard=report.hard,
+                smtp_reason=report.code,
+                bounce_message=report.detail,
+                message_id=message.id,
             )
+            await inbound.record_bounce(self._db, bounce, now=self._now())
+        else:
+            receipt = inbound.Receipt(
+                kind="Bounced",
+                status_code=report.code,
+                status_message=report.detail,
+                message_id=message.id,
+            )
+            await inbound.record_receipt(self._db, receipt, now=self._now())
 
     async def _retry_or_give_up(self, message: messages.Message, detail: str) -> None:
         now = self._now()

@@ -24,11 +24,13 @@ NOT_SENT_NAMES = {
     39: "SubscriberQueueCleared",
     100: "Error",
     101: "Failure",
+    103: "MessageBuildError",
     127: "EmptySubject",
     129: "PhoneNumberValidationFailed",
     132: "InvalidCCEmailAddressError",
     133: "InvalidBCCEmailAddressError",
     139: "TimedoutInQueue",
+    140: "UnverifiedFromEmailAddress",
 }
 
 
@@ -66,15 +68,43 @@ def not_sent(message: messages.Message, code: int, reason: str) -> Outcome:
     return Outcome(messages.NOT_SENT, _kind(message, "NotSent"), info, code, reason[:500])
 
 
+def hand_over_bounce_code(smtp_reason: str) -> int:
+    """The NotSent code of a message the recipient's server refused before accepting it:
+    5 InvalidEmailAddress when the address is what it refused (5.1.x), else 101 Failure."""
+    return 5 if smtp_reason.startswith("5.1.") else 101
+
+
 def bounced(
-    message: messages.Message, *, hard: bool, smtp_reason: str, bounce_message: str
+    message: messages.Message,
+    *,
+    hard: bool,
+    smtp_reason: str,
+    bounce_message: str,
+    at_hand_over: bool = False,
 ) -> Outcome:
+    """A bounce; ``at_hand_over``: refused at RCPT/DATA, so the message was never sent either.
+
+    That one also carries the NotSent code and reason the status API and the NotSent feed show
+    (``statusCode``, ``statusMessage``, ``reason`` in info, beside the ENS bounce fields).
+    """
+    code = "HARD" if hard else "SOFT"
     info = _base(message) | {
-        "bounceCode": "HARD" if hard else "SOFT",
+        "bounceCode": code,
         "bounceMessage": bounce_message[:500],
         "smtpReason": smtp_reason,
     }
-    return Outcome(messages.BOUNCED, _kind(message, "Bounced"), info, None, bounce_message[:500])
+    if not at_hand_over:
+        return Outcome(
+            messages.BOUNCED, _kind(message, "Bounced"), info, None, bounce_message[:500]
+        )
+    status_code = hand_over_bounce_code(smtp_reason)
+    reason = f"{code} bounce {smtp_reason} at hand-over: {bounce_message}"[:500]
+    info |= {
+        "reason": reason,
+        "statusCode": str(status_code),
+        "statusMessage": NOT_SENT_NAMES[status_code],
+    }
+    return Outcome(messages.BOUNCED, _kind(message, "Bounced"), info, status_code, reason)
 
 
 def sms_receipt(

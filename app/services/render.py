@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
+from app.services import validate
+
 _PLACEHOLDER = re.compile(r"%%([A-Za-z_][A-Za-z0-9_\-. ]{0,99})%%")
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul"}
 _HIDDEN_STYLE = (
@@ -47,8 +49,9 @@ def substitute(template: str, values: Mapping[str, str], *, escape_html: bool = 
 
 
 def single_line(text: str) -> str:
-    """Header-safe: CR and LF become spaces, so a subject can never inject a header."""
-    return re.sub(r"[\r\n]+", " ", text).strip()
+    """Header-safe: every line break and control character becomes a space, so a value can
+    neither inject a header nor make the message impossible to build."""
+    return validate.LINE_BREAKS_AND_CONTROLS.sub(" ", text).strip()
 
 
 class _TextExtractor(HTMLParser):

@@ -34,27 +34,50 @@ async def of_message(
         "messageKey": message.message_key,
         "contactKey": message.contact_key,
         "to": message.recipient,
+        "messageId": message.id,  # extension: names the message in /inbound reports
     }
+    if message.provider_id:  # extension: the Message-ID header, or the SMS gateway's id
+        info["providerId"] = message.provider_id
     accepted = message.status == messages.SENT or message.sent_at is not None
     if accepted:
         category = _category(channel, "Sent")
-        if message.status == messages.BOUNCED:
-            info["bounced"] = True  # extension: bounces otherwise show only in ENS events
-    else:
+    else:  # not sent, or refused by the recipient's server before it accepted the message
         category = _category(channel, "NotSent")
         info["statusCode"] = message.status_code or 100
         info["statusMessage"] = outcomes.NOT_SENT_NAMES.get(info["statusCode"], "Error")
-        if message.status == messages.BOUNCED:
-            info["reason"] = message.status_message
+        info["reason"] = message.status_message
+    if message.status == messages.BOUNCED:  # extension: SFMC shows bounces only in ENS events
+        info["bounced"] = True
+        info["bounce"] = await _bounce(db, message)
     composite = f"{message.definition_id or 'NA'}.{message.account_id}.{message.id}"
     return body | {"eventCategoryType": category, "compositeId": composite, "info": info}
+
+
+async def _bounce(db: Db, message: messages.Message) -> dict[str, Any]:
+    """The newest bounce event's own fields, as the webhook carried them."""
+    found = [e for e in await events.for_message(db, message.id) if e.type.endswith("Bounced")]
+    if not found:
+        return {}
+    hidden = {"to", "subscriberKey", "messageKey"}
+    if message.channel == "email":  # a hand-over bounce's NotSent code, shown above already
+        hidden |= {"statusCode", "statusMessage", "reason"}
+    shown = {k: v for k, v in found[-1].info.items() if k not in hidden}
+    return shown | {"eventCategoryType": found[-1].type}
 
 
 async def not_sent_feed(
     db: Db, account_id: int, channel: str, *, after_id: int, limit: int
 ) -> dict[str, Any]:
-    kind = outcomes.PREFIX + ("EmailNotSent" if channel == "email" else "SmsNotSent")
-    found = await events.feed(db, account_id, channel, kind, after_id=after_id, limit=limit)
+    prefix = outcomes.PREFIX + ("Email" if channel == "email" else "Sms")
+    found = await events.not_sent_feed(
+        db,
+        account_id,
+        channel,
+        not_sent_type=prefix + "NotSent",
+        bounced_type=prefix + "Bounced",
+        after_id=after_id,
+        limit=limit,
+    )
     rows = [
         {
             "eventID": event.id,
@@ -67,6 +90,7 @@ async def not_sent_feed(
                 "messageKey": event.info.get("messageKey"),
                 "contactKey": event.info.get("subscriberKey"),
                 "to": event.info.get("to"),
+                "reason": event.info.get("reason"),
             },
         }
         for event in found

@@ -42,17 +42,28 @@ async def insert(db: Db, event: Event) -> int:
     return int(new_id)
 
 
-async def feed(
-    db: Db, account_id: int, channel: str, event_type: str, *, after_id: int, limit: int
+async def not_sent_feed(
+    db: Db,
+    account_id: int,
+    channel: str,
+    *,
+    not_sent_type: str,
+    bounced_type: str,
+    after_id: int,
+    limit: int,
 ) -> list[Event]:
-    """Events of one type, oldest first, strictly after ``after_id``."""
+    """NotSent events, and bounces of messages that were never sent (refused at hand-over),
+    oldest first, strictly after ``after_id``."""
     rows = await db.fetch_all(
         "SELECT * FROM events WHERE account_id = :account_id AND channel = :channel"
-        " AND type = :type AND id > :after_id ORDER BY id LIMIT :limit",
+        " AND id > :after_id AND (type = :not_sent OR (type = :bounced AND EXISTS"
+        " (SELECT 1 FROM messages m WHERE m.id = events.message_id AND m.sent_at IS NULL)))"
+        " ORDER BY id LIMIT :limit",
         {
             "account_id": account_id,
             "channel": channel,
-            "type": event_type,
+            "not_sent": not_sent_type,
+            "bounced": bounced_type,
             "after_id": after_id,
             "limit": limit,
         },

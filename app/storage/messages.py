@@ -261,15 +261,13 @@ async def find_by_provider_id(db: Db, provider_id: str) -> Message | None:
     return None if row is None else Message.from_row(row)
 
 
-async def latest_to(db: Db, account_id: int | None, channel: str, recipient: str) -> Message | None:
-    """The newest sent message to a recipient (for bounces and receipts without a key)."""
-    where = "channel = :channel AND recipient = :recipient AND status IN ('sent', 'bounced')"
-    values: dict[str, Any] = {"channel": channel, "recipient": recipient}
-    if account_id is not None:
-        where += " AND account_id = :account_id"
-        values["account_id"] = account_id
+async def latest_to(db: Db, account_id: int, channel: str, recipient: str) -> Message | None:
+    """The account's newest sent message to a recipient (for JSON bounces without a key)."""
     row = await db.fetch_one(
-        f"SELECT * FROM messages WHERE {where} ORDER BY created_at DESC LIMIT 1", values
+        "SELECT * FROM messages WHERE account_id = :account_id AND channel = :channel"
+        " AND recipient = :recipient AND status IN ('sent', 'bounced')"
+        " ORDER BY created_at DESC LIMIT 1",
+        {"account_id": account_id, "channel": channel, "recipient": recipient},
     )
     return None if row is None else Message.from_row(row)
 
