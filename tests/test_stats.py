@@ -339,7 +339,7 @@ async def test_hard_and_soft_bounces_add_up_with_sms_bounces(service: Service) -
     await email_definition(service, a)
     await sms_definition(service, a)
     await _send(service, a, "mail", f"bounce@{EMAIL_DOMAIN}")  # EmailBounced HARD 5.1.1
-    await _send(service, a, "sandbox", SMS_BOUNCE)  # SmsBounced at once, from the sandbox
+    await _send(service, a, "sandbox", SMS_BOUNCE)  # the sandbox's SmsBounced 4500 receipt
     for key in ("failed", "expired"):  # gateway receipts: 4500 Undeliverable, 4501 Expired
         await _send(service, a, key, "15555550123")
         message = await messages.get_by_key(service.db, a.account_id, "sms", key)
@@ -355,7 +355,7 @@ async def test_hard_and_soft_bounces_add_up_with_sms_bounces(service: Service) -
     assert bounced["total"] == 4 and summary["byChannel"]["sms"]["Bounced"] == 3
     assert bounced["hard"] + bounced["soft"] == bounced["total"]
     codes = summary["bounceCodes"]
-    assert {"channel": "sms", "bounceCode": "HARD", "statusCode": "4500", "count": 1} in codes
+    assert {"channel": "sms", "bounceCode": "HARD", "statusCode": "4500", "count": 2} in codes
     assert {"channel": "email", "bounceCode": "HARD", "smtpReason": "5.1.1", "count": 1} in codes
     soft = [c for c in codes if c["bounceCode"] == "SOFT"]
     assert soft and all(c["channel"] == "sms" and c["statusCode"] == "4501" for c in soft)
