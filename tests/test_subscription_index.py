@@ -16,9 +16,10 @@ from app.services import credentials, fanout
 from app.services import subscriptions as subscription_service
 from app.storage import callbacks, events, subscriptions
 from app.storage.db import Db
-from tests.conftest import Service, Tenant, make_tenant
+from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.receiver import Receiver
-from tests.webhooks import ALL_EMAIL, register, subscribe
+from tests.sending import email_definition
+from tests.webhooks import ALL_EMAIL, register, send_email, subscribe
 
 SERVICE_SETTINGS = {
     "allow_private_callbacks": True,
@@ -181,3 +182,38 @@ async def test_a_subscription_never_outlives_its_callback(service: Service, roun
             assert shown.status_code == 200, shown.text
             assert (await service.http.delete(url, headers=a.headers)).status_code == 200
     assert len(outcomes) >= 1
+
+
+async def test_a_worker_matches_what_another_process_committed(
+    database_url: str, clock: FakeClock, target: Receiver
+) -> None:
+    """Two services on one database: subscriptions change through one, events are written by
+    the other's sender, and each event is fanned out by the subscriptions of that moment."""
+    settings = settings_for(database_url, allow_private_callbacks=True)
+    async with running(settings, clock) as api, running(settings, clock) as worker:
+        await api.runtime.sender.stop()  # every outcome is written by the worker
+        a = await make_tenant(api, "a")
+        await email_definition(api, a)
+        callback_id, _ = await register(api, a, target)
+        subscription_id = await subscribe(api, a, callback_id, [SENT])
+
+        async def owed_after_send(key: str) -> int:
+            await send_email(worker, a, key)
+            found = await api.db.fetch_val(
+                "SELECT COUNT(*) FROM outbox WHERE account_id = :a", {"a": a.account_id}
+            )
+            return int(found)
+
+        async def retype(types: list[str]) -> None:
+            changed = await api.http.put(
+                "/platform/v1/ens-subscriptions",
+                headers=a.headers,
+                json=[{"subscriptionId": subscription_id, "eventCategoryTypes": types}],
+            )
+            assert changed.status_code == 200, changed.text
+
+        assert await owed_after_send("k1") == 1
+        await retype([SMS_SENT])
+        assert await owed_after_send("k2") == 1  # the worker's index was rebuilt: no match
+        await retype([SENT])
+        assert await owed_after_send("k3") == 2
