@@ -77,10 +77,11 @@ async def get(db: Db, account_id: int, callback_id: str) -> Callback | None:
 
 async def lock(db: Db, account_id: int, callback_id: str, *, exclusive: bool) -> Callback | None:
     """Read the callback and hold it until the transaction ends: ``exclusive`` to delete it,
-    shared to add a subscription to it (PostgreSQL row locks; SQLite has one writer)."""
+    shared to add a subscription to it (PostgreSQL row locks; SQLite has one writer). The
+    shared lock is KEY SHARE, as a foreign key takes: it waits only for a delete."""
     locking = ""
     if db.dialect == "postgresql":
-        locking = " FOR UPDATE" if exclusive else " FOR SHARE"
+        locking = " FOR UPDATE" if exclusive else " FOR KEY SHARE"
     row = await db.fetch_one(
         f"SELECT * FROM callbacks WHERE id = :id AND account_id = :account_id{locking}",
         {"id": callback_id, "account_id": account_id},
