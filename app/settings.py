@@ -45,6 +45,9 @@ class Settings:
     queue_window_s: int = 3 * 24 * 3600
     send_retry_window_s: int = 3600
     send_concurrency: int = 10
+    # At most this many of one account's messages in one sender pass (a pass claims four times
+    # send_concurrency); accounts with due messages take turns, so a backlog cannot hold up others.
+    send_per_account: int = 20
     # How long a claimed message is the claimant's: after a crash it is sent again once this has
     # passed. Keep it above the SMTP timeout (30 s) or a slow send may go out twice.
     send_lease_s: int = 120
@@ -53,6 +56,11 @@ class Settings:
     webhook_timeout_s: float = 10.0
     webhook_concurrency: int = 50
     webhook_per_callback: int = 8
+    # At most this many of one account's webhook POSTs in flight per process: hanging receivers
+    # of one account cannot hold every slot. Accounts with due batches take turns.
+    webhook_per_account: int = 25
+    callbacks_per_account: int = 50
+    subscriptions_per_account: int = 200
     webhook_retry_schedule_s: tuple[float, ...] = policy.DEFAULT_SCHEDULE_S
     webhook_retry_window_s: int = 7 * 86400
     webhook_breaker_s: int = 3 * 86400  # failing this long without a success disables
@@ -104,12 +112,16 @@ class Settings:
             queue_window_s=_int(env, "TIDINGS_QUEUE_WINDOW_S", 3 * 24 * 3600),
             send_retry_window_s=_int(env, "TIDINGS_SEND_RETRY_WINDOW_S", 3600),
             send_concurrency=_int(env, "TIDINGS_SEND_CONCURRENCY", 10),
+            send_per_account=_int(env, "TIDINGS_SEND_PER_ACCOUNT", 20),
             send_lease_s=_int(env, "TIDINGS_SEND_LEASE_S", 120),
             sweep_interval_s=_float(env, "TIDINGS_SWEEP_INTERVAL_S", 1.0),
             allow_private_callbacks=_bool(env, "TIDINGS_ALLOW_PRIVATE_CALLBACKS"),
             webhook_timeout_s=_float(env, "TIDINGS_WEBHOOK_TIMEOUT_S", 10.0),
             webhook_concurrency=_int(env, "TIDINGS_WEBHOOK_CONCURRENCY", 50),
             webhook_per_callback=_int(env, "TIDINGS_WEBHOOK_PER_CALLBACK", 8),
+            webhook_per_account=_int(env, "TIDINGS_WEBHOOK_PER_ACCOUNT", 25),
+            callbacks_per_account=_int(env, "TIDINGS_CALLBACKS_PER_ACCOUNT", 50),
+            subscriptions_per_account=_int(env, "TIDINGS_SUBSCRIPTIONS_PER_ACCOUNT", 200),
             webhook_retry_schedule_s=_schedule(env, "TIDINGS_WEBHOOK_RETRY_SCHEDULE_S"),
             webhook_retry_window_s=_int(env, "TIDINGS_WEBHOOK_RETRY_WINDOW_S", 7 * 86400),
             webhook_breaker_s=_int(env, "TIDINGS_WEBHOOK_BREAKER_S", 3 * 86400),

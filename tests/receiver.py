@@ -40,6 +40,8 @@ class Receiver:
     # Misbehaviours, in order, before the answers: each may return a response or None.
     behaviours: list[Behaviour] = dataclasses.field(default_factory=list)
     arrived: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    # When set: batches (not probes) get no answer until this event is set.
+    hold_batches: asyncio.Event | None = None
 
     # The status each request (by index in ``requests``) was answered with.
     answered: dict[int, int] = dataclasses.field(default_factory=dict)
@@ -55,6 +57,8 @@ class Receiver:
         return response
 
     async def _answer(self, request: web.Request, body: bytes) -> web.StreamResponse:
+        if self.hold_batches is not None and body.startswith(b"["):
+            await self.hold_batches.wait()
         if self.behaviours:
             answer = await self.behaviours.pop(0)(request, body)
             if answer is not None:

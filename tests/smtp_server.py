@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import email
@@ -30,6 +31,7 @@ class Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse_sender: str | None = None
+        self.delay_s = 0.0  # a slow relay: each DATA waits this long before its answer
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -53,6 +55,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
         return "250 2.0.0 queued"

@@ -51,3 +51,21 @@ async def test_claims_walk_the_index_not_the_backlog(db: Db) -> None:
             line.startswith("SEARCH") and "USING INDEX batches_pending" in line for line in reads
         ), plan
         assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+async def test_send_claims_walk_the_index_not_the_backlog(db: Db) -> None:
+    """EXPLAIN: the accounts with queued messages and each one's oldest due come from
+    messages_queued; no sort, no scan of the table."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL runs the same statements in the sending tests")
+    from app.storage import messages
+
+    values = {"now": 0, "account_id": 1, "limit": 8}
+    for sql in (messages._QUEUED_ACCOUNTS, messages.OLDEST_QUEUED):
+        plan = [str(r["detail"]) for r in await db.fetch_all("EXPLAIN QUERY PLAN " + sql, values)]
+        reads = [line for line in plan if line.startswith(("SEARCH", "SCAN"))]
+        reads = [line for line in reads if line != "SCAN queued"]  # the CTE's own rows
+        assert reads and all(
+            line.startswith("SEARCH") and "USING INDEX messages_queued" in line for line in reads
+        ), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan

@@ -129,7 +129,11 @@ async def test(request: Request) -> Response:
 async def create_subscriptions(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     made = await subscriptions.create(
-        state.db, who.account_id, await read_json(request), now=state.now()
+        state.db,
+        who.account_id,
+        await read_json(request),
+        now=state.now(),
+        limit=state.settings.subscriptions_per_account,
     )
     return JSONResponse(made, status_code=201)
 

@@ -13,18 +13,20 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 import orjson
 
 from app import clock
 from app.delivery import client, policy, signing
-from app.services import fanout
+from app.services import fairshare, fanout
 from app.services.keys import KeyBox
 from app.settings import Settings
 from app.storage import callbacks, outbox, stats
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.dispatcher")
+K = TypeVar("K")
 _FORM_PER_PASS = 100  # batches formed per callback per pass, so one backlog cannot starve others
 
 
@@ -50,6 +52,7 @@ class Dispatcher:
         self._inflight: set[asyncio.Task[None]] = set()
         self._claiming = asyncio.Lock()  # one pass at a time claims and starts POSTs
         self._per_callback: collections.Counter[str] = collections.Counter()
+        self._per_account: collections.Counter[int] = collections.Counter()  # POSTs in flight
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -114,29 +117,32 @@ class Dispatcher:
             for callback_id, n in self._per_callback.items()
             if n >= self._settings.webhook_per_callback
         }
+        per_account = max(1, self._settings.webhook_per_account)
         async with self._db.write(durable=False):  # a lost claim is claimed again
-            skip = await callbacks.disabled_ids(self._db) | saturated
-            claimed = await outbox.claim_due(
+            now = self._now()
+            due = await outbox.due_batches(
                 self._db,
-                now=self._now(),
-                lease_ms=self.lease_ms,
-                limit=room,
+                now=now,
                 per_callback=self._settings.webhook_per_callback,
-                skip_callbacks=skip,
+                skip_callbacks=await callbacks.disabled_ids(self._db) | saturated,
             )
+            chosen = fairshare.take_turns(
+                due, limit=room, room=lambda account: per_account - self._per_account[account]
+            )
+            claimed = await outbox.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
         for batch in claimed:
             self._per_callback[batch.callback_id] += 1
+            self._per_account[batch.account_id] += 1
             task = asyncio.create_task(self._deliver(batch))
             self._inflight.add(task)
-            task.add_done_callback(self._finished(batch.callback_id))
+            task.add_done_callback(self._finished(batch))
         return len(claimed)
 
-    def _finished(self, callback_id: str) -> Callable[[asyncio.Task[None]], None]:
+    def _finished(self, batch: outbox.Batch) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             self._inflight.discard(task)
-            self._per_callback[callback_id] -= 1
-            if self._per_callback[callback_id] <= 0:
-                del self._per_callback[callback_id]
+            _decrement(self._per_callback, batch.callback_id)
+            _decrement(self._per_account, batch.account_id)
             self._wake.set()  # a slot is free
 
         return done
@@ -273,6 +279,12 @@ class Dispatcher:
                 )
 
         await self._db.grouped(store)
+
+
+def _decrement(counter: collections.Counter[K], key: K) -> None:
+    counter[key] -= 1
+    if counter[key] <= 0:
+        del counter[key]
 
 
 def _attempt(

@@ -138,6 +138,7 @@ class Manager:
             if await callbacks.by_url(self._db, account_id, url.strip()) is not None:
                 raise Conflict(f"A callback for {url.strip()} already exists", code=30004)
             wanted.append((item, url.strip()))
+        self._check_room(await callbacks.count_for_account(self._db, account_id), len(wanted))
         created, failed = [], []
         for item, url in wanted:
             key = signing.new_key()
@@ -157,6 +158,8 @@ class Manager:
                 updated_at=now,
             )
             async with self._db.write():
+                await subscriptions.bump_version(self._db, account_id)  # takes turns on PG
+                self._check_room(await callbacks.count_for_account(self._db, account_id), 1)
                 await callbacks.insert(self._db, callback)
             reply = await self._probe(callback)
             created.append(to_wire(callback) | {"signatureKey": key})
@@ -167,6 +170,15 @@ class Manager:
             error.details = {"callbacks": created}  # the keys are shown here, once, too
             raise error
         return created
+
+    def _check_room(self, existing: int, adding: int) -> None:
+        limit = self._settings.callbacks_per_account
+        if existing + adding > limit:
+            raise Invalid(
+                f"An account may have at most {limit} callbacks"
+                f" (TIDINGS_CALLBACKS_PER_ACCOUNT); it has {existing}: delete one first",
+                code=10001,
+            )
 
     async def _probe(self, callback: Callback) -> client.Reply:
         """POST the unsigned {callbackId, verificationKey}; the key is good for 4 hours, once."""
@@ -251,6 +263,9 @@ class Manager:
     async def delete(self, account_id: int, callback_id: str) -> None:
         callback = await self.get(account_id, callback_id)
         async with self._db.write():
+            # Held until commit: a subscription being added to it waits, then finds it gone.
+            if await callbacks.lock(self._db, account_id, callback.id, exclusive=True) is None:
+                raise not_found(callback_id)
             if await subscriptions.for_callback(self._db, callback.id):
                 raise Conflict("The callback has subscriptions; delete them first", code=30004)
             await callbacks.delete(self._db, callback.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import weakref
 from typing import Any
 
 from app.errors import Invalid
@@ -87,6 +89,60 @@ def matches(subscription: subscriptions.Subscription, event: events.Event) -> bo
     return True
 
 
+@dataclasses.dataclass(frozen=True)
+class Index:
+    """An account's deliverable subscriptions by event type and definitionKey filter, so an
+    event looks only at the subscriptions that could match it."""
+
+    version: int  # the account's subscription generation it was built from
+    buckets: dict[tuple[str, str | None], tuple[subscriptions.Subscription, ...]]
+
+    @classmethod
+    def of(cls, version: int, found: list[subscriptions.Subscription]) -> Index:
+        buckets: dict[tuple[str, str | None], list[subscriptions.Subscription]] = {}
+        for subscription in found:
+            paused = subscription.status != subscriptions.ACTIVE
+            if paused and not subscription.buffer_while_paused:
+                continue  # drops its events
+            key = _definition_filter(subscription)
+            for event_type in subscription.event_types:
+                buckets.setdefault((event_type, key), []).append(subscription)
+        return cls(version, {key: tuple(subs) for key, subs in buckets.items()})
+
+    def candidates(self, event: events.Event) -> tuple[subscriptions.Subscription, ...]:
+        """The subscriptions of the event's type that filter on its definition or on none."""
+        found = self.buckets.get((event.type, None), ())
+        if event.definition_key is not None:
+            found += self.buckets.get((event.type, event.definition_key.lower()), ())
+        return found
+
+
+def _definition_filter(subscription: subscriptions.Subscription) -> str | None:
+    for entry in subscription.filters:
+        name, _, wanted = entry.partition("=")
+        if name == "definitionKey":
+            return wanted.lower()
+    return None
+
+
+# Per database handle, per account. Reloaded when the account's generation moved: it is read
+# in the event's own transaction, and every subscription change moves it in its transaction, so
+# no process matches against subscriptions older than those committed when its event is written.
+_indexes: weakref.WeakKeyDictionary[Db, dict[int, Index]] = weakref.WeakKeyDictionary()
+
+
+async def index_for(db: Db, account_id: int) -> Index:
+    """The account's index, rebuilt only when its subscriptions changed."""
+    version = await subscriptions.version(db, account_id)
+    cached = _indexes.setdefault(db, {}).get(account_id)
+    if cached is not None and cached.version == version:
+        return cached
+    # Read after the version: a change committed in between is reloaded next time.
+    index = Index.of(version, await subscriptions.for_account(db, account_id))
+    _indexes[db][account_id] = index
+    return index
+
+
 async def enqueue(db: Db, event: events.Event, *, now: int) -> int:
     """One outbox row per callback with a matching subscription; call in the event's transaction.
 
@@ -95,10 +151,7 @@ async def enqueue(db: Db, event: events.Event, *, now: int) -> int:
     """
     assert event.id is not None
     owed: dict[str, outbox.Entry] = {}
-    for subscription in await subscriptions.for_account(db, event.account_id):
-        paused = subscription.status != subscriptions.ACTIVE
-        if paused and not subscription.buffer_while_paused:
-            continue
+    for subscription in (await index_for(db, event.account_id)).candidates(event):
         if not matches(subscription, event):
             continue
         earlier = owed.get(subscription.callback_id)
@@ -109,7 +162,7 @@ async def enqueue(db: Db, event: events.Event, *, now: int) -> int:
             callback_id=subscription.callback_id,
             event_id=event.id,
             subscription_id=subscription.id,
-            held=paused,
+            held=subscription.status != subscriptions.ACTIVE,
             created_at=now,
         )
     if owed:

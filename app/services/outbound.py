@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app import clock, providers
-from app.services import inbound, outcomes, render, suppression, validate
+from app.services import fairshare, inbound, outcomes, render, suppression, validate
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
@@ -130,18 +130,23 @@ class Sender:
     async def run_once(self) -> int:
         """Claim one batch of due messages and deliver them with bounded concurrency."""
         async with self._db.write(durable=False):  # a lost claim is claimed again
-            batch = await messages.claim_due(
-                self._db,
-                now=self._now(),
-                lease_ms=self._settings.send_lease_s * 1000,
-                limit=self._settings.send_concurrency * 4,
-            )
+            batch = await self._claim()
         unsent = await asyncio.gather(*(self._guarded(message) for message in batch))
         released = [message.id for message, skipped in zip(batch, unsent, strict=True) if skipped]
         if released:
             async with self._db.write():
                 await messages.release(self._db, released, now=self._now())
         return len(batch)
+
+    async def _claim(self) -> list[messages.Message]:
+        """Accounts with due messages take turns, each up to its share of the pass."""
+        now, per_account = self._now(), max(1, self._settings.send_per_account)
+        due = await messages.due_by_account(self._db, now=now, per_account=per_account)
+        chosen = fairshare.take_turns(
+            due, limit=self._settings.send_concurrency * 4, room=lambda _: per_account
+        )
+        lease_ms = self._settings.send_lease_s * 1000
+        return await messages.claim(self._db, chosen, now=now, lease_ms=lease_ms)
 
     async def _guarded(self, message: messages.Message) -> bool:
         """Deliver one claimed message; True when it was not started because we are stopping."""

@@ -61,7 +61,10 @@ def _reason(item: dict[str, Any], current: str) -> str:
     return value
 
 
-async def create(db: Db, account_id: int, body: Any, *, now: int) -> list[dict[str, Any]]:
+async def create(
+    db: Db, account_id: int, body: Any, *, now: int, limit: int
+) -> list[dict[str, Any]]:
+    """Each item in its own transaction; ``limit``: subscriptions per account."""
     made = []
     for item in callbacks.items_of(body, what="subscription"):
         name = callbacks.required_name(item, "subscriptionName")
@@ -90,8 +93,18 @@ async def create(db: Db, account_id: int, body: Any, *, now: int) -> list[dict[s
             updated_at=now,
         )
         async with db.write():
+            await subscriptions.bump_version(db, account_id)
+            # Checked again here, holding the callback: a delete cannot slip in between.
+            if await callback_rows.lock(db, account_id, callback.id, exclusive=False) is None:
+                raise callbacks.not_found(callback_id)
             if await subscriptions.by_name(db, account_id, name) is not None:
                 raise Conflict(f"A subscription named {name} already exists", code=30004)
+            if await subscriptions.count_for_account(db, account_id) >= limit:
+                raise Invalid(
+                    f"An account may have at most {limit} subscriptions"
+                    " (TIDINGS_SUBSCRIPTIONS_PER_ACCOUNT); delete one first",
+                    code=10001,
+                )
             if len(await subscriptions.for_callback(db, callback.id)) >= MAX_PER_CALLBACK:
                 raise Invalid(f"A callback may have at most {MAX_PER_CALLBACK} subscriptions")
             await subscriptions.insert(db, subscription)
@@ -106,7 +119,8 @@ async def _pair(
     if subscription is None:
         raise _not_found(subscription_id)
     callback = await callback_rows.get(db, account_id, subscription.callback_id)
-    assert callback is not None  # a callback with subscriptions cannot be deleted
+    if callback is None:  # cannot happen: a callback with subscriptions cannot be deleted
+        raise _not_found(subscription_id)
     return subscription, callback
 
 
@@ -151,6 +165,7 @@ async def update(
             updated_at=now,
         )
         async with db.write():
+            await subscriptions.bump_version(db, account_id)
             other = await subscriptions.by_name(db, account_id, name)
             if other is not None and other.id != current.id:
                 raise Conflict(f"A subscription named {name} already exists", code=30004)
@@ -165,4 +180,5 @@ async def update(
 async def delete(db: Db, account_id: int, subscription_id: str) -> None:
     subscription, _ = await _pair(db, account_id, subscription_id)
     async with db.write():
+        await subscriptions.bump_version(db, account_id)
         await subscriptions.delete(db, subscription.id)

@@ -75,6 +75,27 @@ async def get(db: Db, account_id: int, callback_id: str) -> Callback | None:
     return None if row is None else Callback.from_row(row)
 
 
+async def lock(db: Db, account_id: int, callback_id: str, *, exclusive: bool) -> Callback | None:
+    """Read the callback and hold it until the transaction ends: ``exclusive`` to delete it,
+    shared to add a subscription to it (PostgreSQL row locks; SQLite has one writer). The
+    shared lock is KEY SHARE, as a foreign key takes: it waits only for a delete."""
+    locking = ""
+    if db.dialect == "postgresql":
+        locking = " FOR UPDATE" if exclusive else " FOR KEY SHARE"
+    row = await db.fetch_one(
+        f"SELECT * FROM callbacks WHERE id = :id AND account_id = :account_id{locking}",
+        {"id": callback_id, "account_id": account_id},
+    )
+    return None if row is None else Callback.from_row(row)
+
+
+async def count_for_account(db: Db, account_id: int) -> int:
+    found = await db.fetch_val(
+        "SELECT COUNT(*) FROM callbacks WHERE account_id = :account_id", {"account_id": account_id}
+    )
+    return int(found or 0)
+
+
 async def get_any(db: Db, callback_id: str) -> Callback | None:
     """By id alone: for the dispatcher, which works across accounts."""
     row = await db.fetch_one("SELECT * FROM callbacks WHERE id = :id", {"id": callback_id})

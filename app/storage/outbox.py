@@ -124,34 +124,41 @@ _DUE_CALLBACKS = (
     ") SELECT callback_id FROM due WHERE callback_id IS NOT NULL"
 )
 OLDEST_DUE = (
-    "SELECT id, next_attempt_at, first_outbox_id FROM batches WHERE callback_id = :callback_id"
-    " AND status = 'pending' AND next_attempt_at <= :now"
+    "SELECT id, account_id, next_attempt_at, first_outbox_id FROM batches"
+    " WHERE callback_id = :callback_id AND status = 'pending' AND next_attempt_at <= :now"
     " ORDER BY next_attempt_at, first_outbox_id LIMIT :per_callback"
 )
 
 
-async def claim_due(
-    db: Db, *, now: int, lease_ms: int, limit: int, per_callback: int, skip_callbacks: set[str]
-) -> list[Batch]:
-    """Lease due batches, oldest first, at most ``per_callback`` per callback, leaving out
-    ``skip_callbacks`` (disabled, or already at their concurrency in this process).
+async def due_batches(
+    db: Db, *, now: int, per_callback: int, skip_callbacks: set[str]
+) -> list[tuple[int, str]]:
+    """``(account_id, batch id)`` of due batches, oldest first, at most ``per_callback`` per
+    callback, leaving out ``skip_callbacks`` (disabled, or at their concurrency here).
 
     Two index walks on ``batches_pending``: the callbacks with due batches (a skip scan),
     then each one's oldest ``per_callback``; the cost follows the number of callbacks, not
     the size of the backlog."""
     due = [row["callback_id"] for row in await db.fetch_all(_DUE_CALLBACKS, {"now": now})]
-    found: list[tuple[int, int, str]] = []
+    found: list[tuple[int, int, int, str]] = []
     for callback_id in due:
         if callback_id in skip_callbacks:
             continue
         rows = await db.fetch_all(
             OLDEST_DUE, {"callback_id": callback_id, "now": now, "per_callback": per_callback}
         )
-        found += [(r["next_attempt_at"], r["first_outbox_id"], r["id"]) for r in rows]
-    candidates = [{"id": batch_id} for *_, batch_id in sorted(found)[:limit]]
-    if not candidates:
+        found += [
+            (r["next_attempt_at"], r["first_outbox_id"], int(r["account_id"]), r["id"])
+            for r in rows
+        ]
+    return [(account_id, batch_id) for *_, account_id, batch_id in sorted(found)]
+
+
+async def claim(db: Db, batch_ids: list[str], *, now: int, lease_ms: int) -> list[Batch]:
+    """Lease these batches if still pending (SKIP LOCKED on PostgreSQL), in the order given."""
+    if not batch_ids:
         return []
-    ids = {f"b{i}": row["id"] for i, row in enumerate(candidates)}
+    ids = {f"b{i}": batch_id for i, batch_id in enumerate(batch_ids)}
     skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
     rows = await db.fetch_all(
         "UPDATE batches SET status = 'sending', lease_until = :lease_until,"
@@ -160,8 +167,8 @@ async def claim_due(
         f"{skip_locked}) RETURNING *",
         {"now": now, "lease_until": now + lease_ms, **ids},
     )
-    batches = [Batch.from_row(row) for row in rows]
-    return sorted(batches, key=lambda b: (b.next_attempt_at, b.first_outbox_id))
+    order = {batch_id: i for i, batch_id in enumerate(batch_ids)}
+    return sorted((Batch.from_row(row) for row in rows), key=lambda b: order[b.id])
 
 
 async def batch_events(db: Db, batch_id: str) -> list[events.Event]:

@@ -93,6 +93,31 @@ async def for_account(db: Db, account_id: int) -> list[Subscription]:
     return [Subscription.from_row(row) for row in rows]
 
 
+async def count_for_account(db: Db, account_id: int) -> int:
+    found = await db.fetch_val(
+        "SELECT COUNT(*) FROM subscriptions WHERE account_id = :account_id",
+        {"account_id": account_id},
+    )
+    return int(found or 0)
+
+
+async def version(db: Db, account_id: int) -> int:
+    """The account's subscription generation: moves with every committed change."""
+    found = await db.fetch_val(
+        "SELECT subscriptions_version FROM accounts WHERE id = :id", {"id": account_id}
+    )
+    return int(found or 0)
+
+
+async def bump_version(db: Db, account_id: int) -> None:
+    """Call first in every transaction that changes the account's subscriptions: on PostgreSQL
+    the row lock also makes such transactions of one account take turns."""
+    await db.execute(
+        "UPDATE accounts SET subscriptions_version = subscriptions_version + 1 WHERE id = :id",
+        {"id": account_id},
+    )
+
+
 async def delete(db: Db, subscription_id: str) -> None:
     """Events buffered only for this subscription go with it; queued deliveries stay."""
     await db.execute(

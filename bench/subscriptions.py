@@ -1,0 +1,99 @@
+"""Fan-out cost of subscriptions that never match: ``python -m bench.subscriptions``.
+
+In one process on SQLite: 200 sends with no subscriptions, then 200 with 20 callbacks of 200
+subscriptions each that never match the sends' events (other event types, or EmailSent for
+another definitionKey); prints the time of each and their ratio. Nothing is POSTed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+from app import clock
+from app.storage import callbacks, messages, subscriptions
+from tests.conftest import FakeClock, Service, make_tenant, running, settings_for
+from tests.sending import email_definition
+
+SENDS, CALLBACKS, PER_CALLBACK = 200, 20, 200
+OTHER_TYPES = ["TransactionalSendEvents.SmsSent", "TransactionalSendEvents.EmailBounced"]
+
+
+async def _subscribe_never_matching(service: Service, account_id: int) -> None:
+    now = clock.now_ms()
+    async with service.db.write():
+        for c in range(CALLBACKS):
+            callback_id = str(uuid.uuid4())
+            await callbacks.insert(
+                service.db,
+                callbacks.Callback(
+                    id=callback_id, account_id=account_id, name=f"cb {c}",
+                    url=f"https://hooks.example.com/{c}", max_batch_size=1, verified=True,
+                    signature_key="unused", key_encoding="base64", strict_order=False,
+                    sfmc_strict=False, created_at=now, updated_at=now,
+                ),
+            )  # fmt: skip
+            for s in range(PER_CALLBACK):
+                odd = s % 2 == 1
+                await subscriptions.insert(
+                    service.db,
+                    subscriptions.Subscription(
+                        id=str(uuid.uuid4()), account_id=account_id, callback_id=callback_id,
+                        name=f"sub {c}-{s}",
+                        event_types=["TransactionalSendEvents.EmailSent"] if odd else OTHER_TYPES,
+                        filters=[f"definitionKey=other-{s}"] if odd else [],
+                        status=subscriptions.ACTIVE, status_reason="", buffer_while_paused=False,
+                        created_at=now, updated_at=now,
+                    ),
+                )  # fmt: skip
+
+
+async def _run(*, with_subscriptions: bool) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = settings_for(f"sqlite:///{folder}/bench.db")
+        async with running(settings, FakeClock()) as service:
+            tenant = await make_tenant(service, "bench")
+            await email_definition(service, tenant)
+            if with_subscriptions:
+                await _subscribe_never_matching(service, tenant.account_id)
+            batch = {
+                "definitionKey": "order-confirm",
+                "attributes": {"FirstName": "Ana", "OrderNo": "1"},
+                "recipients": [
+                    {"contactKey": f"c{i}", "to": f"r{i}@example.com", "messageKey": f"m{i}"}
+                    for i in range(SENDS)
+                ],
+            }
+            started = time.perf_counter()
+            accepted = await service.http.post(
+                "/messaging/v1/email/messages", json=batch, headers=tenant.headers
+            )
+            assert accepted.status_code == 202, accepted.text
+            deadline = time.monotonic() + 120
+            while True:
+                sent = await service.db.fetch_val(
+                    "SELECT COUNT(*) FROM messages WHERE status = :s", {"s": messages.SENT}
+                )
+                if sent >= SENDS:
+                    return time.perf_counter() - started
+                assert time.monotonic() < deadline, f"{sent} of {SENDS} sent"
+                await asyncio.sleep(0.005)
+
+
+async def main(rounds: int) -> None:
+    bare, loaded = [], []
+    for _ in range(rounds):  # interleaved, so drift hits both alike
+        bare.append(await _run(with_subscriptions=False))
+        loaded.append(await _run(with_subscriptions=True))
+    b, s = statistics.median(bare), statistics.median(loaded)
+    print(f"{SENDS} sends, no subscriptions: {b:.2f} s (median of {rounds})")
+    print(f"{SENDS} sends, {CALLBACKS}x{PER_CALLBACK} never-matching subscriptions: {s:.2f} s")
+    print(f"ratio: {s / b:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))

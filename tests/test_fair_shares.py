@@ -1,0 +1,134 @@
+"""Accounts share the sender and the dispatcher fairly: one account's backlog or hanging
+receivers do not hold up another's messages (real SMTP relay and receivers on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from app.services import fairshare
+from app.storage import messages
+from tests.conftest import FakeClock, Service, make_tenant, running, settings_for
+from tests.receiver import receiver
+from tests.sending import email_definition
+from tests.smtp_server import smtp_server
+from tests.webhooks import register, send_email, subscribe
+
+
+async def _until(condition: Callable[[], object], *, within_s: float, what: str) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {within_s}s: {what}"
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("candidates", "limit", "rooms", "chosen"),
+    [
+        # A's backlog is older, yet B's one item is taken in the first round.
+        ([(1, "a1"), (1, "a2"), (1, "a3"), (2, "b1")], 4, {}, ["a1", "b1", "a2", "a3"]),
+        ([(1, "a1"), (1, "a2"), (1, "a3"), (2, "b1")], 2, {}, ["a1", "b1"]),
+        # Each account gets at most its room; alone, it gets the whole pass up to its room.
+        ([(1, "a1"), (1, "a2"), (1, "a3"), (2, "b1")], 10, {1: 2}, ["a1", "b1", "a2"]),
+        ([(1, "a1"), (1, "a2")], 10, {1: 0}, []),
+        ([(2, "b1"), (1, "a1"), (2, "b2")], 10, {}, ["b1", "a1", "b2"]),
+    ],
+)
+def test_accounts_take_turns(
+    candidates: list[tuple[int, str]], limit: int, rooms: dict[int, int], chosen: list[str]
+) -> None:
+    assert fairshare.take_turns(candidates, limit=limit, room=lambda a: rooms.get(a, 9)) == chosen
+
+
+async def test_a_backlog_does_not_hold_up_another_accounts_send(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A queues 2,000 messages through a slow relay; B's one Broadcast send, made after them,
+    goes out while most of A's are still queued, and A never has more than its share claimed."""
+    with smtp_server() as (url, relay):
+        relay.delay_s = 0.01
+        settings = settings_for(database_url, smtp_url=url, send_concurrency=2, send_per_account=4)
+        async with running(settings, clock) as service:
+            a, b = await make_tenant(service, "a"), await make_tenant(service, "b")
+            await email_definition(service, a)
+            backlog = await service.http.post(
+                "/messaging/v1/email/messages",
+                headers=a.headers,
+                json={
+                    "definitionKey": "order-confirm",
+                    "attributes": {"FirstName": "Ana", "OrderNo": "1"},
+                    "recipients": [
+                        {"contactKey": f"c{i}", "to": f"r{i}@example.com"} for i in range(2000)
+                    ],
+                },
+            )
+            assert backlog.status_code == 202, backlog.text
+            clock.advance(1)  # B's send is due after every one of A's
+            sent = await service.http.post(
+                "/api/v1/transactionals.json",
+                headers=b.api_headers,
+                json={"to": "bea@example.com", "subject": "Hi", "body": "Hello"},
+            )
+            assert sent.status_code in (200, 201), sent.text
+            claimed_by_a: list[int] = []
+            deadline = time.monotonic() + 10
+            while await _status_of(service, b.account_id) != messages.SENT:
+                assert time.monotonic() < deadline, "B's message was not sent within 10 s"
+                claimed_by_a.append(await _count(service, a.account_id, messages.SENDING))
+                await asyncio.sleep(0.005)
+            assert await _count(service, a.account_id, messages.QUEUED) > 1000
+            assert max(claimed_by_a) <= 4  # send_per_account
+            assert "bea@example.com" in [r for got in relay.received for r in got.rcpt_tos]
+
+
+async def _status_of(service: Service, account_id: int) -> str | None:
+    return await service.db.fetch_val(  # type: ignore[no-any-return]
+        "SELECT status FROM messages WHERE account_id = :a", {"a": account_id}
+    )
+
+
+async def _count(service: Service, account_id: int, status: str) -> int:
+    found = await service.db.fetch_val(
+        "SELECT COUNT(*) FROM messages WHERE account_id = :a AND status = :s",
+        {"a": account_id, "s": status},
+    )
+    return int(found)
+
+
+async def test_hanging_receivers_of_one_account_leave_slots_for_another(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A's three callbacks (maxBatchSize 1) answer the probe but never a batch; A's POSTs take
+    only its share of the slots, and B's event is delivered while A's batches still wait."""
+    settings = settings_for(
+        database_url,
+        allow_private_callbacks=True,
+        webhook_concurrency=6,
+        webhook_per_account=3,
+        webhook_timeout_s=30.0,
+    )
+    async with running(settings, clock) as service, receiver() as hanging, receiver() as fine:
+        hold = hanging.hold_batches = asyncio.Event()
+        try:
+            a, b = await make_tenant(service, "a"), await make_tenant(service, "b")
+            for tenant, target, paths in ((a, hanging, ("/1", "/2", "/3")), (b, fine, ("/b",))):
+                await email_definition(service, tenant)
+                for path in paths:
+                    callback_id, _ = await register(service, tenant, target, path, maxBatchSize=1)
+                    await subscribe(service, tenant, callback_id, name=f"s{path[1:]}")
+            for n in range(4):  # 12 batches for A, twice the slots
+                await send_email(service, a, f"a-{n}")
+            await _until(lambda: len(hanging.batches) >= 3, within_s=10, what="A's POSTs")
+            await send_email(service, b, "b-1")
+            await _until(lambda: len(fine.accepted()) == 1, within_s=5, what="B's delivery")
+            assert len(hanging.batches) == 3  # webhook_per_account, though slots were free
+            waiting = await service.db.fetch_val(
+                "SELECT COUNT(*) FROM batches WHERE account_id = :a AND status = 'pending'",
+                {"a": a.account_id},
+            )
+            assert waiting == 9
+        finally:
+            hold.set()
