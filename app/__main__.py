@@ -16,7 +16,7 @@ import orjson
 
 from app import clock, connections, logs
 from app.errors import ConfigError, TidingsError
-from app.services import credentials
+from app.services.access import credentials
 from app.settings import Settings
 from app.storage import accounts, api_tokens, clients, migrations
 from app.storage.db import Db

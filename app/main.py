@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from app import clock, logs
 from app.api import errors, limits, metrics, paths, router, routes
 from app.runtime import Runtime
-from app.services.bootstrap import Say
+from app.services.access.bootstrap import Say
 from app.settings import Settings
 
 

@@ -11,8 +11,10 @@ from app.delivery import client, dispatcher, notify
 from app.providers.sandbox import Sandbox
 from app.providers.sms_gateway import SmsGateway
 from app.providers.smtp import SmtpProvider
-from app.services import auth, bootstrap, callbacks, outbound, ratelimit
-from app.services.keys import KeyBox
+from app.services.access import auth, bootstrap, ratelimit
+from app.services.sending import outbound
+from app.services.webhooks import callbacks
+from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db

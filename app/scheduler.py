@@ -12,9 +12,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app import clock
 from app.delivery import dispatcher
-from app.services import broadcast, definitions, outbound
+from app.services.sending import broadcast, definitions, outbound
 from app.settings import Settings
-from app.storage import events, idempotency, messages, outbox
+from app.storage import attempts, batches, events, idempotency, messages
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -76,7 +76,7 @@ class Jobs:
         try:
             async with self._db.write():
                 await messages.reclaim_expired_leases(self._db, now=self._now())
-                await outbox.reclaim_expired(self._db, now=self._now())
+                await batches.reclaim_expired(self._db, now=self._now())
         except Exception:
             log.exception("sweep failed")
         self._sender.wake()
@@ -106,8 +106,10 @@ class Jobs:
     async def purge_deliveries(self) -> int:
         """Delivered batches and attempts older than the retention window are dropped."""
         window_ms = self._settings.webhook_retention_s * 1000
+        older_than = self._now() - window_ms
         async with self._db.write():
-            return await outbox.purge(self._db, older_than=self._now() - window_ms)
+            await attempts.purge(self._db, older_than=older_than)
+            return await batches.purge(self._db, older_than=older_than)
 
     async def purge_events(self) -> int:
         """Raw events past TIDINGS_EVENT_RETENTION_S go (the rollups keep their counts)."""

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from app import clock as real_clock
 from app.main import create_app
 from app.runtime import Runtime
-from app.services import credentials
+from app.services.access import credentials
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db

@@ -7,7 +7,7 @@ import pytest
 
 from app.errors import Invalid
 from app.main import create_app
-from app.services import scopes
+from app.services.access import scopes
 from app.storage import api_tokens, clients
 from tests.conftest import settings_for
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from app import clock as real_clock
-from app.services import broadcast
+from app.services.sending import broadcast
 from app.storage import idempotency, messages
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient, settle

@@ -18,7 +18,7 @@ from unittest import mock
 import pytest
 
 from app import __main__ as cli
-from app.services import scopes
+from app.services.access import scopes
 from tests.server import serving
 
 ROOT = pathlib.Path(__file__).parent.parent

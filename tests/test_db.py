@@ -41,10 +41,10 @@ async def test_claims_walk_the_index_not_the_backlog(db: Db) -> None:
     """EXPLAIN: both claim queries use batches_pending; neither sorts nor scans the table."""
     if db.dialect != "sqlite":
         pytest.skip("SQLite's plan; PostgreSQL runs the same statements in the webhook tests")
-    from app.storage import outbox
+    from app.storage import batches
 
     values = {"now": 0, "callback_id": "c", "per_callback": 8}
-    for sql in (outbox._DUE_CALLBACKS, outbox.OLDEST_DUE):
+    for sql in (batches._DUE_CALLBACKS, batches.OLDEST_DUE):
         plan = [str(r["detail"]) for r in await db.fetch_all("EXPLAIN QUERY PLAN " + sql, values)]
         reads = [line for line in plan if line.startswith(("SEARCH", "SCAN")) and "due" not in line]
         assert reads and all(

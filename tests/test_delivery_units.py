@@ -10,7 +10,7 @@ import pytest
 
 from app.delivery import policy, signing
 from app.errors import ConfigError
-from app.services.keys import KeyBox
+from app.services.webhooks.keys import KeyBox
 
 
 def test_schedule_with_jitter_then_the_last_step_repeats() -> None:

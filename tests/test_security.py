@@ -14,7 +14,7 @@ import pytest
 from starlette.routing import Route
 
 from app.api import routes
-from app.services import credentials, scopes
+from app.services.access import credentials, scopes
 from tests.conftest import FakeClock, Service, Tenant, make_tenant
 from tests.receiver import Receiver
 from tests.sending import email_definition, recipient, sms_definition

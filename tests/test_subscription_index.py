@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from app import clock as real_clock
-from app.services import credentials, fanout
-from app.services import subscriptions as subscription_service
+from app.services.access import credentials
+from app.services.webhooks import fanout
+from app.services.webhooks import subscriptions as subscription_service
 from app.storage import callbacks, events, subscriptions
 from app.storage.db import Db
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for

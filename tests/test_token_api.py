@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from app.api import auth
 from app.api.http import JSONResponse
-from app.services import auth as auth_service
-from app.services import credentials
+from app.services.access import auth as auth_service
+from app.services.access import credentials
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 
 SFMC_401 = {"message": "Not Authorized", "errorcode": 0, "documentation": ""}

@@ -14,7 +14,7 @@ import standardwebhooks
 
 from app.delivery import signing
 from app.providers.sandbox import EMAIL_DOMAIN
-from app.storage import outbox
+from app.storage import batches, outbox
 from tests.conftest import (
     FakeClock,
     Service,
@@ -106,10 +106,10 @@ async def _attempts(service: Service, tenant: Tenant, callback_id: str) -> list[
     return response.json()["attempts"][::-1]  # type: ignore[no-any-return]
 
 
-async def _batch(service: Service) -> outbox.Batch:
+async def _batch(service: Service) -> batches.Batch:
     row = await service.db.fetch_one("SELECT * FROM batches ORDER BY created_at LIMIT 1")
     assert row is not None
-    return outbox.Batch.from_row(row)
+    return batches.Batch.from_row(row)
 
 
 async def test_500s_then_success_on_the_retry_schedule(
@@ -121,7 +121,7 @@ async def test_500s_then_success_on_the_retry_schedule(
     await send_email(service, tenant, "k-1")
     await pump(service)
     first = await _batch(service)
-    assert first.status == outbox.PENDING and first.attempts == 1
+    assert first.status == batches.PENDING and first.attempts == 1
     assert 4000 <= first.next_attempt_at - clock.ms <= 6000  # 5 s ± 20 %
     await pump(service)
     assert len(target.batches) == 1  # not due yet
@@ -132,7 +132,7 @@ async def test_500s_then_success_on_the_retry_schedule(
     clock.ms = second.next_attempt_at
     events = await deliver(service, target, events=3)
     done = await _batch(service)
-    assert done.status == outbox.DELIVERED and done.attempts == 3
+    assert done.status == batches.DELIVERED and done.attempts == 3
     ids = {b.headers["webhook-id"] for b in target.batches}
     assert ids == {done.id}  # the batch kept its identity across retries
     assert [b.headers["x-tidings-attempt"] for b in target.batches] == ["1", "2", "3"]

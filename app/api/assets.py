@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.api import auth
 from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, read_json, runtime
 from app.errors import Invalid, NotFound
-from app.services import assets
+from app.services.sending import assets
 from app.storage import assets as asset_rows
 
 _KEY_FILTER = re.compile(r"^customerKey\s*(?:eq|=)\s*'?([^']*)'?$", re.IGNORECASE)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.api.http import runtime
 from app.errors import Forbidden
-from app.services.auth import Principal
+from app.services.access.auth import Principal
 
 Handler = Callable[[Request], Awaitable[Response]]
 

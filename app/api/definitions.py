@@ -11,7 +11,7 @@ from starlette.routing import Route
 from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json, runtime
 from app.errors import Invalid
-from app.services import definitions
+from app.services.sending import definitions
 from app.storage import definitions as definition_rows
 
 

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from app.api import auth
 from app.api.http import BIGINT_MAX, JSONResponse, query_int, read_json, runtime
-from app.services import callbacks, subscriptions, webhook_ops
+from app.services.webhooks import callbacks, operations, subscriptions
 from app.storage import callbacks as callback_rows
 
 CB = "event_notification_callback_"
@@ -92,7 +92,7 @@ async def attempts(request: Request) -> Response:
         query_int(request, "beforeId", default=0, low=1, high=BIGINT_MAX) if before else None
     )
     return JSONResponse(
-        await webhook_ops.attempts(state.db, found, limit=limit, before_id=before_id)
+        await operations.attempts(state.db, found, limit=limit, before_id=before_id)
     )
 
 
@@ -100,14 +100,14 @@ async def attempts(request: Request) -> Response:
 async def health(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    return JSONResponse(await webhook_ops.health(state.db, found, now=state.now()))
+    return JSONResponse(await operations.health(state.db, found, now=state.now()))
 
 
 @auth.requires(CB + "update")
 async def replay(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    queued = await webhook_ops.replay(
+    queued = await operations.replay(
         state.db,
         found,
         await read_json(request),
@@ -122,7 +122,7 @@ async def replay(request: Request) -> Response:
 async def test(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    return JSONResponse(await webhook_ops.test_send(state.dispatcher, found, now=state.now()))
+    return JSONResponse(await operations.test_send(state.dispatcher, found, now=state.now()))
 
 
 @auth.requires(SUB + "create")

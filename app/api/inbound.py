@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from app.api.http import JSONResponse, read_json, read_json_or_form, runtime
 from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
-from app.services import inbound
+from app.services.sending import dsn, inbound, reports
 
 _MAX_REPORT_BYTES = 1_000_000
 
@@ -42,14 +42,14 @@ async def bounces(request: Request) -> Response:
     _check_token(request)
     state = runtime(request)
     if request.headers.get("content-type", "").startswith("application/json"):
-        bounce = inbound.bounce_from_json(await read_json(request))
+        bounce = reports.bounce_from_json(await read_json(request))
         recorded = await inbound.record_bounce(state.db, bounce, now=state.now())
         state.dispatcher.wake()
         return JSONResponse({"recorded": [recorded.to_wire()], "unmatched": [], "ignored": 0})
     raw = await request.body()
     if len(raw) > _MAX_REPORT_BYTES:
         raise Invalid(f"A report may be at most {_MAX_REPORT_BYTES} bytes")
-    found, ignored = inbound.parse_dsn(raw)
+    found, ignored = dsn.parse(raw)
     matched: list[dict[str, object]] = []
     unmatched: list[dict[str, object]] = []
     for bounce in found:
@@ -67,7 +67,7 @@ async def bounces(request: Request) -> Response:
 async def sms_receipts(request: Request) -> Response:
     _check_token(request)
     state = runtime(request)
-    receipt = inbound.receipt_from(await read_json_or_form(request))
+    receipt = reports.receipt_from(await read_json_or_form(request))
     recorded = await inbound.record_receipt(state.db, receipt, now=state.now())
     state.dispatcher.wake()
     return JSONResponse({"recorded": [recorded.to_wire()]})

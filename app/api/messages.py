@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from app.api import auth
 from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, read_json, runtime
-from app.services import sends, status
+from app.services.sending import sends, status
 
 
 def routes(channel: str) -> list[Route]:

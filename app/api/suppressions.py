@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json, runtime
-from app.services import suppression
+from app.services.sending import suppression
 from app.storage import suppressions
 
 

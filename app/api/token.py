@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app.api import auth
 from app.api.http import JSONResponse, read_json_or_form, runtime
 from app.errors import Invalid, OAuthError
-from app.services.auth import Grant
+from app.services.access.auth import Grant
 
 
 async def issue(request: Request) -> Response:

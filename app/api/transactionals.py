@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json_or_form, runtime
-from app.services import broadcast
+from app.services.sending import broadcast
 from app.storage import messages
 
 

@@ -19,10 +19,11 @@ import orjson
 
 from app import clock
 from app.delivery import client, policy, signing
-from app.services import fairshare, fanout
-from app.services.keys import KeyBox
+from app.services import fairshare
+from app.services.webhooks import fanout
+from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
-from app.storage import callbacks, outbox, stats
+from app.storage import attempts, batches, callbacks, outbox, stats
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.dispatcher")
@@ -120,7 +121,7 @@ class Dispatcher:
         per_account = max(1, self._settings.webhook_per_account)
         async with self._db.write(durable=False):  # a lost claim is claimed again
             now = self._now()
-            due = await outbox.due_batches(
+            due = await batches.due_batches(
                 self._db,
                 now=now,
                 per_callback=self._settings.webhook_per_callback,
@@ -129,7 +130,7 @@ class Dispatcher:
             chosen = fairshare.take_turns(
                 due, limit=room, room=lambda account: per_account - self._per_account[account]
             )
-            claimed = await outbox.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
+            claimed = await batches.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
         for batch in claimed:
             self._per_callback[batch.callback_id] += 1
             self._per_account[batch.account_id] += 1
@@ -138,7 +139,7 @@ class Dispatcher:
             task.add_done_callback(self._finished(batch))
         return len(claimed)
 
-    def _finished(self, batch: outbox.Batch) -> Callable[[asyncio.Task[None]], None]:
+    def _finished(self, batch: batches.Batch) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             self._inflight.discard(task)
             _decrement(self._per_callback, batch.callback_id)
@@ -163,9 +164,9 @@ class Dispatcher:
                 target = await callbacks.get_any(self._db, callback_id)
                 if target is None or callback_id in disabled or not target.verified:
                     continue  # never a POST to a URL whose owner did not answer the probe
-                if target.strict_order and await outbox.has_open_batch(self._db, callback_id):
+                if target.strict_order and await batches.has_open_batch(self._db, callback_id):
                     continue
-                formed += await outbox.form_batches(
+                formed += await batches.form_batches(
                     self._db,
                     account_id=target.account_id,
                     callback_id=callback_id,
@@ -175,12 +176,12 @@ class Dispatcher:
                 )
         return formed
 
-    async def _deliver(self, batch: outbox.Batch) -> None:
+    async def _deliver(self, batch: batches.Batch) -> None:
         try:
             target = await callbacks.get_any(self._db, batch.callback_id)
             if target is None:
                 return  # deleted with its batches
-            found = await outbox.batch_events(self._db, batch.id)
+            found = await batches.batch_events(self._db, batch.id)
             body = orjson.dumps([fanout.to_wire(event) for event in found])
             reply = await self._post(target, batch.id, body, attempt=batch.attempts)
             await self._record(batch, target, reply, len(found))
@@ -188,7 +189,7 @@ class Dispatcher:
             # Stopping past the grace period: the batch goes back to pending now rather than
             # after its lease (it may have arrived; same webhook-id, so receivers de-duplicate).
             async with self._db.write():
-                await outbox.release(self._db, batch.id, now=self._now())
+                await batches.release(self._db, batch.id, now=self._now())
             raise
         except Exception:
             log.exception("delivering batch %s failed", batch.id)
@@ -221,18 +222,18 @@ class Dispatcher:
         """A signed sample batch, now, outside the outbox; logged as an attempt."""
         reply = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
         async with self._db.write():
-            await outbox.insert_attempt(self._db, _attempt(target, None, reply, 1, self._now()))
+            await attempts.insert(self._db, _attempt(target, None, reply, 1, self._now()))
         return reply
 
     async def _record(
-        self, batch: outbox.Batch, target: callbacks.Callback, reply: client.Reply, count: int
+        self, batch: batches.Batch, target: callbacks.Callback, reply: client.Reply, count: int
     ) -> None:
         now = self._now()
         error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
 
         # Group commit: results of POSTs finishing together share one transaction.
         async def store() -> None:
-            await outbox.insert_attempt(self._db, _attempt(target, batch.id, reply, count, now))
+            await attempts.insert(self._db, _attempt(target, batch.id, reply, count, now))
             await stats.count_attempt(
                 self._db,
                 account_id=target.account_id,
@@ -245,8 +246,8 @@ class Dispatcher:
             )
             await callbacks.record_result(self._db, target.id, ok=reply.ok, now=now, error=error)
             if reply.ok:
-                await outbox.settle_batch(
-                    self._db, batch.id, status=outbox.DELIVERED, now=now, last_status=reply.status
+                await batches.settle_batch(
+                    self._db, batch.id, status=batches.DELIVERED, now=now, last_status=reply.status
                 )
                 return
             if reply.gone:
@@ -259,10 +260,10 @@ class Dispatcher:
                 failures=batch.attempts,
                 retry_after_s=reply.retry_after_s,
             )
-            await outbox.settle_batch(
+            await batches.settle_batch(
                 self._db,
                 batch.id,
-                status=outbox.FAILED if at is None else outbox.PENDING,
+                status=batches.FAILED if at is None else batches.PENDING,
                 now=now,
                 next_attempt_at=at,
                 last_status=reply.status,
@@ -289,8 +290,8 @@ def _decrement(counter: collections.Counter[K], key: K) -> None:
 
 def _attempt(
     target: callbacks.Callback, batch_id: str | None, reply: client.Reply, count: int, now: int
-) -> outbox.Attempt:
-    return outbox.Attempt(
+) -> attempts.Attempt:
+    return attempts.Attempt(
         account_id=target.account_id,
         callback_id=target.id,
         batch_id=batch_id,

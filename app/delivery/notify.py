@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from app.services import fanout
+from app.services.webhooks import fanout
 
 log = logging.getLogger("tidings.notify")
 _MAX_BACKOFF_S = 5.0

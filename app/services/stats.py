@@ -8,7 +8,9 @@ from typing import Any
 
 from app import clock
 from app.errors import Invalid
-from app.services import callbacks, fanout, latency, outcomes
+from app.services import latency
+from app.services.sending import outcomes
+from app.services.webhooks import callbacks, fanout
 from app.storage import callbacks as callback_rows
 from app.storage import events, outbox
 from app.storage import stats as rollups

@@ -9,7 +9,7 @@ from typing import Any
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
-from app.services import outcomes, validate
+from app.services.sending import outcomes, validate
 from app.storage import assets, definitions, messages
 from app.storage.db import Db
 

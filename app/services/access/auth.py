@@ -18,8 +18,8 @@ import jwt
 
 from app import clock
 from app.errors import OAuthError, Unauthenticated
-from app.services import credentials
-from app.services import scopes as scope_rules
+from app.services.access import credentials
+from app.services.access import scopes as scope_rules
 from app.storage import api_tokens, clients, server_keys
 from app.storage.db import Db
 

@@ -8,7 +8,7 @@ import secrets
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
-from app.services import scopes as scope_rules
+from app.services.access import scopes as scope_rules
 from app.settings import MIN_SECRET_LENGTH
 from app.storage import accounts, api_tokens, clients
 from app.storage.db import Db

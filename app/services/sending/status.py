@@ -6,7 +6,7 @@ from typing import Any
 
 from app import clock
 from app.errors import Invalid, NotFound
-from app.services import outcomes
+from app.services.sending import outcomes
 from app.storage import events, messages
 from app.storage.db import Db
 

@@ -6,7 +6,8 @@ import dataclasses
 import uuid
 from typing import Any
 
-from app.services import fanout, stats
+from app.services import stats
+from app.services.webhooks import fanout
 from app.storage import events, messages
 from app.storage.db import Db
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app import clock, providers
-from app.services import fairshare, inbound, outcomes, render, suppression, validate
+from app.services import fairshare
+from app.services.sending import inbound, outcomes, render, reports, suppression, validate
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
@@ -346,7 +347,7 @@ class Sender:
     async def _record_report(self, message: messages.Message, report: providers.Report) -> None:
         """A report the provider handed back with the acceptance, recorded as /inbound would."""
         if message.channel == "email":
-            bounce = inbound.Bounce(
+            bounce = reports.Bounce(
                 hard=report.hard,
                 smtp_reason=report.code,
                 bounce_message=report.detail,
@@ -354,7 +355,7 @@ class Sender:
             )
             await inbound.record_bounce(self._db, bounce, now=self._now())
         else:
-            receipt = inbound.Receipt(
+            receipt = reports.Receipt(
                 kind="Bounced",
                 status_code=report.code,
                 status_message=report.detail,

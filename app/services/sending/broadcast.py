@@ -16,7 +16,7 @@ import orjson
 
 from app import clock
 from app.errors import Conflict, InvalidFields, NotFound
-from app.services import outcomes, render, validate
+from app.services.sending import outcomes, render, validate
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
 

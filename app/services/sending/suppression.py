@@ -6,7 +6,7 @@ from typing import Any
 
 from app import clock
 from app.errors import Invalid, NotFound
-from app.services import validate
+from app.services.sending import validate
 from app.storage import messages, suppressions
 from app.storage.db import Db
 

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from app.errors import Invalid
-from app.services import validate
+from app.services.sending import validate
 from app.storage import definitions, messages
 from app.storage.db import Db
 

@@ -7,8 +7,8 @@ import shlex
 from collections.abc import Callable
 
 from app.errors import Invalid
-from app.services import credentials
-from app.services import scopes as scope_rules
+from app.services.access import credentials
+from app.services.access import scopes as scope_rules
 from app.settings import Settings
 from app.storage import accounts, api_tokens, clients
 from app.storage.db import Db

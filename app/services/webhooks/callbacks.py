@@ -18,9 +18,9 @@ import orjson
 from app import clock
 from app.delivery import client, guard, signing
 from app.errors import Conflict, Invalid, NotFound
-from app.services.keys import KeyBox
+from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
-from app.storage import callbacks, outbox, subscriptions
+from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
 
 Callback = callbacks.Callback
@@ -304,7 +304,7 @@ class Manager:
         )
         async with self._db.write():
             await callbacks.save(self._db, enabled)
-            await outbox.retry_now(self._db, current.id, now=now)
+            await batches.retry_now(self._db, current.id, now=now)
         return to_wire(enabled)
 
 

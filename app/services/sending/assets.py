@@ -6,7 +6,7 @@ from typing import Any
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
-from app.services import render, validate
+from app.services.sending import render, validate
 from app.storage import assets
 from app.storage.db import Db
 

@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 from app import clock
 from app.errors import RateLimited
-from app.services.auth import Principal
+from app.services.access.auth import Principal
 from app.settings import Rate, Settings
 
 _MAX_BUCKETS = 100_000

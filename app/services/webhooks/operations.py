@@ -10,7 +10,9 @@ import orjson
 from app import clock
 from app.delivery import dispatcher
 from app.errors import Invalid
-from app.services import callbacks, fanout, stats
+from app.services import stats
+from app.services.webhooks import callbacks, fanout
+from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
 
@@ -21,7 +23,7 @@ _SCAN_PER_EVENT = 10
 _PAGE = 1000
 
 
-def attempt_to_wire(attempt: outbox.Attempt) -> dict[str, Any]:
+def attempt_to_wire(attempt: attempt_rows.Attempt) -> dict[str, Any]:
     return {
         "attemptId": attempt.id,
         "attemptedAt": clock.iso_utc(attempt.attempted_at),
@@ -38,7 +40,7 @@ def attempt_to_wire(attempt: outbox.Attempt) -> dict[str, Any]:
 async def attempts(
     db: Db, callback: callbacks.Callback, *, limit: int, before_id: int | None
 ) -> dict[str, Any]:
-    page = await outbox.attempts_page(db, callback.id, limit=limit, before_id=before_id)
+    page = await attempt_rows.page(db, callback.id, limit=limit, before_id=before_id)
     return {
         "callbackId": callback.id,
         "count": len(page),

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
-from app.services import callbacks, fanout
+from app.services.webhooks import callbacks, fanout
 from app.storage import callbacks as callback_rows
 from app.storage import outbox, subscriptions
 from app.storage.db import Db

@@ -1,0 +1,1 @@
+"""Access: accounts' credentials, token issue and checks, scopes, rate limits and bootstrap."""

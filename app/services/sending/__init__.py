@@ -1,0 +1,1 @@
+"""Sending: definitions, sends, rendering, the sender, outcomes, status, suppression, reports."""

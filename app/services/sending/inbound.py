@@ -1,0 +1,117 @@
+"""Recording reports that arrive after hand-over (bounces, SMS receipts) as outcome events.
+
+The report must name its message by our id, the provider's id, or account and messageKey;
+a recipient address alone names none (see ``dsn``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from app.errors import Conflict, NotFound
+from app.services.sending import outcomes, suppression
+from app.services.sending.reports import Bounce, Receipt
+from app.storage import events, messages
+from app.storage.db import Db
+
+
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    message: messages.Message
+    event: events.Event
+    duplicate: bool  # the same report came before; nothing new was written
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "messageId": self.message.id,
+            "accountId": self.message.account_id,
+            "messageKey": self.message.message_key,
+            "eventId": self.event.event_id,
+            "eventCategoryType": self.event.type,
+            "duplicate": self.duplicate,
+        }
+
+
+async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
+    """The message a report names, most specific id first."""
+    candidates: list[messages.Message | None] = []
+    if bounce.message_id:
+        candidates.append(await messages.get(db, bounce.message_id))
+    if bounce.provider_id:
+        candidates.append(await messages.find_by_provider_id(db, bounce.provider_id))
+    if bounce.message_key and bounce.account_id is not None:
+        candidates.append(
+            await messages.get_by_key(db, bounce.account_id, channel, bounce.message_key)
+        )
+    if bounce.recipient and bounce.account_id is not None:  # never across accounts
+        candidates.append(
+            await messages.latest_to(db, bounce.account_id, channel, bounce.recipient.lower())
+        )
+    return next(
+        (
+            m
+            for m in candidates
+            if m is not None and m.channel == channel and bounce.account_id in (None, m.account_id)
+        ),
+        None,
+    )
+
+
+async def record_bounce(db: Db, bounce: Bounce, *, now: int) -> Recorded:
+    message = await find(db, "email", bounce)
+    if message is None:
+        raise NotFound("No email message matches this bounce")
+    outcome = outcomes.bounced(
+        message,
+        hard=bounce.hard,
+        smtp_reason=bounce.smtp_reason,
+        bounce_message=bounce.bounce_message,
+    )
+    recorded = await _record(db, message, outcome, now=now)
+    if bounce.hard and not recorded.duplicate:
+        await suppression.after_bounce(
+            db, message, bounce.smtp_reason, recorded.event.event_id, now=now
+        )
+    return recorded
+
+
+async def _record(
+    db: Db, message: messages.Message, outcome: outcomes.Outcome, *, now: int
+) -> Recorded:
+    """Write the event unless the same report (type and info) was recorded for this message."""
+    if message.sent_at is None:
+        raise Conflict(
+            f"Message {message.message_key} was never handed to a provider ({message.status})"
+        )
+    wanted = outcomes.PREFIX + outcome.event_type
+    for earlier in await events.for_message(db, message.id):
+        if earlier.type == wanted and earlier.info == outcome.info:
+            return Recorded(message, earlier, duplicate=True)
+    event = await outcomes.record(db, message, outcome, now=now)
+    assert event is not None  # not a claimed outcome: always recorded
+    return Recorded(message, event, duplicate=False)
+
+
+async def record_receipt(db: Db, receipt: Receipt, *, now: int) -> Recorded:
+    lookup = Bounce(
+        hard=False,
+        smtp_reason="",
+        bounce_message="",
+        message_id=receipt.message_id,
+        provider_id=receipt.provider_id,
+        account_id=receipt.account_id,
+        message_key=receipt.message_key,
+    )
+    message = await find(db, "sms", lookup)
+    if message is None:
+        raise NotFound("No SMS message matches this receipt")
+    outcome = outcomes.sms_receipt(
+        message,
+        kind=receipt.kind,
+        status_code=receipt.status_code,
+        status_message=receipt.status_message,
+        sender=receipt.sender,
+        country_code=receipt.country_code,
+    )
+    return await _record(db, message, outcome, now=now)

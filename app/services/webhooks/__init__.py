@@ -1,0 +1,1 @@
+"""Webhooks: callbacks, subscriptions, fan-out of events to them, signing keys, operations."""
