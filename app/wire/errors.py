@@ -61,20 +61,22 @@ def convert(model: type[WireModel], exc: ValidationError, family: str) -> Invali
     problems = exc.errors(include_url=False, include_input=False)
     if family == BROADCAST:
         return InvalidFields(_every_field(model, problems))
-    field, detail = _field(problems[0]), problems[0]
+    detail = problems[0]
+    field = _python_name(model, _field(detail))
     if family == OAUTH:
         return _oauth(model, field, detail)
     code = model.error_codes.get(field, 10000)
-    return Invalid(_message(model, field, detail, prefix=True), code=code, field=field)
+    message = _message(model, field, detail, prefix=_field(detail))
+    return Invalid(message, code=code, field=_field(detail))
 
 
 def _every_field(model: type[WireModel], problems: list[ErrorDetails]) -> dict[str, list[str]]:
     ranked = sorted(enumerate(problems), key=lambda pair: (_rank(pair[1]), pair[0]))
     fields: dict[str, list[str]] = {}
     for _, detail in ranked:
-        field = _field(detail)
-        name = model.error_names.get(field, field)
-        message = _message(model, field, detail, prefix=False)
+        field = _python_name(model, _field(detail))
+        name = model.error_names.get(field, _field(detail))
+        message = _message(model, field, detail, prefix=None)
         if message not in fields.setdefault(name, []):
             fields[name].append(message)
     return fields
@@ -88,7 +90,11 @@ def _rank(detail: ErrorDetails) -> int:
         _FORMAT_RANK)  # fmt: skip
 
 
-def _message(model: type[WireModel], field: str, detail: ErrorDetails, *, prefix: bool) -> str:
+def _message(
+    model: type[WireModel], field: str, detail: ErrorDetails, *, prefix: str | None
+) -> str:
+    """The field's fixed message, a validator's own, or pydantic's phrased (SFMC messages
+    start with the field's wire ``prefix``; Broadcast's do not)."""
     fixed = model.error_messages.get(field)
     if isinstance(fixed, str):
         return fixed
@@ -98,8 +104,8 @@ def _message(model: type[WireModel], field: str, detail: ErrorDetails, *, prefix
     if phrase is not None:
         text = phrase.format(**detail.get("ctx", {}))
     else:
-        text = "is invalid" if not prefix else detail["msg"].lower()
-    return f"{field} {text}" if prefix else text
+        text = "is invalid" if prefix is None else detail["msg"].lower()
+    return text if prefix is None else f"{prefix} {text}"
 
 
 def _oauth(model: type[WireModel], field: str, detail: ErrorDetails) -> OAuthError:
@@ -117,6 +123,14 @@ def _not_an_object(model: type[WireModel], family: str) -> Invalid | OAuthError:
     if family == BROADCAST:
         return InvalidFields({"base": [model.not_an_object]})
     return Invalid(model.not_an_object)
+
+
+def _python_name(model: type[WireModel], wire_name: str) -> str:
+    """The field's Python name (the key of ``error_codes`` and the others) for its wire name."""
+    for name, info in model.model_fields.items():
+        if wire_name in (name, info.alias):
+            return name
+    return wire_name
 
 
 def _field(detail: ErrorDetails) -> str:
