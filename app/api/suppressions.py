@@ -15,14 +15,16 @@ from app.wire.suppressions import SuppressionIn, SuppressionOut, SuppressionPage
 _TAGS = ("Suppressions",)
 _READ = ("email_read", "sms_read", "transactional_read")
 _WRITE = ("email_write", "sms_write", "transactional_write")
-_INT, _STR = {"type": "integer"}, {"type": "string"}
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
 
 
 @endpoint(
     "GET", "/api/v1/suppressions", scopes=_READ, responses={200: SuppressionPage},
     errors=wire.BROADCAST, summary="List suppressed addresses, or find one", tags=_TAGS,
     statuses=(422,),
-    query={"$page": _INT, "page": _INT, "$pageSize": _INT, "pageSize": _INT, "address": _STR},
+    query={"$page": _PAGE, "page": _PAGE, "$pageSize": _SIZE, "pageSize": _SIZE,
+           "address": {"type": "string", "description": "Find this address's entry"}},
 )  # fmt: skip
 async def list_entries(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)

@@ -15,7 +15,8 @@ from app.wire.transactionals import TransactionalIn, TransactionalOut, Transacti
 
 _TAGS = ("Broadcast-compatible email",)
 _READ = ("transactional_read", "email_read")
-_INT = {"type": "integer"}
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
 
 
 @endpoint(
@@ -44,7 +45,7 @@ async def create(request: Request, body: TransactionalIn) -> Response:
 @endpoint(
     "GET", "/api/v1/transactionals.json", scopes=_READ, responses={200: TransactionalPage},
     errors=wire.BROADCAST, summary="List sent emails, newest first (an extension)", tags=_TAGS,
-    query={"page": _INT, "per_page": _INT},
+    query={"page": _PAGE, "per_page": _SIZE},
 )  # fmt: skip
 async def list_page(request: Request) -> Response:
     """An extension: Broadcast has no list of transactional emails. Newest first."""
