@@ -35,6 +35,7 @@ class SuppressionIn(SfmcModel):
         description="An email address (stored lower-cased) or an E.164 phone number (stored "
         "as digits)",
         examples=["ana@example.com", "+1 555 555 0199"],
+        json_schema_extra={"anyOf": [{"format": "email"}, {"pattern": r"^\+?[0-9]{7,15}$"}]},
     )
     reason: str = Field(
         "added by operator", max_length=500, description="Why it is suppressed",
