@@ -16,6 +16,7 @@ import pytest
 from app import clock as real_clock
 from app.services.sending import broadcast
 from app.storage import idempotency, messages
+from app.wire.transactionals import TransactionalIn
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient, settle
 from tests.server import serving
@@ -162,7 +163,7 @@ async def test_idempotency_key_replays_refuses_and_guards_in_flight(
     )
     assert b_first.status_code == 201 and b_first.json()["id"] != first.json()["id"]
 
-    digest = broadcast.parse(body, now=clock.ms).digest
+    digest = broadcast.normalised(TransactionalIn.model_validate(body), now=clock.ms).digest
     async with service.db.write():  # a first request still working on key order-1002
         await idempotency.claim(
             service.db,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from app.api import openapi, routes
+from app.api import endpoint, openapi, routes
 from tests.conftest import Service, Tenant
 from tests.sending import email_definition, sms_definition
 
@@ -115,3 +115,37 @@ async def test_metrics_is_described_as_open_unless_a_token_is_set(service: Servi
     op = openapi.document()["paths"]["/metrics"]["get"]
     assert {} in op["security"] and {"metricsToken": []} in op["security"]
     assert (await service.http.get("/metrics")).status_code == 200  # no token configured
+
+
+def test_declared_operations_document_the_fields_and_scopes_the_code_uses() -> None:
+    """For every ``@endpoint`` operation: the document's request fields are the model's (as
+    clients spell them), and its scopes are the ones the auth check accepts."""
+    document = openapi.document()
+    served = {
+        (method, route.path): route.endpoint
+        for route in routes.ROUTES
+        if isinstance(route, Route)
+        for method in route.methods or ()
+    }
+    assert len(endpoint.REGISTRY) >= 8
+    for op in endpoint.REGISTRY:
+        documented = document["paths"][op.path][op.method.lower()]
+        handler = served[(op.method, op.path)]
+        accepted = getattr(handler, "accepted_scopes", None)
+        scopes = [s for req in documented.get("security", []) for s in req.get("bearer", [])]
+        if accepted is None:
+            assert "security" not in documented, op.path
+        else:
+            assert tuple(scopes) == tuple(accepted), (op.method, op.path)
+        if op.request is None:
+            assert "requestBody" not in documented, (op.method, op.path)
+            continue
+        content = documented["requestBody"]["content"]
+        schema = _resolve(content["application/json"]["schema"])
+        fields = {f.alias or name: f for name, f in op.request.model_fields.items()}
+        assert set(schema["properties"]) == set(fields), (op.method, op.path)
+        required = {name for name, f in fields.items() if f.is_required()}
+        assert set(schema.get("required", [])) == required, (op.method, op.path)
+        assert ("application/x-www-form-urlencoded" in content) == op.form, op.path
+        for name, prop in schema["properties"].items():
+            assert prop.get("examples"), f"{op.path} {name} has no example"

@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from app import wire
 from app.api import token
 from app.api.auth import SESSION_COOKIE
 from app.api.http import JSONResponse, runtime
 from app.errors import Forbidden, OAuthError, Unauthenticated
+from app.wire.token import TokenIn
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent.parent / "static"
 # The page loads nothing from anywhere else, and nothing else may frame it.
@@ -60,7 +62,9 @@ async def sign_in(request: Request) -> Response:
         "client_secret": str(form.get("client_secret", "")),
     }
     try:
-        grant = await token.grant_for(request, credentials, session=True)
+        token.throttle(request, credentials)
+        body = wire.parse(TokenIn, credentials, family=wire.OAUTH)
+        grant = await token.grant_for(request, body, session=True)
     except OAuthError:
         return RedirectResponse("/stats?signin=failed", status_code=303)
     response = RedirectResponse("/stats", status_code=303)

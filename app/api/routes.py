@@ -1,4 +1,7 @@
-"""The routing table: every path Tidings serves, in one list."""
+"""The routing table: every path Tidings serves, in one list.
+
+Operations declared with ``@endpoint`` (``app.api.endpoint``) come from its registry, a
+module at a time; the rest are still listed here by hand until their family is converted."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from app.api import (
     assets,
     definitions,
+    endpoint,
     ens,
     health,
     inbound,
@@ -27,10 +31,7 @@ ROUTES = [
     Route("/metrics", metrics.metrics, methods=["GET"]),
     Route("/openapi.json", openapi.spec, methods=["GET"]),
     Route("/docs", page.docs, methods=["GET"]),
-    Route("/v2/token", token.issue, methods=["POST"]),
-    Route("/platform/v1/tokenContext", token.context, methods=["GET"]),
-    # fuel-rest lowercases whole URIs before calling.
-    Route("/platform/v1/tokencontext", token.context, methods=["GET"], include_in_schema=False),
+    *endpoint.routes(token),
     Route("/asset/v1/content/assets", assets.create, methods=["POST"]),
     Route("/asset/v1/content/assets", assets.list_or_find, methods=["GET"]),
     Route("/asset/v1/content/assets/{asset_id}", assets.get, methods=["GET"]),
@@ -40,12 +41,8 @@ ROUTES = [
     *definitions.routes("sms"),
     *messages.routes("email"),
     *messages.routes("sms"),
-    Route("/api/v1/suppressions", suppressions.list_entries, methods=["GET"]),
-    Route("/api/v1/suppressions", suppressions.add, methods=["POST"]),
-    Route("/api/v1/suppressions/{address}", suppressions.remove, methods=["DELETE"]),
-    Route("/api/v1/transactionals.json", transactionals.create, methods=["POST"]),
-    Route("/api/v1/transactionals.json", transactionals.list_page, methods=["GET"]),
-    Route("/api/v1/transactionals/{message_id}.json", transactionals.get, methods=["GET"]),
+    *endpoint.routes(suppressions),
+    *endpoint.routes(transactionals),
     *ens.ROUTES,
     Route("/api/v1/stats/summary", stats.summary, methods=["GET"]),
     Route("/api/v1/stats/timeseries", stats.timeseries, methods=["GET"]),

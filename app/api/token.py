@@ -7,22 +7,32 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import wire
 from app.api import auth
-from app.api.http import JSONResponse, read_json_or_form, runtime
-from app.errors import Invalid, OAuthError
+from app.api.endpoint import endpoint
+from app.api.http import JSONResponse, runtime
+from app.errors import OAuthError
 from app.services.access.auth import Grant
+from app.wire.token import TokenContextOut, TokenIn, TokenOut
+
+_TAGS = ("SFMC auth",)
 
 
-async def issue(request: Request) -> Response:
-    try:
-        form = await read_json_or_form(request)
-    except Invalid as exc:
-        raise OAuthError("invalid_request", exc.message) from exc
-    if not isinstance(form, dict):
-        raise OAuthError("invalid_request", "The body must be a JSON object or a form.")
-    grant = await grant_for(request, form)
+def throttle(request: Request, form: dict[str, Any]) -> None:
+    """Every check of a client secret over HTTP (/v2/token, /stats/login) is rate-limited the
+    same way (see ``services.ratelimit``), malformed requests included."""
+    runtime(request).limits.before_secret(form.get("client_id"), _address(request))
+
+
+@endpoint(
+    "POST", "/v2/token", scopes=None, request=TokenIn, form=True, before=throttle,
+    responses={200: TokenOut}, errors=wire.OAUTH, summary="OAuth2 client-credentials token",
+    tags=_TAGS, statuses=(401, 429),
+)  # fmt: skip
+async def issue(request: Request, body: TokenIn) -> Response:
+    grant = await grant_for(request, body)
     base = runtime(request).settings.base_url
-    body = {
+    answer = {
         "access_token": grant.access_token,
         "token_type": "Bearer",
         "expires_in": grant.expires_in_s,
@@ -30,25 +40,30 @@ async def issue(request: Request) -> Response:
         "rest_instance_url": base,
         "soap_instance_url": base,
     }
-    return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return JSONResponse(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
-async def grant_for(request: Request, form: dict[str, Any], *, session: bool = False) -> Grant:
-    """Every check of a client secret over HTTP goes through here (/v2/token, /stats/login),
-    so each is rate-limited the same way (see ``services.ratelimit``)."""
-    limits = runtime(request).limits
-    client_id, address = form.get("client_id"), request.client.host if request.client else ""
-    limits.before_secret(client_id, address)
+async def grant_for(request: Request, body: TokenIn, *, session: bool = False) -> Grant:
+    """The grant for checked credentials (``throttle`` ran); a wrong secret is counted."""
     try:
-        grant, _ = await runtime(request).auth.issue(form, session=session)
+        grant, _ = await runtime(request).auth.issue(body, session=session)
     except OAuthError as exc:
         if exc.error == "invalid_client":
-            limits.wrong_secret(client_id, address)
+            runtime(request).limits.wrong_secret(body.client_id, _address(request))
         raise
     return grant
 
 
-@auth.requires(None)
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@endpoint(
+    "GET", "/platform/v1/tokenContext", scopes=(), responses={200: TokenContextOut},
+    errors=wire.SFMC, summary="Who the token belongs to", tags=_TAGS,
+    # fuel-rest lowercases whole URIs before calling.
+    aliases=("/platform/v1/tokencontext",),
+)  # fmt: skip
 async def context(request: Request) -> Response:
     who = auth.principal(request)
     body = {

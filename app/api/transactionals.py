@@ -5,19 +5,33 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import wire
 from app.api import auth
-from app.api.http import JSONResponse, query_int, read_json_or_form, runtime
+from app.api.endpoint import endpoint
+from app.api.http import JSONResponse, query_int, runtime
 from app.services.sending import broadcast
 from app.storage import messages
+from app.wire.transactionals import TransactionalIn, TransactionalOut, TransactionalPage
+
+_TAGS = ("Broadcast-compatible email",)
+_READ = ("transactional_read", "email_read")
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
 
 
-@auth.requires("transactional_write", "email_send")
-async def create(request: Request) -> Response:
+@endpoint(
+    "POST", "/api/v1/transactionals.json", scopes=("transactional_write", "email_send"),
+    request=TransactionalIn, form=True,
+    responses={201: TransactionalOut, 200: TransactionalOut}, errors=wire.BROADCAST,
+    summary="Send one email (an Idempotency-Key header replays the first answer)",
+    tags=_TAGS, statuses=(409, 422),
+)  # fmt: skip
+async def create(request: Request, body: TransactionalIn) -> Response:
     state, who = runtime(request), auth.principal(request)
     answer = await broadcast.create(
         state.db,
         who.account_id,
-        await read_json_or_form(request),
+        body,
         key=request.headers.get("idempotency-key"),
         now=state.now(),
         base_url=state.settings.base_url,
@@ -28,14 +42,11 @@ async def create(request: Request) -> Response:
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
-@auth.requires("transactional_read", "email_read")
-async def get(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    message = await broadcast.get(state.db, who.account_id, request.path_params["message_id"])
-    return JSONResponse(broadcast.to_wire(message, state.settings.base_url))
-
-
-@auth.requires("transactional_read", "email_read")
+@endpoint(
+    "GET", "/api/v1/transactionals.json", scopes=_READ, responses={200: TransactionalPage},
+    errors=wire.BROADCAST, summary="List sent emails, newest first (an extension)", tags=_TAGS,
+    query={"page": _PAGE, "per_page": _SIZE},
+)  # fmt: skip
 async def list_page(request: Request) -> Response:
     """An extension: Broadcast has no list of transactional emails. Newest first."""
     state, who = runtime(request), auth.principal(request)
@@ -55,3 +66,14 @@ async def list_page(request: Request) -> Response:
             },
         }
     )
+
+
+@endpoint(
+    "GET", "/api/v1/transactionals/{message_id}.json", scopes=_READ,
+    responses={200: TransactionalOut}, errors=wire.BROADCAST, summary="One email's status",
+    tags=_TAGS,
+)  # fmt: skip
+async def get(request: Request) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    message = await broadcast.get(state.db, who.account_id, request.path_params["message_id"])
+    return JSONResponse(broadcast.to_wire(message, state.settings.base_url))

@@ -11,7 +11,6 @@ import dataclasses
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
 from typing import Any
 
 import jwt
@@ -22,6 +21,7 @@ from app.services.access import credentials
 from app.services.access import scopes as scope_rules
 from app.storage import api_tokens, clients, server_keys
 from app.storage.db import Db
+from app.wire.token import TokenIn
 
 EXPIRES_IN_S = 1079  # what SFMC reports: a little under the real lifetime, so clients renew early
 SESSION_TTL_S = 8 * 3600  # the stats page's sign-in
@@ -93,13 +93,12 @@ class Authenticator:
         self._api_tokens: dict[str, tuple[Principal | None, int]] = {}
 
     async def issue(
-        self, form: Mapping[str, Any], *, session: bool = False
+        self, request: TokenIn, *, session: bool = False
     ) -> tuple[Grant, clients.Client]:
         """The client-credentials grant; raises OAuthError as RFC 6749 describes.
 
         A ``session`` token (the stats page's sign-in) lives ``session_ttl_s`` instead.
         """
-        request = _TokenRequest.parse(form)
         client = await clients.get(self._db, request.client_id)
         presented = credentials.hash_secret(request.client_secret)
         # Compare against a dummy for unknown ids too, so timing does not reveal which exist.
@@ -208,41 +207,6 @@ class Authenticator:
         if principal is None:
             raise Unauthenticated()
         return principal
-
-
-@dataclasses.dataclass(frozen=True)
-class _TokenRequest:
-    client_id: str
-    client_secret: str
-    scope: str | None
-    account_id: int | None
-
-    @classmethod
-    def parse(cls, form: Mapping[str, Any]) -> _TokenRequest:
-        grant_type = form.get("grant_type")
-        if not grant_type:
-            raise OAuthError("invalid_request", "grant_type is required.")
-        if grant_type != "client_credentials":
-            raise OAuthError(
-                "unsupported_grant_type", "Only grant_type=client_credentials is supported."
-            )
-        client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        if not isinstance(client_id, str) or not client_id:
-            raise OAuthError("invalid_request", "client_id is required and must be a string.")
-        if not isinstance(client_secret, str) or not client_secret:
-            raise OAuthError("invalid_client", "Client authentication failed.")
-        scope = form.get("scope")
-        if scope is not None and not isinstance(scope, str):
-            raise OAuthError("invalid_request", "scope must be a space-separated string.")
-        return cls(client_id, client_secret, scope, _account_id(form.get("account_id")))
-
-
-def _account_id(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise OAuthError("invalid_request", "account_id must be a numeric MID.")
-    return int(value)
 
 
 def _granted_scopes(held: list[str], requested: str | None) -> tuple[str, ...]:

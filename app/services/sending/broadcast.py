@@ -16,25 +16,12 @@ import orjson
 
 from app import clock
 from app.errors import Conflict, InvalidFields, NotFound
-from app.services.sending import outcomes, render, validate
+from app.services.sending import outcomes, render
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
+from app.wire.transactionals import TransactionalIn
 
-_BLANK = "can't be blank"
 _LONG = "is too long (maximum is {} characters)"
-_LIMITS = {"subject": 998, "recipient_name": 255, "preheader": 255, "body": 512 * 1024}
-_MAX_SCHEDULE_S = 365 * 86400
-# Request field → the object field errors are reported under (Broadcast reports `to` as
-# recipient_email). Other request fields (template_id, …) are ignored, as Rails does.
-_FIELDS = {
-    "to": "recipient_email",
-    "subject": "subject",
-    "body": "body",
-    "recipient_name": "recipient_name",
-    "preheader": "preheader",
-    "reply_to": "reply_to",
-    "queue_at": "queue_at",
-}
 IDEMPOTENCY_WINDOW_S = 24 * 3600
 _KEY_LOCK_MS = 60_000  # an in-flight claim older than this belonged to a process that died
 MAX_KEY_LENGTH = 255
@@ -58,57 +45,23 @@ class Request:
         return hashlib.sha256(payload).hexdigest()
 
 
-def parse(body: Any, *, now: int) -> Request:
-    """The request, or InvalidFields naming every failing field (Broadcast's 422)."""
-    if not isinstance(body, dict):
-        raise InvalidFields({"base": ["request body must be a JSON object or a form"]})
-    problems: dict[str, list[str]] = {}
-    fields: dict[str, str] = {}
-    for wire, name in _FIELDS.items():
-        value = body.get(wire)
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            problems.setdefault(name, []).append("is invalid")
-            continue
-        fields[name] = value.strip() if name != "body" else value
-    for name in ("recipient_email", "subject", "body"):
-        if name in fields and not fields[name].strip():
-            problems.setdefault(name, []).append(_BLANK)
-    for name, limit in _LIMITS.items():
-        if len(fields.get(name, "")) > limit:
-            problems.setdefault(name, []).append(_LONG.format(limit))
-    if fields.get("recipient_email") and not validate.is_email(fields["recipient_email"]):
-        problems.setdefault("recipient_email", []).append("is invalid")
-    if fields.get("reply_to") and not validate.is_email(fields["reply_to"]):
-        problems.setdefault("reply_to", []).append("is invalid")
-    queue_at = _queue_at(fields.get("queue_at", ""), now, problems)
-    if problems:
-        raise InvalidFields(problems)
+def normalised(sent: TransactionalIn, *, now: int) -> Request:
+    """The valid request (``app.wire`` checked it), normalised for sending and hashing."""
     return Request(
-        to=fields["recipient_email"],
-        subject=render.single_line(fields["subject"]),
-        body=fields["body"],
-        recipient_name=render.single_line(fields["recipient_name"]),
-        preheader=fields["preheader"],
-        reply_to=fields["reply_to"] or None,
-        queue_at=queue_at,
+        to=sent.to,
+        subject=render.single_line(sent.subject),
+        body=sent.body,
+        recipient_name=render.single_line(sent.recipient_name),
+        preheader=sent.preheader,
+        reply_to=sent.reply_to or None,
+        queue_at=_queue_at(sent.queue_at, now),
     )
 
 
-def _queue_at(raw: str, now: int, problems: dict[str, list[str]]) -> int | None:
-    """ISO 8601 (a time without a zone is UTC); in the past or absent means now (None)."""
-    if not raw:
-        return None
-    try:
-        at = clock.parse_iso_ms(raw)
-    except ValueError:
-        problems.setdefault("queue_at", []).append("is not a valid ISO 8601 time")
-        return None
-    if at - now > _MAX_SCHEDULE_S * 1000:
-        problems.setdefault("queue_at", []).append("is more than 365 days ahead")
-        return None
-    return at if at > now else None
+def _queue_at(raw: str, now: int) -> int | None:
+    """Epoch ms when in the future; absent or past means now (None)."""
+    at = clock.parse_iso_ms(raw) if raw else None
+    return at if at is not None and at > now else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,9 +73,10 @@ class Answer:
 
 
 async def create(
-    db: Db, account_id: int, body: Any, *, key: str | None, now: int, base_url: str
+    db: Db, account_id: int, sent: TransactionalIn, *, key: str | None, now: int, base_url: str
 ) -> Answer:
-    request = parse(body, now=now)
+    """Store the email (201), or replay the first answer for a reused Idempotency-Key."""
+    request = normalised(sent, now=now)
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
         raise InvalidFields({"idempotency_key": [_LONG.format(MAX_KEY_LENGTH)]})
     if key is not None:

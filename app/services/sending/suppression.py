@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 from app import clock
 from app.errors import Invalid, NotFound
-from app.services.sending import validate
 from app.storage import messages, suppressions
 from app.storage.db import Db
+from app.wire import suppressions as wire_suppressions
+from app.wire.suppressions import SuppressionIn
 
 # Only an unknown or invalid mailbox (RFC 3463 5.1.x) says the address itself is bad; a 5.7.x
 # policy block or a content reject must not suppress a good address.
@@ -17,12 +20,10 @@ _ADDRESS_FAILURES = "5.1."
 
 def normalise(address: Any) -> str:
     """The form addresses are stored and compared in: lower-cased email, or phone digits."""
-    if validate.is_email(address):
-        return str(address).lower()
-    digits = validate.phone_digits(address)
-    if digits is None:
-        raise Invalid("is not an email address or an E.164 phone number", field="address")
-    return digits
+    try:
+        return wire_suppressions.normalise_address(address)
+    except PydanticCustomError as exc:
+        raise Invalid(exc.message(), field="address") from None
 
 
 async def after_bounce(
@@ -46,18 +47,13 @@ async def after_bounce(
 
 
 async def add(
-    db: Db, account_id: int, body: Any, *, now: int
+    db: Db, account_id: int, request: SuppressionIn, *, now: int
 ) -> tuple[suppressions.Suppression, bool]:
     """An operator's entry; (the entry, whether it is new). Adding twice keeps the first."""
-    if not isinstance(body, dict):
-        raise Invalid("Request body must be a JSON object")
-    reason = body.get("reason", "added by operator")
-    if not isinstance(reason, str) or len(reason) > 500:
-        raise Invalid("must be a string of at most 500 characters", field="reason")
     entry = suppressions.Suppression(
         account_id=account_id,
-        address=normalise(body.get("address")),
-        reason=reason,
+        address=request.address,
+        reason=request.reason,
         source="operator",
         event_id=None,
         created_at=now,
@@ -66,6 +62,16 @@ async def add(
     stored = await suppressions.get(db, account_id, entry.address)
     assert stored is not None
     return stored, created
+
+
+async def page(
+    db: Db, account_id: int, *, page: int, size: int, address: str | None
+) -> tuple[list[suppressions.Suppression], int]:
+    """One page of the list, oldest first; or only the entry for ``address``."""
+    if address is None:
+        return await suppressions.list_page(db, account_id, limit=size, offset=(page - 1) * size)
+    found = await suppressions.get(db, account_id, normalise(address))
+    return ([found], 1) if found else ([], 0)
 
 
 async def remove(db: Db, account_id: int, address: str) -> None:

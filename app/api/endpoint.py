@@ -1,0 +1,146 @@
+"""One declaration per operation: ``@endpoint(...)`` next to its handler.
+
+The declaration is the one place an operation's method, path, accepted scopes, request
+model, responses and error family are written. From the registry it fills, ``routes.py``
+builds the route table (``endpoint.routes(module)``), the auth check is applied here (the
+first scope is named in 403s; any one of ``scopes`` is enough), the body is parsed into the
+request model with the family's error conversion (``app.wire.errors``), and
+``app/api/openapi.py`` builds the operation and its schemas.
+
+Converting a handler (see ``app/api/suppressions.py``)::
+
+    @endpoint("POST", "/api/v1/suppressions", scopes=("email_write", "transactional_write"),
+              request=wire.suppressions.SuppressionIn,
+              responses={201: SuppressionOut, 200: SuppressionOut}, errors=wire.BROADCAST,
+              summary="Suppress an address", tags=("Suppressions",), statuses=(422,))
+    async def add(request: Request, body: SuppressionIn) -> Response:
+        ...  # one service call with ``body``, then render
+
+- ``scopes``: every scope the operation accepts; ``()`` any authenticated caller; ``None`` no
+  authentication (the token endpoint).
+- ``request``: the body model; the handler then takes it as its second argument. ``form``:
+  a urlencoded form is accepted too. ``before(request, raw)`` runs on the raw object before
+  validation (the token endpoint's rate limit, which must count malformed requests too).
+- ``responses``: status → model (or ``list[Model]``, or None for no body). ``statuses``: the
+  error statuses beyond those implied (401/403/429 by auth, 400/413 by a body, 404 by a path
+  parameter, 503 always). ``query``: query parameters, for the document.
+- ``aliases``: further paths served by the same handler and left out of the document.
+
+Then remove the operation's hand entry (and its schemas) from ``app/api/openapi.py`` and its
+``Route`` from ``routes.py``; ``tests/test_openapi.py`` checks that the document's request
+fields and scopes equal the declaration's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app import wire
+from app.api import auth
+from app.api.http import read_json, read_json_or_form, runtime
+from app.errors import Invalid, OAuthError
+from app.wire.base import WireModel
+
+Handler = Callable[[Request], Awaitable[Response]]
+Before = Callable[[Request, dict[str, Any]], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler  # authenticated, parsing: what the route calls
+    module: str
+    scopes: tuple[str, ...] | None
+    request: type[WireModel] | None
+    responses: dict[int, Any]
+    errors: str
+    summary: str
+    tags: tuple[str, ...]
+    statuses: tuple[int, ...] = ()
+    query: dict[str, Any] = dataclasses.field(default_factory=dict)
+    form: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+REGISTRY: list[Endpoint] = []
+
+
+def endpoint(
+    method: str,
+    path: str,
+    *,
+    scopes: tuple[str, ...] | None,
+    responses: dict[int, Any],
+    errors: str,
+    summary: str,
+    tags: tuple[str, ...],
+    request: type[WireModel] | None = None,
+    statuses: tuple[int, ...] = (),
+    query: dict[str, Any] | None = None,
+    form: bool = False,
+    aliases: tuple[str, ...] = (),
+    before: Before | None = None,
+) -> Callable[[Callable[..., Awaitable[Response]]], Handler]:
+    """Register the operation and return its route handler (see the module docstring)."""
+
+    def register(handler: Callable[..., Awaitable[Response]]) -> Handler:
+        served = _parsing(handler, request, errors, form, before) if request else handler
+        if scopes is not None:
+            served = auth.requires(*(scopes or (None,)))(served)
+        REGISTRY.append(
+            Endpoint(
+                method, path, served, handler.__module__, scopes, request, responses, errors,
+                summary, tags, statuses, query or {}, form, aliases,
+            )
+        )  # fmt: skip
+        return served
+
+    return register
+
+
+def _parsing(
+    handler: Callable[..., Awaitable[Response]],
+    model: type[WireModel],
+    family: str,
+    form: bool,
+    before: Before | None,
+) -> Handler:
+    read = read_json_or_form if form else read_json
+    assert len(inspect.signature(handler).parameters) == 2, "handler(request, body)"
+
+    @functools.wraps(handler)
+    async def parsed(request: Request) -> Response:
+        try:
+            raw = await read(request)
+        except Invalid as exc:
+            if family == wire.OAUTH:
+                raise OAuthError("invalid_request", exc.message) from exc
+            raise
+        if before is not None and isinstance(raw, dict):
+            before(request, raw)
+        context = {"now": runtime(request).now()}
+        return await handler(request, wire.parse(model, raw, family=family, context=context))
+
+    return parsed
+
+
+def routes(module: Any) -> list[Route]:
+    """The routes of the operations declared in ``module``, in declaration order."""
+    found = []
+    for op in REGISTRY:
+        if op.module == module.__name__:
+            found.append(Route(op.path, op.handler, methods=[op.method]))
+            found += [
+                Route(alias, op.handler, methods=[op.method], include_in_schema=False)
+                for alias in op.aliases
+            ]
+    return found

@@ -1,0 +1,38 @@
+"""The two base models every wire shape derives from: SFMC camelCase and snake_case."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class WireModel(BaseModel):
+    """Fields clients send that a model does not declare are ignored, as SFMC and Rails do:
+    client libraries send extra fields in practice, and refusing them would break them.
+
+    Error reporting is declared with the model, so each fact lives here:
+    ``error_names`` renames a field in error bodies (Broadcast reports ``to`` as
+    ``recipient_email``); ``error_messages`` gives one fixed message per field for any of its
+    failures (a str, or for RFC 6749 an ``(error, description)`` pair); ``error_codes`` gives
+    the SFMC ``errorcode`` per field; ``not_an_object`` is the message when the body is not a
+    JSON object (or a form).
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    error_names: ClassVar[dict[str, str]] = {}
+    error_messages: ClassVar[dict[str, str | tuple[str, str]]] = {}
+    error_codes: ClassVar[dict[str, int]] = {}
+    not_an_object: ClassVar[str] = "Request body must be a JSON object"
+
+
+class SfmcModel(WireModel):
+    """SFMC's wire: camelCase names (``definitionKey``); Python code uses snake_case."""
+
+    model_config = ConfigDict(alias_generator=to_camel, serialize_by_alias=True)
+
+
+class BroadcastModel(WireModel):
+    """Broadcast's (and RFC 6749's) wire: snake_case names, as written in Python."""
