@@ -194,11 +194,11 @@ async def _check(service: Service, tenants: Tenants, cases: list[Case], name: st
             out.write(orjson.dumps(answers))
         return
     wrong = [
-        (case[:3], answer, (case[3], case[4]))
+        f"{case[:3]}\n  got  {answer}\n  want {(case[3], case[4])}"
         for case, answer in zip(cases, answers, strict=True)
         if answer != (case[3], case[4])
     ]
-    assert not wrong, wrong
+    assert not wrong, "\n".join(wrong)
 
 
 async def test_asset_error_bodies(service: Service, tenants: Tenants) -> None:

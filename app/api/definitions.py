@@ -6,13 +6,16 @@ import uuid
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from app import wire
 from app.api import auth
-from app.api.http import JSONResponse, query_int, read_json, runtime
+from app.api.endpoint import endpoint
+from app.api.http import JSONResponse, query_int, runtime
 from app.errors import Invalid
 from app.services.sending import definitions
 from app.storage import definitions as definition_rows
+from app.wire import definitions as shapes
+from app.wire.definitions import DefinitionDeleted, DefinitionPage, QueueCount, Queued
 
 
 def _request_id() -> str:
@@ -46,18 +49,33 @@ def _order(text: str) -> tuple[str, bool]:
     return field.lower(), direction.lower() == "desc"
 
 
-def routes(channel: str) -> list[Route]:
-    base = f"/messaging/v1/{channel}/definitions"
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
+_LIST_QUERY = {
+    "$page": _PAGE, "$pageSize": _SIZE,
+    "$filter": {"type": "string", "description": "status eq|neq active|inactive|deleted"},
+    "$orderBy": {"type": "string", "description": "definitionKey, name, createdDate, "
+                 "modifiedDate or status, optionally followed by asc or desc"},
+}  # fmt: skip
 
-    @auth.requires(f"{channel}_write")
-    async def create(request: Request) -> Response:
+
+def _declare(channel: str) -> None:
+    """The seven operations of one channel's definitions, declared with ``@endpoint``."""
+    base = f"/messaging/v1/{channel}/definitions"
+    read, write = (f"{channel}_read",), (f"{channel}_write",)
+    tags, shown = (f"SFMC {channel} sends",), shapes.OUT[channel]
+    common = {"errors": wire.SFMC, "tags": tags}
+
+    @endpoint("POST", base, scopes=write, request=shapes.IN[channel],
+              responses={201: shown}, summary="Create a send definition", statuses=(409,),
+              **common)  # fmt: skip
+    async def create(request: Request, body: definitions.DefinitionIn) -> Response:
         state, who = runtime(request), auth.principal(request)
-        found = await definitions.create(
-            state.db, who.account_id, channel, await read_json(request)
-        )
+        found = await definitions.create(state.db, who.account_id, channel, body)
         return JSONResponse(definitions.to_wire(found, _request_id()), status_code=201)
 
-    @auth.requires(f"{channel}_read")
+    @endpoint("GET", base, scopes=read, responses={200: DefinitionPage},
+              summary="List send definitions", query=_LIST_QUERY, **common)  # fmt: skip
     async def list_(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         params = request.query_params
@@ -83,27 +101,26 @@ def routes(channel: str) -> list[Route]:
         }
         return JSONResponse(body)
 
-    @auth.requires(f"{channel}_read")
+    @endpoint("GET", base + "/{key}", scopes=read, responses={200: shown},
+              summary="Get a send definition", **common)  # fmt: skip
     async def get(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.get(state.db, who.account_id, channel, request.path_params["key"])
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
-    @auth.requires(f"{channel}_write")
-    async def patch(request: Request) -> Response:
+    @endpoint("PATCH", base + "/{key}", scopes=write, request=shapes.DefinitionPatch,
+              responses={200: shown}, summary="Update a send definition (merge)",
+              statuses=(409,), **common)  # fmt: skip
+    async def patch(request: Request, body: shapes.DefinitionPatch) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.patch(
-            state.db,
-            who.account_id,
-            channel,
-            request.path_params["key"],
-            await read_json(request),
-            now=state.now(),
+            state.db, who.account_id, channel, request.path_params["key"], body, now=state.now()
         )
         state.sender.wake()
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
-    @auth.requires(f"{channel}_write")
+    @endpoint("DELETE", base + "/{key}", scopes=write, responses={200: DefinitionDeleted},
+              summary="Delete (archive) a send definition", **common)  # fmt: skip
     async def delete(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         archived = await definitions.delete(
@@ -113,7 +130,8 @@ def routes(channel: str) -> list[Route]:
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
         )
 
-    @auth.requires(f"{channel}_read")
+    @endpoint("GET", base + "/{key}/queue", scopes=read, responses={200: QueueCount},
+              summary="Count the queued sends", **common)  # fmt: skip
     async def queue(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         count, age_s = await definitions.queue_stats(
@@ -121,7 +139,9 @@ def routes(channel: str) -> list[Route]:
         )
         return JSONResponse({"requestId": _request_id(), "count": count, "ageSeconds": age_s})
 
-    @auth.requires(f"{channel}_write")
+    @endpoint("DELETE", base + "/{key}/queue", scopes=write, responses={200: Queued},
+              summary="Purge the queued sends (an inactive definition's)", statuses=(400, 409),
+              **common)  # fmt: skip
     async def purge(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         await definitions.purge_queue(
@@ -130,12 +150,6 @@ def routes(channel: str) -> list[Route]:
         state.dispatcher.wake()  # the purged messages' NotSent events
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
 
-    return [
-        Route(base, create, methods=["POST"]),
-        Route(base, list_, methods=["GET"]),
-        Route(base + "/{key}", get, methods=["GET"]),
-        Route(base + "/{key}", patch, methods=["PATCH"]),
-        Route(base + "/{key}", delete, methods=["DELETE"]),
-        Route(base + "/{key}/queue", queue, methods=["GET"]),
-        Route(base + "/{key}/queue", purge, methods=["DELETE"]),
-    ]
+
+_declare("email")
+_declare("sms")

@@ -16,7 +16,8 @@ class WireModel(BaseModel):
     ``error_names`` renames a field in error bodies (Broadcast reports ``to`` as
     ``recipient_email``); ``error_messages`` gives one fixed message per field for any of its
     failures (a str, or for RFC 6749 an ``(error, description)`` pair); ``error_codes`` gives
-    the SFMC ``errorcode`` per field; ``not_an_object`` is the message when the body is not a
+    the SFMC ``errorcode`` per field (or dotted path, ``subscriptions.keyword``; a validator may
+    name its own); ``not_an_object`` is the message when the body is not a
     JSON object (or a form).
     """
 
@@ -26,6 +27,7 @@ class WireModel(BaseModel):
     error_messages: ClassVar[dict[str, str | tuple[str, str]]] = {}
     error_codes: ClassVar[dict[str, int]] = {}
     not_an_object: ClassVar[str] = "Request body must be a JSON object"
+    not_an_object_code: ClassVar[int] = 10000  # its SFMC errorcode
 
 
 class SfmcModel(WireModel):

@@ -65,9 +65,22 @@ def convert(model: type[WireModel], exc: ValidationError, family: str) -> Invali
     field = _python_name(model, _field(detail))
     if family == OAUTH:
         return _oauth(model, field, detail)
-    code = model.error_codes.get(field, 10000)
-    message = _message(model, field, detail, prefix=_field(detail))
+    path = _path(detail)
+    code = _code(model, field, path, detail)
+    message = _message(model, field, detail, prefix=_field(detail), path=path)
     return Invalid(message, code=code, field=_field(detail))
+
+
+def _code(model: type[WireModel], field: str, path: str, detail: ErrorDetails) -> int:
+    """A validator's own code, else the model's for the dotted ``path``, then the field."""
+    if _is_custom(detail) and "code" in detail["ctx"]:
+        return int(detail["ctx"]["code"])
+    return model.error_codes.get(path, model.error_codes.get(field, 10000))
+
+
+def _path(detail: ErrorDetails) -> str:
+    """The failing value's dotted wire path (``subscriptions.keyword``)."""
+    return ".".join(str(part) for part in detail["loc"]) or "base"
 
 
 def _every_field(model: type[WireModel], problems: list[ErrorDetails]) -> dict[str, list[str]]:
@@ -91,15 +104,21 @@ def _rank(detail: ErrorDetails) -> int:
 
 
 def _message(
-    model: type[WireModel], field: str, detail: ErrorDetails, *, prefix: str | None
+    model: type[WireModel],
+    field: str,
+    detail: ErrorDetails,
+    *,
+    prefix: str | None,
+    path: str | None = None,
 ) -> str:
-    """The field's fixed message, a validator's own, or pydantic's phrased (SFMC messages
-    start with the field's wire ``prefix``; Broadcast's do not)."""
-    fixed = model.error_messages.get(field)
-    if isinstance(fixed, str):
-        return fixed
+    """A validator's own message, the fixed one of the dotted ``path`` or of the field, or
+    pydantic's phrased (SFMC messages start with the field's wire ``prefix``; Broadcast's do
+    not)."""
     if _is_custom(detail):
         return detail["msg"]
+    fixed = model.error_messages.get(path or field, model.error_messages.get(field))
+    if isinstance(fixed, str):
+        return fixed
     phrase = _PHRASES.get(detail["type"])
     if phrase is not None:
         text = phrase.format(**detail.get("ctx", {}))
@@ -122,7 +141,7 @@ def _not_an_object(model: type[WireModel], family: str) -> Invalid | OAuthError:
         return OAuthError("invalid_request", model.not_an_object)
     if family == BROADCAST:
         return InvalidFields({"base": [model.not_an_object]})
-    return Invalid(model.not_an_object)
+    return Invalid(model.not_an_object, code=model.not_an_object_code)
 
 
 def _python_name(model: type[WireModel], wire_name: str) -> str:
@@ -142,7 +161,11 @@ def _is_custom(detail: ErrorDetails) -> bool:
     return "ctx" in detail and detail["ctx"].get("custom") is True
 
 
-def refuse(kind: str, message: str) -> PydanticCustomError:
+def refuse(kind: str, message: str, *, code: int | None = None) -> PydanticCustomError:
     """The error a validator raises to send ``message`` as written (``kind``: an RFC 6749
-    error code, or a word naming the check, such as ``blank`` or ``format``)."""
-    return PydanticCustomError(kind, message, {"custom": True})
+    error code, or a word naming the check, such as ``blank`` or ``format``; ``code``: the
+    SFMC errorcode, where it is not the field's)."""
+    context: dict[str, Any] = {"custom": True}
+    if code is not None:
+        context["code"] = code
+    return PydanticCustomError(kind, message, context)

@@ -1,0 +1,365 @@
+"""SFMC email and SMS send definitions: the create request, the merge-patch, and the views.
+
+Every message names its field the way SFMC's Transactional Messaging API does
+(``MCMS_UTM_Validation_MissingRequiredField: name is required``, errorcode 10002; a wrong value
+10005; an SMS keyword 109115/109120)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from app.services.sending import validate
+from app.wire.base import SfmcModel
+from app.wire.errors import refuse
+
+_MISSING, INVALID = "MCMS_UTM_Validation_MissingRequiredField", "MCMS_UTM_Validation_InvalidValue"
+_NO_KEYWORD = "MCMS_UTM_Validation_MissingRequiredField_keyword: keyword is required"
+_STATUSES = {"active": "Active", "inactive": "Inactive"}
+
+
+def missing(field: str) -> Exception:
+    return refuse("missing", f"{_MISSING}: {field} is required", code=10002)
+
+
+def bad(field: str, why: str) -> Exception:
+    return refuse("invalid", f"{INVALID}: {field} {why}", code=10005)
+
+
+def _required(field: str, *, strip: bool = False) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise missing(field)
+        if len(value) > 200:
+            raise bad("definitionKey", "and name must be at most 200 characters")
+        return value.strip() if strip else value
+
+    return BeforeValidator(check)
+
+
+def _status(value: Any) -> str:
+    if value is None:
+        return "Active"
+    if not isinstance(value, str) or value.lower() not in _STATUSES:
+        raise bad("status", "must be Active or Inactive (DELETE archives a definition)")
+    return _STATUSES[value.lower()]
+
+
+def _text(field: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if not value:
+            return ""
+        if not isinstance(value, str):
+            raise bad(field, "must be a string")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _section(field: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if not value:
+            return {}
+        if not isinstance(value, dict):
+            raise bad(field, "must be an object")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _flag(name: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise bad(name, "must be true or false")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _default(field: str, default: str) -> BeforeValidator:
+    """Absent or empty: ``default``; otherwise a string (before, any value was kept)."""
+
+    def check(value: Any) -> Any:
+        if not value:
+            return default
+        if not isinstance(value, str):
+            raise bad(field, "must be a string")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _stringified(value: Any) -> Any:
+    return str(value) if value else None
+
+
+def _addresses(field: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        value = value or []
+        if not isinstance(value, list) or not all(
+            validate.is_email(a) or (isinstance(a, str) and a.startswith("%%")) for a in value
+        ):
+            raise bad(field, "must be an array of email addresses")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _from_address(value: Any) -> Any:
+    if value is not None and not validate.is_email(value):
+        raise bad("options.fromAddress", "must be an email address")
+    return value
+
+
+def _from_name(value: Any) -> Any:
+    if value is not None and not validate.is_single_line(value):
+        raise bad("options.fromName", "must be one line, without line breaks or control characters")
+    return value
+
+
+def _content_key(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        raise missing("content.customerKey")
+    return value
+
+
+def _message(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        raise missing("content.message")
+    return value
+
+
+def _short_code(value: Any) -> Any:
+    if not isinstance(value, str | int) or not str(value).strip():
+        raise missing("subscriptions.shortCode")
+    return str(value)
+
+
+def _keyword(value: Any) -> Any:
+    if value is None or value == "":
+        raise refuse("missing", _NO_KEYWORD, code=109120)
+    if not isinstance(value, str):
+        raise refuse("invalid", "MCMS_UTM_Validation_InvalidValue_keyword: keyword must be a "
+                     "string", code=109115)  # fmt: skip
+    return value
+
+
+_AUTO_ADD = Field(True, description="Add the recipient to the contacts", examples=[True])
+_UPDATE = Field(True, description="Update the contact's attributes", examples=[True])
+
+
+class EmailContent(SfmcModel):
+    customer_key: Annotated[str, BeforeValidator(_content_key)] = Field(
+        description="The content asset's customerKey", examples=["order-confirm-content"]
+    )
+
+
+class EmailSubscriptions(SfmcModel):
+    list: Annotated[str, _default("subscriptions.list", "All Subscribers")] = Field(
+        "All Subscribers",
+        description="The list contacts are added to",
+        examples=["All Subscribers"],
+    )
+    auto_add_subscriber: Annotated[bool, _flag("autoAddSubscriber")] = _AUTO_ADD
+    update_subscriber: Annotated[bool, _flag("updateSubscriber")] = _UPDATE
+    data_extension: Annotated[str | None, BeforeValidator(_stringified)] = Field(
+        None, examples=[None], description="Kept and shown; Tidings sends without it"
+    )
+
+
+class EmailOptions(SfmcModel):
+    track_links: Annotated[bool, _flag("trackLinks")] = Field(True, examples=[True])
+    cc: Annotated[list[str], _addresses("options.cc")] = Field(
+        default_factory=list, description="Addresses, or %%attribute%% placeholders",
+        examples=[["audit@example.com"]],
+    )  # fmt: skip
+    bcc: Annotated[list[str], _addresses("options.bcc")] = Field(
+        default_factory=list, examples=[["%%ManagerEmail%%"]]
+    )
+    from_address: Annotated[str | None, BeforeValidator(_from_address)] = Field(
+        None, description="The From address (default: TIDINGS_SMTP_FROM)",
+        examples=["orders@example.com"], json_schema_extra={"format": "email"},
+    )  # fmt: skip
+    from_name: Annotated[str | None, BeforeValidator(_from_name)] = Field(
+        None, description="The From display name (one line)", examples=["Example Shop"]
+    )
+
+
+class SmsContent(SfmcModel):
+    message: Annotated[str, BeforeValidator(_message)] = Field(
+        description="The text, with %%attribute%% placeholders", examples=["Your code is %%Code%%"]
+    )
+
+
+class SmsSubscriptions(SfmcModel):
+    short_code: Annotated[str, BeforeValidator(_short_code)] = Field(
+        description="The sending short code or number (a string or a number)",
+        examples=["4915112345678"],
+    )  # fmt: skip
+    keyword: Annotated[str, BeforeValidator(_keyword)] = Field(examples=["CODE"])
+    auto_add_subscriber: Annotated[bool, _flag("autoAddSubscriber")] = _AUTO_ADD
+    update_subscriber: Annotated[bool, _flag("updateSubscriber")] = _UPDATE
+    country_code: Annotated[str | None, BeforeValidator(_stringified)] = Field(
+        None, description="The region of numbers given without one", examples=["US"]
+    )
+
+
+class _DefinitionIn(SfmcModel):
+    not_an_object = "The request body must be a JSON object"
+    not_an_object_code = 10001
+    error_messages = {
+        "name": f"{_MISSING}: name is required",
+        "definition_key": f"{_MISSING}: definitionKey is required",
+    }
+    error_codes = {"name": 10002, "definition_key": 10002}
+
+    name: Annotated[str, _required("name", strip=True)] = Field(
+        max_length=200, description="Unique in the account (stored trimmed)",
+        examples=["Order confirmation"],
+    )  # fmt: skip
+    definition_key: Annotated[str, _required("definitionKey")] = Field(
+        max_length=200, description="The key sends name", examples=["order-confirm"]
+    )
+    description: Annotated[str, _text("description")] = Field("", examples=["Sent per order"])
+    status: Annotated[Literal["Active", "Inactive"], BeforeValidator(_status)] = Field(
+        "Active", description="Inactive holds sends in the queue (case-insensitive)",
+        examples=["Active"],
+    )  # fmt: skip
+
+
+class EmailDefinitionIn(_DefinitionIn):
+    """``POST /messaging/v1/email/definitions``."""
+
+    error_messages = _DefinitionIn.error_messages | {
+        "content": f"{_MISSING}: content.customerKey is required"
+    }
+    error_codes = _DefinitionIn.error_codes | {"content": 10002}
+
+    content: Annotated[EmailContent, _section("content")] = Field(
+        examples=[{"customerKey": "order-confirm-content"}]
+    )
+    subscriptions: Annotated[EmailSubscriptions, _section("subscriptions")] = Field(
+        default_factory=EmailSubscriptions, examples=[{"list": "All Subscribers"}]
+    )
+    options: Annotated[EmailOptions, _section("options")] = Field(
+        default_factory=EmailOptions, examples=[{"trackLinks": False}]
+    )
+    classification: Annotated[str, _default("classification", "Default Transactional")] = Field(
+        "Default Transactional", examples=["Default Transactional"]
+    )
+
+
+class SmsDefinitionIn(_DefinitionIn):
+    """``POST /messaging/v1/sms/definitions``."""
+
+    error_messages = _DefinitionIn.error_messages | {
+        "content": f"{_MISSING}: content.message is required",
+        "subscriptions": f"{_MISSING}: subscriptions.shortCode is required",
+        "subscriptions.keyword": _NO_KEYWORD,
+    }
+    error_codes = _DefinitionIn.error_codes | {
+        "content": 10002, "subscriptions": 10002, "subscriptions.keyword": 109120,
+    }  # fmt: skip
+
+    content: Annotated[SmsContent, _section("content")] = Field(
+        examples=[{"message": "Your code is %%Code%%"}]
+    )
+    subscriptions: Annotated[SmsSubscriptions, _section("subscriptions")] = Field(
+        examples=[{"shortCode": "4915112345678", "keyword": "CODE"}]
+    )
+
+
+_MERGED = "Merged into the definition's own; the result is checked as on create"
+MergedText = Annotated[Any, WithJsonSchema({"type": "string", "description": _MERGED})]
+MergedObject = Annotated[Any, WithJsonSchema({"type": "object", "description": _MERGED})]
+
+
+class DefinitionPatch(SfmcModel):
+    """``PATCH …/definitions/{key}``: a merge-patch (objects merge one level deep); the merged
+    definition is validated as a new one would be, with the same messages."""
+
+    not_an_object = "The request body must be a JSON object"
+    not_an_object_code = 10001
+
+    name: MergedText = Field(None, examples=["Order confirmation v2"])
+    definition_key: MergedText = Field(None, examples=["order-confirm"])
+    description: MergedText = Field(None, examples=["Sent per order"])
+    status: MergedText = Field(None, examples=["Inactive"])
+    classification: MergedText = Field(None, examples=["Default Transactional"])
+    content: MergedObject = Field(None, examples=[{"customerKey": "order-v2-content"}])
+    subscriptions: MergedObject = Field(None, examples=[{"autoAddSubscriber": False}])
+    options: MergedObject = Field(None, examples=[{"trackLinks": False}])
+
+
+_REQUEST_ID = Field(
+    description="This request's id", examples=["7c0f4f8e-8d7a-4f55-9a31-2b1d5e0f1a2b"]
+)
+_CREATED = Field(description="SFMC time (UTC-6, no zone)", examples=["2024-03-21T03:00:00"])
+
+
+class DefinitionSummary(SfmcModel):
+    definition_key: str = Field(examples=["order-confirm"])
+    definition_id: str = Field(examples=["0b5c7a4e-3f0e-4a8e-9a51-1f1f6a0d2c11"])
+    name: str = Field(examples=["Order confirmation"])
+    status: str = Field(description="Active, Inactive or Deleted", examples=["Active"])
+    created_date: str = _CREATED
+    modified_date: str = _CREATED
+
+
+class _DefinitionOut(DefinitionSummary):
+    request_id: str = _REQUEST_ID
+    description: str = Field(examples=[""])
+
+
+class EmailDefinitionOut(_DefinitionOut):
+    """An email send definition."""
+
+    content: EmailContent
+    subscriptions: EmailSubscriptions
+    classification: str = Field(examples=["Default Transactional"])
+    options: EmailOptions
+
+
+class SmsDefinitionOut(_DefinitionOut):
+    """An SMS send definition."""
+
+    content: SmsContent
+    subscriptions: SmsSubscriptions
+
+
+class DefinitionPage(SfmcModel):
+    """``GET …/definitions``: one page of summaries."""
+
+    request_id: str = _REQUEST_ID
+    definitions: list[DefinitionSummary]
+    count: int = Field(description="Definitions on this page", examples=[1])
+    page: int = Field(examples=[1])
+    page_size: int = Field(examples=[50])
+
+
+class DefinitionDeleted(SfmcModel):
+    message: str = Field(examples=["Success"])
+    request_id: str = _REQUEST_ID
+    deleted_definition_key: str = Field(
+        description="The key it is archived under (the old key is free again)",
+        examples=["order-confirm-deleted-1a2b3c4d"],
+    )
+
+
+class QueueCount(SfmcModel):
+    request_id: str = _REQUEST_ID
+    count: int = Field(description="Sends held while the definition is inactive", examples=[0])
+    age_seconds: int = Field(description="Age of the oldest held send", examples=[0])
+
+
+class Queued(SfmcModel):
+    request_id: str = _REQUEST_ID
+    message: str = Field(examples=["Queued"])
+
+
+IN: dict[str, type[EmailDefinitionIn] | type[SmsDefinitionIn]] = {
+    "email": EmailDefinitionIn,
+    "sms": SmsDefinitionIn,
+}
+OUT = {"email": EmailDefinitionOut, "sms": SmsDefinitionOut}

@@ -1,0 +1,400 @@
+"""SFMC sends, message status and the NotSent feed: requests, per-recipient checks, answers.
+
+A send names one definition and up to 2,000 recipients. The request as a whole is checked
+by ``EmailSendIn``/``SmsSendIn`` (one error fails it); each recipient by ``EmailRecipientIn``/
+``SmsRecipientIn``, whose failure fails only that recipient's entry in the answer
+(``recipient_problem``), as SFMC does."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from app.services.sending import validate
+from app.wire.base import SfmcModel
+from app.wire.errors import refuse
+
+MAX_RECIPIENTS = 2000
+MAX_KEY_LENGTH = 100
+_V = "MCMS_UTM_Validation_"
+_FLAT = "attributes must be a flat object of names to values"
+
+
+def _or_empty(value: Any) -> Any:
+    return value or {}
+
+
+Attributes = Annotated[
+    dict[str, StrictStr | StrictInt | StrictFloat | StrictBool | None], BeforeValidator(_or_empty)
+]
+_ATTRIBUTES = Field(
+    default_factory=dict, description="Names to strings, numbers, booleans or null (flat)",
+    examples=[{"FirstName": "Ana", "OrderNo": "A-1"}],
+)  # fmt: skip
+
+
+def _email_to(value: Any) -> Any:
+    if not value:
+        raise refuse("missing", f"{_V}MissingRequiredField_to: Invalid subscriber: to is required",
+                     code=109106)  # fmt: skip
+    if not validate.is_email(value):
+        raise refuse("format", f"{_V}email_does_not_pass_validation: to is not a valid email "
+                     "address", code=109124)  # fmt: skip
+    return value
+
+
+def _sms_to(value: Any) -> Any:
+    if not value:
+        raise refuse("missing", f"{_V}MissingRequiredField_to: Invalid subscriber: to is required",
+                     code=109106)  # fmt: skip
+    digits = validate.phone_digits(value)
+    if digits is None:
+        raise refuse("format", f"{_V}InvalidValue_to: to must be a mobile number with country "
+                     "code", code=109121)  # fmt: skip
+    return digits
+
+
+MessageKey = Annotated[StrictStr, Field(min_length=1, max_length=MAX_KEY_LENGTH)]
+
+
+_MESSAGE_KEY = Field(
+    None, description="The message's key (1-100 characters; generated when absent): the same "
+    "key and content within TIDINGS_MESSAGE_KEY_WINDOW_S answer as before",
+    examples=["order-A-1"],
+)  # fmt: skip
+
+
+class EmailRecipientIn(SfmcModel):
+    """One email recipient; a contactKey is required (else 109105)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_key: MessageKey | None = _MESSAGE_KEY
+    contact_key: Annotated[StrictStr, Field(min_length=1, max_length=254)] = Field(
+        description="The contact (subscriber key)", examples=["cust-42"]
+    )
+    to: Annotated[str, BeforeValidator(_email_to)] = Field(
+        examples=["ana@example.com"], json_schema_extra={"format": "email"}
+    )
+    attributes: Attributes = _ATTRIBUTES
+
+
+class SmsRecipientIn(SfmcModel):
+    """One SMS recipient: a mobile number with its country code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_key: MessageKey | None = _MESSAGE_KEY
+    contact_key: Annotated[StrictStr, Field(max_length=254)] | None = Field(
+        None, description="The contact (default: the number)", examples=["cust-42"]
+    )
+    to: Annotated[str, BeforeValidator(_sms_to)] = Field(
+        description="E.164, with or without +, spaces or dashes", examples=["+1 555 555 0123"]
+    )
+    attributes: Attributes = _ATTRIBUTES
+
+
+Recipient = EmailRecipientIn | SmsRecipientIn
+_RECIPIENT_CODES = {  # field: (errorcode, name, detail) for any of pydantic's own errors
+    "messageKey": (109108, "InvalidValue_messageKey", "messageKey must be 1-100 characters"),
+    "contactKey": (109109, "InvalidValue_subscriberKey", "contactKey must be a string"),
+    "attributes": (10001, "InvalidValue_attributes", "attributes must be a flat object"),
+    "to": (109106, "MissingRequiredField_to", "Invalid subscriber: to is required"),
+}
+_CONTACT_REQUIRED = (109105, "MissingRequiredField_subscriberKey", "contactKey is required")
+
+
+def recipient_problem(model: type[Recipient], raw: Any) -> tuple[Recipient | None, int, str]:
+    """``raw`` as ``model``, or None with the errorcode and message of its first problem."""
+    if not isinstance(raw, dict):
+        return None, 10001, f"{_V}InvalidValue_recipient: each recipient is an object"
+    try:
+        return model.model_validate(raw), 0, ""
+    except ValidationError as exc:
+        code, name, detail = _first(exc.errors(include_url=False))
+        return None, code, detail if name is None else f"{_V}{name}: {detail}"
+
+
+def _first(problems: list[Any]) -> tuple[int, str | None, str]:
+    unknown = sorted(str(p["loc"][0]) for p in problems if p["type"] == "extra_forbidden")
+    if unknown:
+        return 109122, "UnknownFieldName", f"unknown recipient field(s) {', '.join(unknown)}"
+    detail = problems[0]
+    if detail.get("ctx", {}).get("custom"):
+        return detail["ctx"]["code"], None, detail["msg"]
+    field = str(detail["loc"][0])
+    if field == "contactKey" and (
+        detail["type"] in ("missing", "string_too_short") or detail.get("input", 0) is None
+    ):
+        return _CONTACT_REQUIRED
+    return _RECIPIENT_CODES[field]
+
+
+def _one_of(model: type[Recipient]) -> dict[str, Any]:
+    return model.model_json_schema(by_alias=True)
+
+
+def _unknown_fields(value: Any) -> Any:
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - _SEND_FIELDS)
+        if unknown:
+            raise refuse("unknown", f"{_V}UnknownFieldName: unknown field(s) "
+                         f"{', '.join(unknown)}", code=109122)  # fmt: skip
+    return value
+
+
+_SEND_FIELDS = {
+    "definitionKey",
+    "recipient",
+    "recipients",
+    "attributes",
+    "subscriptions",
+    "content",
+}
+_BOTH = "Use recipient or recipients, not both"
+_NO_RECIPIENT = f"{_V}NoSubscribers: recipient is required"
+
+
+def _batch(value: Any, info: ValidationInfo) -> Any:
+    single = info.data.get("recipient")
+    if single is not None and value is not None:
+        raise refuse("format", _BOTH, code=10005)
+    if value is None and single is not None:
+        return [single]
+    if not isinstance(value, list) or not value:
+        raise refuse("missing", f"{_V}NoSubscribers: recipients must be a non-empty array",
+                     code=109102)  # fmt: skip
+    if len(value) > MAX_RECIPIENTS:
+        raise refuse("length", f"{_V}TooManySubscribers: at most {MAX_RECIPIENTS} recipients",
+                     code=109101)  # fmt: skip
+    return value
+
+
+def _single(value: Any) -> Any:
+    if value is None:
+        raise refuse("missing", _NO_RECIPIENT, code=109102)
+    return value
+
+
+class _SendIn(SfmcModel):
+    not_an_object = "The request body must be a JSON object"
+    not_an_object_code = 10001
+    error_messages = {
+        "definition_key": f"{_V}MissingRequiredField_definitionKey: definitionKey is required",
+        "attributes": _FLAT,
+        "content": "content.message must be a string",
+        "recipient": _NO_RECIPIENT,
+    }
+    error_codes = {"definition_key": 109107, "attributes": 10001, "content": 10001,
+                   "recipient": 109102}  # fmt: skip
+
+    _known = model_validator(mode="before")(_unknown_fields)
+
+    definition_key: StrictStr = Field(
+        min_length=1, description="The send definition (of this channel)",
+        examples=["order-confirm"],
+    )  # fmt: skip
+    attributes: Attributes = Field(
+        default_factory=dict, description="Shared by every recipient (a recipient's own win)",
+        examples=[{"Shop": "Example"}],
+    )  # fmt: skip
+    subscriptions: Annotated[Any, WithJsonSchema({"type": "object"})] = Field(
+        None, description="Accepted and ignored", examples=[{}]
+    )
+
+
+_EXAMPLES: dict[Any, dict[str, Any]] = {
+    EmailRecipientIn: {"contactKey": "cust-42", "to": "ana@example.com",
+                       "attributes": {"FirstName": "Ana"}},
+    SmsRecipientIn: {"to": "+1 555 555 0123", "attributes": {"Code": "123456"}},
+}  # fmt: skip
+
+
+def _recipients_schema(model: type[Recipient]) -> Any:
+    items = _one_of(model)
+    return WithJsonSchema({"type": "array", "items": items, "minItems": 1,
+                           "maxItems": MAX_RECIPIENTS})  # fmt: skip
+
+
+class SmsOverride(SfmcModel):
+    message: StrictStr = Field("", description="Replaces the definition's text (empty: kept)",
+                               examples=["Your code is %%Code%%"])  # fmt: skip
+
+
+_EmailOne = Annotated[Any, WithJsonSchema(_one_of(EmailRecipientIn))]
+_SmsOne = Annotated[Any, WithJsonSchema(_one_of(SmsRecipientIn))]
+_EmailMany = Annotated[list[Any] | None, _recipients_schema(EmailRecipientIn)]
+_SmsMany = Annotated[list[Any] | None, _recipients_schema(SmsRecipientIn)]
+_IGNORED = Annotated[Any, WithJsonSchema({"type": "object"})]
+_RECIPIENTS = "Up to 2,000 recipients, each answered on its own"
+
+
+class EmailSendIn(_SendIn):
+    """``POST /messaging/v1/email/messages``: a batch (``recipient`` alone is one)."""
+
+    recipient: _EmailOne = Field(None, examples=[_EXAMPLES[EmailRecipientIn]])
+    recipients: _EmailMany = Field(
+        None, validate_default=True, description=_RECIPIENTS,
+        examples=[[_EXAMPLES[EmailRecipientIn]]],
+    )  # fmt: skip
+    content: _IGNORED = Field(None, description="Accepted and ignored for email", examples=[{}])
+    _checked = field_validator("recipients", mode="before")(_batch)
+
+
+class SmsSendIn(_SendIn):
+    """``POST /messaging/v1/sms/messages``: a batch (``recipient`` alone is one)."""
+
+    recipient: _SmsOne = Field(None, examples=[_EXAMPLES[SmsRecipientIn]])
+    recipients: _SmsMany = Field(
+        None, validate_default=True, description=_RECIPIENTS,
+        examples=[[_EXAMPLES[SmsRecipientIn]]],
+    )  # fmt: skip
+    content: SmsOverride | None = Field(None, examples=[{"message": "Code: %%Code%%"}])
+    _checked = field_validator("recipients", mode="before")(_batch)
+
+
+def _not_both(value: Any, info: ValidationInfo) -> Any:
+    if info.data.get("recipient") is not None and value is not None:
+        raise refuse("format", _BOTH, code=10005)
+    return value
+
+
+class EmailSendOneIn(_SendIn):
+    """``POST /messaging/v1/email/messages/{messageKey}``: one recipient, keyed by the path."""
+
+    recipient: Annotated[_EmailOne, BeforeValidator(_single)] = Field(
+        examples=[_EXAMPLES[EmailRecipientIn]]
+    )
+    recipients: _EmailMany = Field(None, description="Not allowed here", examples=[None])
+    content: _IGNORED = Field(None, description="Accepted and ignored for email", examples=[{}])
+    _checked = field_validator("recipients", mode="before")(_not_both)
+
+
+class SmsSendOneIn(_SendIn):
+    """``POST /messaging/v1/sms/messages/{messageKey}``: one recipient, keyed by the path."""
+
+    recipient: Annotated[_SmsOne, BeforeValidator(_single)] = Field(
+        examples=[_EXAMPLES[SmsRecipientIn]]
+    )
+    recipients: _SmsMany = Field(None, description="Not allowed here", examples=[None])
+    content: SmsOverride | None = Field(None, examples=[{"message": "Code: %%Code%%"}])
+    _checked = field_validator("recipients", mode="before")(_not_both)
+
+
+SendIn = EmailSendIn | SmsSendIn | EmailSendOneIn | SmsSendOneIn
+BATCH = {"email": EmailSendIn, "sms": SmsSendIn}
+ONE = {"email": EmailSendOneIn, "sms": SmsSendOneIn}
+RECIPIENT: dict[str, type[Recipient]] = {"email": EmailRecipientIn, "sms": SmsRecipientIn}
+
+
+_REQUEST_ID = Field(
+    description="This request's id", examples=["7c0f4f8e-8d7a-4f55-9a31-2b1d5e0f1a2b"]
+)
+
+
+class SendEntry(SfmcModel):
+    """One recipient's answer: its messageKey, and errorcode/message when it was not queued."""
+
+    message_key: Any = Field(
+        None, description="The recipient's messageKey as sent, or the one generated (absent for "
+        "a recipient that is not an object)", examples=["order-A-1"],
+    )  # fmt: skip
+    errorcode: int | None = Field(None, description="Why it was not queued", examples=[None])
+    message: str | None = Field(None, examples=[None])
+
+
+class SendAccepted(SfmcModel):
+    """202: at least one recipient was queued (``errorcode`` 109001 when some were not)."""
+
+    request_id: str = _REQUEST_ID
+    errorcode: int = Field(description="0, or 109001 when some failed", examples=[0])
+    responses: list[SendEntry]
+    message: str | None = Field(
+        None, examples=["MCMS_UTM_ResponsesHasErrors: 1 subscribers failed to queue out of 2"]
+    )
+
+
+class SendRefused(SfmcModel):
+    """400: the request is malformed, or no recipient could be queued (then the first one's
+    error, with ``requestId`` and every recipient's answer)."""
+
+    message: str = Field(examples=["MCMS_UTM_Validation_InvalidValue_to: to must be a mobile "
+                                   "number with country code"])  # fmt: skip
+    errorcode: int = Field(examples=[109121])
+    documentation: str = Field(examples=[""])
+    request_id: str | None = Field(None, examples=["7c0f4f8e-8d7a-4f55-9a31-2b1d5e0f1a2b"])
+    responses: list[SendEntry] | None = None
+
+
+class StatusInfo(SfmcModel):
+    message_key: str = Field(examples=["order-A-1"])
+    contact_key: str = Field(examples=["cust-42"])
+    to: str = Field(examples=["ana@example.com"])
+    message_id: str = Field(description="Tidings' id (extension; names it in /inbound reports)",
+                            examples=["0b5c7a4e-3f0e-4a8e-9a51-1f1f6a0d2c11"])  # fmt: skip
+    provider_id: str | None = Field(
+        None, description="The Message-ID header or the SMS gateway's id (extension)",
+        examples=["<20240321090000.1@tidings>"],
+    )  # fmt: skip
+    status_code: int | None = Field(None, description="The NotSent code", examples=[None])
+    status_message: str | None = Field(None, examples=[None])
+    reason: str | None = Field(None, examples=[None])
+    bounced: bool | None = Field(None, description="Bounced after it was sent (extension)",
+                                 examples=[None])  # fmt: skip
+    bounce: dict[str, Any] | None = Field(
+        None, description="The bounce event's own fields (extension)", examples=[None]
+    )
+
+
+class MessageStatus(SfmcModel):
+    """``GET …/messages/{messageKey}``: queued, sent or not sent (and bounced)."""
+
+    request_id: str = _REQUEST_ID
+    timestamp: str = Field(description="SFMC time of the last change",
+                           examples=["2024-03-21T03:00:00"])  # fmt: skip
+    event_category_type: str = Field(
+        description="TransactionalSendEvents.EmailSent / EmailNotSent / EmailQueued (SMS: "
+        "SMSSent, …)", examples=["TransactionalSendEvents.EmailSent"],
+    )  # fmt: skip
+    composite_id: str | None = Field(None, examples=["def-id.1.message-id"])
+    info: StatusInfo | None = None
+
+
+class NotSentInfo(SfmcModel):
+    message_key: str | None = Field(examples=["order-A-1"])
+    contact_key: str | None = Field(examples=["cust-42"])
+    to: str | None = Field(examples=["ana@example.com"])
+    reason: str | None = Field(examples=["The address is on the suppression list"])
+
+
+class NotSentEvent(SfmcModel):
+    event_id: int = Field(alias="eventID", examples=[41])
+    event_category_type: str = Field(examples=["TransactionalSendEvents.EmailNotSent"])
+    timestamp: str = Field(examples=["2024-03-21T03:00:00"])
+    definition_key: str | None = Field(examples=["order-confirm"])
+    status_code: int = Field(examples=[9])
+    status_message: str = Field(examples=["Suppressed"])
+    info: NotSentInfo
+
+
+class NotSentFeed(SfmcModel):
+    """``GET …/messages?type=notSent``: NotSent events after ``lastEventId``, oldest first."""
+
+    last_event_id: int = Field(alias="lastEventID", description="Pass as lastEventId next",
+                               examples=[41])  # fmt: skip
+    count: int = Field(examples=[1])
+    messages: list[NotSentEvent]
