@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from starlette.requests import Request
@@ -55,7 +56,7 @@ _LIST_QUERY = {
     "$page": _PAGE, "$pageSize": _SIZE,
     "$filter": {"type": "string", "description": "status eq|neq active|inactive|deleted"},
     "$orderBy": {"type": "string", "description": "definitionKey, name, createdDate, "
-                 "modifiedDate or status, optionally followed by asc or desc"},
+                "modifiedDate or status, optionally followed by asc or desc"},
 }  # fmt: skip
 
 
@@ -64,18 +65,17 @@ def _declare(channel: str) -> None:
     base = f"/messaging/v1/{channel}/definitions"
     read, write = (f"{channel}_read",), (f"{channel}_write",)
     tags, shown = (f"SFMC {channel} sends",), shapes.OUT[channel]
-    common = {"errors": wire.SFMC, "tags": tags}
+    declare = functools.partial(endpoint, errors=wire.SFMC, tags=tags)
 
-    @endpoint("POST", base, scopes=write, request=shapes.IN[channel],
-              responses={201: shown}, summary="Create a send definition", statuses=(409,),
-              **common)  # fmt: skip
+    @declare("POST", base, scopes=write, request=shapes.IN[channel], statuses=(409,),
+             responses={201: shown}, summary="Create a send definition")  # fmt: skip
     async def create(request: Request, body: definitions.DefinitionIn) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.create(state.db, who.account_id, channel, body)
         return JSONResponse(definitions.to_wire(found, _request_id()), status_code=201)
 
-    @endpoint("GET", base, scopes=read, responses={200: DefinitionPage},
-              summary="List send definitions", query=_LIST_QUERY, **common)  # fmt: skip
+    @declare("GET", base, scopes=read, responses={200: DefinitionPage},
+             summary="List send definitions", query=_LIST_QUERY)  # fmt: skip
     async def list_(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         params = request.query_params
@@ -101,16 +101,16 @@ def _declare(channel: str) -> None:
         }
         return JSONResponse(body)
 
-    @endpoint("GET", base + "/{key}", scopes=read, responses={200: shown},
-              summary="Get a send definition", **common)  # fmt: skip
+    @declare("GET", base + "/{key}", scopes=read, responses={200: shown},
+             summary="Get a send definition")  # fmt: skip
     async def get(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.get(state.db, who.account_id, channel, request.path_params["key"])
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
-    @endpoint("PATCH", base + "/{key}", scopes=write, request=shapes.DefinitionPatch,
-              responses={200: shown}, summary="Update a send definition (merge)",
-              statuses=(409,), **common)  # fmt: skip
+    @declare("PATCH", base + "/{key}", scopes=write, request=shapes.DefinitionPatch,
+             responses={200: shown}, summary="Update a send definition (merge)",
+             statuses=(409,))  # fmt: skip
     async def patch(request: Request, body: shapes.DefinitionPatch) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.patch(
@@ -119,8 +119,8 @@ def _declare(channel: str) -> None:
         state.sender.wake()
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
-    @endpoint("DELETE", base + "/{key}", scopes=write, responses={200: DefinitionDeleted},
-              summary="Delete (archive) a send definition", **common)  # fmt: skip
+    @declare("DELETE", base + "/{key}", scopes=write, responses={200: DefinitionDeleted},
+             summary="Delete (archive) a send definition")  # fmt: skip
     async def delete(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         archived = await definitions.delete(
@@ -130,8 +130,8 @@ def _declare(channel: str) -> None:
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
         )
 
-    @endpoint("GET", base + "/{key}/queue", scopes=read, responses={200: QueueCount},
-              summary="Count the queued sends", **common)  # fmt: skip
+    @declare("GET", base + "/{key}/queue", scopes=read, responses={200: QueueCount},
+             summary="Count the queued sends")  # fmt: skip
     async def queue(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         count, age_s = await definitions.queue_stats(
@@ -139,9 +139,8 @@ def _declare(channel: str) -> None:
         )
         return JSONResponse({"requestId": _request_id(), "count": count, "ageSeconds": age_s})
 
-    @endpoint("DELETE", base + "/{key}/queue", scopes=write, responses={200: Queued},
-              summary="Purge the queued sends (an inactive definition's)", statuses=(400, 409),
-              **common)  # fmt: skip
+    @declare("DELETE", base + "/{key}/queue", scopes=write, responses={200: Queued},
+             statuses=(400, 409), summary="Purge an inactive definition's queue")  # fmt: skip
     async def purge(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         await definitions.purge_queue(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from starlette.requests import Request
@@ -19,7 +20,7 @@ _FEED_QUERY = {
     "type": {"type": "string", "enum": ["notSent"], "description": "notSent (any casing)"},
     "$pageSize": {"type": "integer", "minimum": 1, "maximum": 1000},
     "lastEventId": {"type": "string", "pattern": "^[0-9]*$",
-                    "description": "The lastEventID of the previous page (empty: the first)"},
+                   "description": "The lastEventID of the previous page (empty: the first)"},
 }  # fmt: skip
 
 
@@ -54,16 +55,16 @@ def _declare(channel: str) -> None:
     """The four message operations of one channel, declared with ``@endpoint``."""
     base = f"/messaging/v1/{channel}/messages"
     send, read = (f"{channel}_send",), (f"{channel}_read",)
-    common = {"errors": wire.SFMC, "tags": (f"SFMC {channel} sends",)}
+    declare = functools.partial(endpoint, errors=wire.SFMC, tags=(f"SFMC {channel} sends",))
     answers = {202: SendAccepted, 400: SendRefused}
 
-    @endpoint("POST", base, scopes=send, request=shapes.BATCH[channel], responses=answers,
-              summary="Send to up to 2,000 recipients", **common)  # fmt: skip
+    @declare("POST", base, scopes=send, request=shapes.BATCH[channel], responses=answers,
+             summary="Send to up to 2,000 recipients")  # fmt: skip
     async def send_batch(request: Request, body: shapes.SendIn) -> Response:
         return await _send(request, channel, body, None)
 
-    @endpoint("GET", base, scopes=read, responses={200: NotSentFeed},
-              summary="NotSent events feed", query=_FEED_QUERY, **common)  # fmt: skip
+    @declare("GET", base, scopes=read, responses={200: NotSentFeed},
+             summary="NotSent events feed", query=_FEED_QUERY)  # fmt: skip
     async def feed(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         status.feed_type(request.query_params.get("type"))
@@ -76,14 +77,13 @@ def _declare(channel: str) -> None:
         )
         return JSONResponse(body)
 
-    @endpoint("POST", base + "/{key}", scopes=send, request=shapes.ONE[channel],
-              responses=answers, summary="Send to one recipient with this messageKey",
-              **common)  # fmt: skip
+    @declare("POST", base + "/{key}", scopes=send, request=shapes.ONE[channel],
+             responses=answers, summary="Send to one recipient with this messageKey")  # fmt: skip
     async def send_one(request: Request, body: shapes.SendIn) -> Response:
         return await _send(request, channel, body, request.path_params["key"])
 
-    @endpoint("GET", base + "/{key}", scopes=read, responses={200: MessageStatus},
-              summary="A message's status", **common)  # fmt: skip
+    @declare("GET", base + "/{key}", scopes=read, responses={200: MessageStatus},
+             summary="A message's status")  # fmt: skip
     async def get_one(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         body = await status.of_message(

@@ -82,6 +82,7 @@ class Views(SfmcModel):
     text: View | None = Field(None, examples=[{"content": "Hello %%FirstName%%"}])
 
 
+NO_VIEWS = Views.model_validate({})
 _VIEW_NAMES = (("subjectline", "subjectLine"), ("preheader",), ("html",), ("text",))
 
 
@@ -96,7 +97,7 @@ def view_text(views: Views, *names: str) -> str | None:
     for name in names:
         view = getattr(views, name)
         if view is not None and view.content is not None:
-            return view.content
+            return str(view.content)
     return "" if views.model_fields_set & set(names) else None
 
 
@@ -109,7 +110,7 @@ class AssetIn(SfmcModel):
     error_codes = {"name": 10002, "customer_key": 10002}
 
     views: Annotated[Views, BeforeValidator(_views)] = Field(
-        default_factory=Views, examples=[{"subjectline": {"content": "Your order %%OrderNo%%"},
+        default=NO_VIEWS, examples=[{"subjectline": {"content": "Your order %%OrderNo%%"},
                                           "html": {"content": "<p>Hello %%FirstName%%</p>"}}],
     )  # fmt: skip
     asset_type: Annotated[str, BeforeValidator(_asset_type)] = Field(
@@ -154,7 +155,7 @@ class AssetPatch(SfmcModel):
 
     @model_validator(mode="after")
     def _one_line_subject(self) -> AssetPatch:
-        subject = view_text(self.views or Views(), "subjectline", "subject_line")
+        subject = view_text(self.views or NO_VIEWS, "subjectline", "subject_line")
         if subject is not None and not validate.is_single_line(subject):
             raise refuse("format", _NOT_ONE_LINE, code=10005)
         return self

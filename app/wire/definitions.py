@@ -240,10 +240,10 @@ class EmailDefinitionIn(_DefinitionIn):
         examples=[{"customerKey": "order-confirm-content"}]
     )
     subscriptions: Annotated[EmailSubscriptions, _section("subscriptions")] = Field(
-        default_factory=EmailSubscriptions, examples=[{"list": "All Subscribers"}]
+        default=EmailSubscriptions.model_validate({}), examples=[{"list": "All Subscribers"}]
     )
     options: Annotated[EmailOptions, _section("options")] = Field(
-        default_factory=EmailOptions, examples=[{"trackLinks": False}]
+        default=EmailOptions.model_validate({}), examples=[{"trackLinks": False}]
     )
     classification: Annotated[str, _default("classification", "Default Transactional")] = Field(
         "Default Transactional", examples=["Default Transactional"]

@@ -41,7 +41,7 @@ def _or_empty(value: Any) -> Any:
 Attributes = Annotated[
     dict[str, StrictStr | StrictInt | StrictFloat | StrictBool | None], BeforeValidator(_or_empty)
 ]
-_ATTRIBUTES = Field(
+_ATTRIBUTES: Any = Field(
     default_factory=dict, description="Names to strings, numbers, booleans or null (flat)",
     examples=[{"FirstName": "Ana", "OrderNo": "A-1"}],
 )  # fmt: skip

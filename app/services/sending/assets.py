@@ -9,7 +9,7 @@ from app.errors import Conflict, NotFound
 from app.services.sending import render
 from app.storage import assets
 from app.storage.db import Db
-from app.wire.assets import TYPE_IDS, AssetIn, AssetPatch, Views, view_text
+from app.wire.assets import NO_VIEWS, TYPE_IDS, AssetIn, AssetPatch, view_text
 
 Asset = assets.Asset
 _PARTS = (("subject", ("subjectline", "subject_line")), ("preheader", ("preheader",)),
@@ -29,7 +29,7 @@ def _fields(body: AssetIn | AssetPatch, current: Asset | None) -> dict[str, Any]
     fields |= {name: getattr(body, name) for name in ("name", "customer_key") if name in given}
     if "asset_type" in given or current is None:
         fields["asset_type"] = body.asset_type
-    views = body.views or Views()
+    views = body.views or NO_VIEWS
     for field, names in _PARTS:
         text = view_text(views, *names)
         if text is not None:
