@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from bench import webhooks
-from bench.__main__ import API_TOKEN, CLIENT_ID, SECRET, _port, _server, _tidings_setup, rss_mb, say
+from bench import pg, webhooks
+from bench.__main__ import API_TOKEN, CLIENT_ID, SECRET, _server, _tidings_setup, rss_mb, say
 
 EMAIL_TYPES = (
     "TransactionalSendEvents.EmailSent",
@@ -106,15 +106,15 @@ async def soak(seconds: float) -> int:
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-soak-"))
     database = work / "soak.db"
     receiver = webhooks.Receiver(fail_one_in=5, slow_one_in=7, slow_s=0.3)
-    await receiver.start(_port())
-    port = _port()
+    await receiver.start(pg.free_port())
+    port = pg.free_port()
     command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}/"
     accepted: list[str] = []
     memory: list[float] = []
     try:
         with _server(command, _env(database), base + "readyz") as first:
-            headers = _tidings_setup(base)
+            headers = await _tidings_setup(base)
             tidings = webhooks.Tidings(base, headers)
             await tidings.callbacks(receiver, 1, batch_size=1, paused=False, types=EMAIL_TYPES)
             await tidings.callbacks(receiver, 2, batch_size=100, paused=False, types=EMAIL_TYPES)

@@ -7,39 +7,16 @@ import time
 from typing import Any
 
 from app.storage import messages
+from bench import provision
 from tests.conftest import FakeClock, Service, Tenant
 
-ASSET = {
-    "name": "Order confirmation",
-    "customerKey": "order-confirm-content",
-    "assetType": {"id": 208, "name": "htmlemail"},
-    "views": {
-        "subjectline": {"content": "Your order %%OrderNo%% ✓"},
-        "preheader": {"content": "Thanks, %%FirstName%%"},
-        "html": {"content": "<p>Hello <b>%%FirstName%%</b>, order %%OrderNo%% is on its way.</p>"},
-    },
-}
+ASSET = provision.asset("order-confirm-content")
 
 
 async def email_definition(
     service: Service, tenant: Tenant, key: str = "order-confirm", **extra: Any
 ) -> dict[str, Any]:
-    asset = dict(ASSET, customerKey=f"{key}-content")
-    created = await service.http.post(
-        "/asset/v1/content/assets", json=asset, headers=tenant.headers
-    )
-    assert created.status_code == 201, created.text
-    body = {
-        "definitionKey": key,
-        "name": f"Definition {key}",
-        "content": {"customerKey": f"{key}-content"},
-        **extra,
-    }
-    response = await service.http.post(
-        "/messaging/v1/email/definitions", json=body, headers=tenant.headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await provision.email_definition(service.http, tenant.headers, key, **extra)
 
 
 async def sms_definition(service: Service, tenant: Tenant, key: str = "otp") -> dict[str, Any]:

@@ -26,7 +26,7 @@ from tests.conftest import (
 )
 from tests.receiver import Behaviour, Receiver, status
 from tests.sending import email_definition, recipient, settle, sms_definition
-from tests.webhooks import deliver, pump, register, subscribe
+from tests.webhooks import deliver, hook, pump
 
 INBOUND = "inbound-token-for-stats-tests-0123456789abcdef"
 SERVICE_SETTINGS = {
@@ -57,8 +57,7 @@ async def test_rollups_equal_a_recount_of_the_raw_rows(
     a = await make_tenant(service, "a")
     await email_definition(service, a)
     await sms_definition(service, a)
-    callback_id, _ = await register(service, a, target)
-    await subscribe(service, a, callback_id, types=["EmailSent", "EmailBounced", "SmsSent"])
+    await hook(service, a, target, types=["EmailSent", "EmailBounced", "SmsSent"])
     target.behaviours = [rng.choice([status(500), status(200)]) for _ in range(200)]
     choices = [
         "ok@example.com",
@@ -131,8 +130,7 @@ async def test_summary_timeseries_and_callbacks(
 ) -> None:
     a, b = await make_tenant(service, "a"), await make_tenant(service, "b")
     await email_definition(service, a)
-    callback_id, _ = await register(service, a, target)
-    await subscribe(service, a, callback_id)
+    callback_id, _ = await hook(service, a, target)
     start = clock.ms
     # Set before sending: the background dispatcher may deliver the first batch at once.
     target.behaviours = [status(503)]
@@ -246,8 +244,7 @@ async def test_latency_percentiles_are_within_the_documented_bound(
     the attempts log (which keeps each attempt's measured latency)."""
     a = await make_tenant(service, "a")
     await email_definition(service, a)
-    callback_id, _ = await register(service, a, target, maxBatchSize=1)
-    await subscribe(service, a, callback_id)
+    callback_id, _ = await hook(service, a, target, maxBatchSize=1)
     target.behaviours = [_slow(ms) for ms in (3, 4, 5, 6)]
     for n in range(4):
         await _send(service, a, f"k{n}", f"r{n}@example.com")
