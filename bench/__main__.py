@@ -36,6 +36,21 @@ CLIENT_ID, SECRET = "bench-client", "bench-secret-0123456789abcdef0123456789"
 API_TOKEN = "tdg_bench-token-0123456789abcdef0123456789"
 
 
+def tidings_env(database_url: str) -> dict[str, str]:
+    """The environment of a benchmarked Tidings: the bench's client, loopback receivers."""
+    return {
+        "DATABASE_URL": database_url,
+        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
+        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
+        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
+        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
+        "TIDINGS_LOG_LEVEL": "warning",
+        # The load comes from one client, faster than the default per-client limit.
+        "TIDINGS_RATE_LIMIT_CLIENT": "off",
+        "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
+    }
+
+
 def say(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
 
@@ -178,17 +193,7 @@ class Bench:
         self, url: str, *, processes: int = 1
     ) -> AsyncIterator[tuple[webhooks.Tidings, webhooks.Receiver, list[int]]]:
         """Fresh Tidings process(es) on ``url`` and a receiver; yields the API and the pids."""
-        env = {
-            "DATABASE_URL": url,
-            "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
-            "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
-            "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
-            "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
-            "TIDINGS_LOG_LEVEL": "warning",
-            # The load comes from one client, faster than the default per-client limit.
-            "TIDINGS_RATE_LIMIT_CLIENT": "off",
-            "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
-        }
+        env = tidings_env(url)
         receiver = webhooks.Receiver()
         await receiver.start(pg.free_port())
         with contextlib.ExitStack() as stack:

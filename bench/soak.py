@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from bench import pg, webhooks
-from bench.__main__ import API_TOKEN, CLIENT_ID, SECRET, _server, _tidings_setup, rss_mb, say
+from bench.__main__ import _server, _tidings_setup, rss_mb, say, tidings_env
 
 EMAIL_TYPES = (
     "TransactionalSendEvents.EmailSent",
@@ -41,15 +41,7 @@ FINAL = ("sent", "not_sent", "bounced")
 
 
 def _env(database: pathlib.Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
-        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
-        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
-        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
-        "TIDINGS_LOG_LEVEL": "warning",
-        "TIDINGS_RATE_LIMIT_CLIENT": "off",
-        "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
+    return tidings_env(f"sqlite:///{database}") | {
         "TIDINGS_WEBHOOK_TIMEOUT_S": "2",
         "TIDINGS_WEBHOOK_RETRY_SCHEDULE_S": "0.2,0.5,1,2",
         "TIDINGS_SWEEP_INTERVAL_S": "0.2",

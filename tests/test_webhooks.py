@@ -310,9 +310,8 @@ async def test_paused_subscription_buffers_or_drops(
 async def test_filters_replay_and_test_send(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, key = await register(service, tenant, target)
-    await subscribe(
-        service, tenant, callback_id,
+    callback_id, key = await hook(
+        service, tenant, target,
         types=["TransactionalSendEvents.EmailBounced"], filters=["smtpReason=5.1.1"],
     )  # fmt: skip
     started = clock.ms
@@ -437,9 +436,8 @@ async def test_replay_sends_only_what_the_subscriptions_select(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
     await email_definition(service, tenant, "newsletter")
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(
-        service, tenant, callback_id,
+    callback_id, _ = await hook(
+        service, tenant, target,
         types=["TransactionalSendEvents.EmailSent"], filters=["definitionKey=order-confirm"],
     )  # fmt: skip
     started = clock.ms

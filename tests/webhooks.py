@@ -54,12 +54,15 @@ async def hook(
     path: str = "/hook",
     *,
     types: list[str] | None = None,
+    filters: list[str] | None = None,
     **options: Any,
 ) -> tuple[str, str]:
-    """A verified callback for ``target``, subscribed to ``types`` (all email events):
-    (callbackId, signatureKey)."""
+    """A verified callback for ``target`` (``options`` are its fields), subscribed to ``types``
+    (all email events) with ``filters``: (callbackId, signatureKey)."""
     callback_id, key = await register(service, tenant, target, path, **options)
-    await subscribe(service, tenant, callback_id, types)
+    await subscribe(
+        service, tenant, callback_id, types, **({"filters": filters} if filters else {})
+    )
     return callback_id, key
 
 
