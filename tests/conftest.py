@@ -185,6 +185,14 @@ async def reauthenticate(service: Service, tenant: Tenant) -> Tenant:
 
 
 @pytest.fixture
+async def tenant(service: Service) -> Tenant:
+    """One account, A, with the ``order-confirm`` email definition (bench/provision.py)."""
+    a = await make_tenant(service, "a")
+    await provision.email_definition(service.http, a.headers)
+    return a
+
+
+@pytest.fixture
 async def tenants(service: Service) -> tuple[Tenant, Tenant]:
     """Two accounts, A and B: every account-scoped route is tested for isolation with them."""
     return await make_tenant(service, "tenant-a"), await make_tenant(service, "tenant-b")

@@ -67,12 +67,8 @@ async def test_dsn_for_a_message_sent_through_real_smtp(
     assert status.json()["info"]["bounced"] is True
 
 
-async def test_dsn_matched_by_verp_alone_soft_and_ignored(
-    service: Service, tenants: tuple[Tenant, Tenant]
-) -> None:
-    a = tenants[0]
-    await email_definition(service, a)
-    sent = await _sent(service, a, "k-2", "bo@example.com")
+async def test_dsn_matched_by_verp_alone_soft_and_ignored(service: Service, tenant: Tenant) -> None:
+    sent = await _sent(service, tenant, "k-2", "bo@example.com")
     verp = f"bounces+{sent.id}@bounces.example.com"
     delayed = await service.http.post(
         "/inbound/bounces",
@@ -94,7 +90,7 @@ async def test_dsn_matched_by_verp_alone_soft_and_ignored(
     assert delayed.json()["recorded"][0]["messageKey"] == "k-2"
     [_, soft] = await events.for_message(service.db, sent.id)
     assert (soft.info["bounceCode"], soft.info["smtpReason"]) == ("SOFT", "4.2.2")
-    assert not await suppressions.is_suppressed(service.db, a.account_id, "bo@example.com")
+    assert not await suppressions.is_suppressed(service.db, tenant.account_id, "bo@example.com")
     assert delivered.json() == {"recorded": [], "unmatched": [], "ignored": 1}
     assert stray.status_code == 200  # unmatched is reported, not retried forever
     assert stray.json()["unmatched"] == [{"recipient": "nobody@example.com", "smtpReason": "5.1.1"}]

@@ -35,13 +35,6 @@ SERVICE_SETTINGS = {
 }
 
 
-@pytest.fixture
-async def tenant(service: Service) -> Tenant:
-    a = await make_tenant(service, "a")
-    await email_definition(service, a)
-    return a
-
-
 def sfmc_signature(key: str, body: bytes) -> str:
     """The documented SFMC recipe: base64(HMAC-SHA256(base64-decoded key, raw body))."""
     return base64.b64encode(hmac.new(base64.b64decode(key), body, hashlib.sha256).digest()).decode()
