@@ -26,6 +26,15 @@ ORDER_VIEWS = {
 NUMBERED_VIEWS = {"subjectline": {"content": "Receipt %%N%%"}, "html": {"content": "<p>%%N%%</p>"}}
 
 
+def numbered_recipients(numbers: range, prefix: str = "m") -> list[dict[str, Any]]:
+    """Batch recipients ``r<n>@example.com`` with messageKey ``<prefix><n>`` and attribute N."""
+    return [
+        {"contactKey": f"c{n}", "to": f"r{n}@example.com", "messageKey": f"{prefix}{n}",
+         "attributes": {"N": str(n)}}
+        for n in numbers
+    ]  # fmt: skip
+
+
 async def access_token(http: httpx.AsyncClient, client_id: str, client_secret: str) -> str:
     """An OAuth2 client-credentials access token (``POST /v2/token``)."""
     response = await http.post(

@@ -21,6 +21,7 @@ import httpx
 from app import clock
 from app.storage import callbacks, messages, subscriptions
 from app.storage.db import Db
+from bench import provision
 from bench.__main__ import Bench, Sizes
 
 SENDS, CALLBACKS, PER_CALLBACK = 200, 20, 200
@@ -78,12 +79,8 @@ async def _timed(base: str, headers: dict[str, str], db: Db, with_subscriptions:
             await _subscribe_never_matching(db, int(context["organization"]["id"]))
         batch = {
             "definitionKey": "bench",
-            "recipients": [
-                {"contactKey": f"c{i}", "to": f"r{i}@example.com", "messageKey": f"m{i}",
-                 "attributes": {"N": str(i)}}
-                for i in range(SENDS)
-            ],
-        }  # fmt: skip
+            "recipients": provision.numbered_recipients(range(SENDS)),
+        }
         started = time.perf_counter()
         accepted = await api.post("messaging/v1/email/messages", json=batch)
         assert accepted.status_code == 202, accepted.text

@@ -155,11 +155,8 @@ class Tidings:
             gate = asyncio.Semaphore(4)
 
             async def one(start: int) -> None:
-                recipients = [
-                    {"contactKey": f"c{n}", "to": f"r{n}@example.com",
-                     "messageKey": f"{prefix}{n}", "attributes": {"N": str(n)}}
-                    for n in range(start, min(total, start + 1000))
-                ]  # fmt: skip
+                numbers = range(start, min(total, start + 1000))
+                recipients = provision.numbered_recipients(numbers, prefix)
                 async with gate:
                     sent = await api.post(
                         "messaging/v1/email/messages",

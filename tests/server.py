@@ -157,14 +157,7 @@ def post_email_batch(base_url: str, headers: dict[str, str], count: int) -> None
             http, headers, "receipt", views=provision.NUMBERED_VIEWS
         ),
     )
-    batch = {
-        "definitionKey": "receipt",
-        "recipients": [
-            {"contactKey": f"c{i}", "to": f"r{i}@example.com", "messageKey": f"m{i}",
-             "attributes": {"N": str(i)}}
-            for i in range(count)
-        ],
-    }  # fmt: skip
+    batch = {"definitionKey": "receipt", "recipients": provision.numbered_recipients(range(count))}
     accepted = httpx.post(
         base_url + "messaging/v1/email/messages", json=batch, headers=headers, timeout=60
     )
