@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.errors import Conflict, InvalidFields, NotFound
+from app.errors import Conflict, Invalid, InvalidFields, NotFound
 from app.services.sending import outcomes, render, validate
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
@@ -78,10 +78,9 @@ def parse(body: Any, *, now: int) -> Request:
     for name, limit in _LIMITS.items():
         if len(fields.get(name, "")) > limit:
             problems.setdefault(name, []).append(_LONG.format(limit))
-    if fields.get("recipient_email") and not validate.is_email(fields["recipient_email"]):
-        problems.setdefault("recipient_email", []).append("is invalid")
-    if fields.get("reply_to") and not validate.is_email(fields["reply_to"]):
-        problems.setdefault("reply_to", []).append("is invalid")
+    for name in ("recipient_email", "reply_to"):
+        if fields.get(name):
+            fields[name] = _address(fields[name], name, problems)
     queue_at = _queue_at(fields.get("queue_at", ""), now, problems)
     if problems:
         raise InvalidFields(problems)
@@ -94,6 +93,15 @@ def parse(body: Any, *, now: int) -> Request:
         reply_to=fields["reply_to"] or None,
         queue_at=queue_at,
     )
+
+
+def _address(value: str, name: str, problems: dict[str, list[str]]) -> str:
+    """The address in its normal form; an invalid one is named in ``problems``."""
+    try:
+        return validate.email_address(value)
+    except Invalid:
+        problems.setdefault(name, []).append("is invalid")
+        return value
 
 
 def _queue_at(raw: str, now: int, problems: dict[str, list[str]]) -> int | None:

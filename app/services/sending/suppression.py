@@ -16,13 +16,16 @@ _ADDRESS_FAILURES = "5.1."
 
 
 def normalise(address: Any) -> str:
-    """The form addresses are stored and compared in: lower-cased email, or phone digits."""
-    if validate.is_email(address):
-        return str(address).lower()
-    digits = validate.phone_digits(address)
-    if digits is None:
-        raise Invalid("is not an email address or an E.164 phone number", field="address")
-    return digits
+    """The form addresses are stored and compared in: an email address in its normal form
+    (``validate.email_address``) lower-cased, or a phone number's E.164 digits."""
+    try:
+        return validate.email_address(address).lower()
+    except Invalid:
+        pass
+    try:
+        return validate.phone_number(address)
+    except Invalid as exc:
+        raise Invalid("is not an email address or an E.164 phone number", field="address") from exc
 
 
 async def after_bounce(
