@@ -21,6 +21,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    smtp_utf8: bool = False  # MAIL FROM carried SMTPUTF8 (RFC 6531)
 
 
 class Handler:
@@ -63,7 +64,9 @@ class Handler:
             )
         else:
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.smtp_utf8)  # type: ignore[arg-type]
+        )
         return "250 2.0.0 queued"
 
 
