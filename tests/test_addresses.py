@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import email.policy
 from typing import Any
 
 import pytest
 
-from app.providers import Email, Sms
+from app.providers import Email, Sms, mime
 from app.providers.sandbox import SMS_BOUNCE
 from app.storage import messages
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
@@ -277,3 +279,44 @@ async def test_sms_numbers_are_e164_with_the_definitions_country_as_region(
     assert {k: outbox[m.id] for k, m in done.items()} == recipients  # what the gateway gets
     assert done["reserved"].contact_key == SMS_BOUNCE
     assert await messages.get_by_key(service.db, a.account_id, "sms", "bad") is None
+
+
+@pytest.mark.parametrize(
+    ("address", "on_the_envelope"),
+    [
+        ("ana@example.com", "ana@example.com"),
+        (IDN_DOMAIN, IDN_DOMAIN_ASCII),
+        (UTF8_LOCAL, UTF8_LOCAL_ENVELOPE),
+        ("bounces+m-1@exämple.de", "bounces+m-1@xn--exmple-cua.de"),
+    ],
+)
+def test_envelope_addresses_carry_their_domain_as_a_labels(
+    address: str, on_the_envelope: str
+) -> None:
+    assert mime.envelope(address) == on_the_envelope
+
+
+def _email(**changes: Any) -> Email:
+    plain = Email(
+        message_id="m-1", from_address="shop@exämple.de", from_name="Shöp", to=IDN_DOMAIN,
+        cc=("bo@exämple.de",), bcc=(), subject="s", html="<p>x</p>", text="x",
+        reply_to="zoë@exämple.de",
+    )  # fmt: skip
+    return dataclasses.replace(plain, **changes)
+
+
+def test_ascii_headers_carry_a_labels_and_utf8_headers_carry_addresses_as_written() -> None:
+    assert mime.needs_smtputf8(_email())  # the reply-to's local part
+    ascii_only = _email(reply_to=None)
+    assert not mime.needs_smtputf8(ascii_only)
+    head = mime.build(ascii_only, domain="exämple.de").as_bytes(policy=email.policy.SMTP)
+    assert b"To: ana@xn--exmple-cua.de\r\n" in head and b"Cc: bo@xn--exmple-cua.de\r\n" in head
+    assert b"<shop@xn--exmple-cua.de>" in head and b"@xn--exmple-cua.de>\r\nX-Tidings" in head
+    assert head.isascii()
+    utf8 = mime.build(_email(), domain="example.com").as_bytes(policy=email.policy.SMTPUTF8)
+    assert "Reply-To: zoë@exämple.de\r\n".encode() in utf8
+    assert "To: ana@exämple.de\r\n".encode() in utf8
+    for local in ("josé", "用户", "zoë"):
+        assert mime.needs_smtputf8(_email(to=f"{local}@example.com", reply_to=None))
+        assert mime.needs_smtputf8(_email(from_address=f"{local}@example.com", reply_to=None))
+        assert mime.needs_smtputf8(_email(bcc=(f"{local}@example.com",), reply_to=None))

@@ -58,7 +58,7 @@ def _build(email: Email, *, domain: str) -> EmailMessage:
         message["Reply-To"] = _written(email.reply_to, utf8)
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=email.message_id, domain=domain)
+    message["Message-ID"] = make_msgid(idstring=email.message_id, domain=_a_labels(domain))
     message["X-Tidings-Message-Id"] = email.message_id
     message.set_content(email.text, charset="utf-8")
     message.add_alternative(email.html, subtype="html", charset="utf-8")
@@ -79,6 +79,8 @@ def _written(address: str, utf8: bool) -> str:
 
 def _ascii_domain(address: str) -> str:
     user, at, host = address.rpartition("@")
-    if host.isascii():
-        return address
-    return f"{user}{at}{idna.encode(host, uts46=True).decode('ascii')}"
+    return address if host.isascii() else f"{user}{at}{_a_labels(host)}"
+
+
+def _a_labels(host: str) -> str:
+    return host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
