@@ -36,6 +36,7 @@ _ROLE_NAMES = frozenset(rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES)  # normali
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _PHONE_TEXT = re.compile(r"\+?[0-9]{1,20}")
+_TAKES_SMS = 3  # the best rank a reading of a number gets (see _rank)
 _SMS_TYPES = frozenset(
     {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 )
@@ -96,15 +97,26 @@ def phone_number(value: Any, *, region: str | None = None) -> str:
         if found is None or not phonenumbers.is_possible_number(found):
             raise Invalid("is not a phone number: no country has numbers of this form")
     else:
-        readings = [
-            reading
-            for reading in (_parsed(text, country), _parsed("+" + text, None))
-            if reading is not None
-        ]
-        found = max(readings, key=_rank, default=None)  # the first of the best: national
-        if found is None or _rank(found) == 0:
-            raise Invalid("is not a phone number: no country has numbers of this form")
+        found = _best_reading(text, country)
     return phonenumbers.format_number(found, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def _best_reading(text: str, country: str) -> phonenumbers.PhoneNumber:
+    """The national reading when it is a valid number that takes SMS (checked first, so the
+    common case parses once); else the better of it and the international reading."""
+    ranked: list[tuple[int, phonenumbers.PhoneNumber]] = []
+    national = _parsed(text, country)
+    if national is not None:
+        ranked.append((_rank(national), national))
+        if ranked[0][0] == _TAKES_SMS:
+            return national
+    international = _parsed("+" + text, None)
+    if international is not None:
+        ranked.append((_rank(international), international))
+    rank, best = max(ranked, key=lambda r: r[0], default=(0, None))  # the first of the best
+    if best is None or rank == 0:
+        raise Invalid("is not a phone number: no country has numbers of this form")
+    return best
 
 
 def _parsed(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
@@ -116,8 +128,9 @@ def _parsed(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 
 def _rank(number: phonenumbers.PhoneNumber) -> int:
     """3 a valid number that takes SMS, 2 another valid one, 1 a possible one, 0 none."""
-    if phonenumbers.is_valid_number(number):
-        return 3 if phonenumbers.number_type(number) in _SMS_TYPES else 2
+    kind = phonenumbers.number_type(number)  # UNKNOWN exactly when the number is not valid
+    if kind != phonenumbers.PhoneNumberType.UNKNOWN:
+        return _TAKES_SMS if kind in _SMS_TYPES else 2
     return 1 if phonenumbers.is_possible_number(number) else 0
 
 
