@@ -278,6 +278,7 @@ async def test_sms_numbers_are_e164_with_the_definitions_country_as_region(
     }
     assert {k: outbox[m.id] for k, m in done.items()} == recipients  # what the gateway gets
     assert done["reserved"].contact_key == SMS_BOUNCE
+    assert done["reserved"].status == messages.BOUNCED  # the sandbox's story for that number
     assert await messages.get_by_key(service.db, a.account_id, "sms", "bad") is None
 
 
