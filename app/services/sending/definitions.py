@@ -95,15 +95,14 @@ def _email_options(options: dict[str, Any]) -> dict[str, Any]:
     shaped: dict[str, Any] = {"trackLinks": _bool(options, "trackLinks", True)}
     for name in ("cc", "bcc"):
         addresses = options.get(name) or []
-        if not isinstance(addresses, list) or not all(
-            validate.is_email(a) or (isinstance(a, str) and a.startswith("%%")) for a in addresses
-        ):
+        if not isinstance(addresses, list):
             raise _bad(f"options.{name}", "must be an array of email addresses")
-        shaped[name] = addresses
+        shaped[name] = [_copy_address(a, f"options.{name}") for a in addresses]
     if options.get("fromAddress") is not None:
-        if not validate.is_email(options["fromAddress"]):
-            raise _bad("options.fromAddress", "must be an email address")
-        shaped["fromAddress"] = options["fromAddress"]
+        try:
+            shaped["fromAddress"] = validate.email_address(options["fromAddress"])
+        except Invalid as exc:
+            raise _bad("options.fromAddress", "must be an email address") from exc
     if options.get("fromName") is not None:
         if not validate.is_single_line(options["fromName"]):
             raise _bad(
@@ -111,6 +110,16 @@ def _email_options(options: dict[str, Any]) -> dict[str, Any]:
             )
         shaped["fromName"] = options["fromName"]
     return shaped
+
+
+def _copy_address(value: Any, field: str) -> str:
+    """A cc/bcc entry: an address in its normal form, or a %%Attribute%% filled in at send."""
+    if isinstance(value, str) and value.startswith("%%"):
+        return value
+    try:
+        return validate.email_address(value)
+    except Invalid as exc:
+        raise _bad(field, "must be an array of email addresses") from exc
 
 
 def _sms_subscriptions(subs: dict[str, Any]) -> dict[str, Any]:
