@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
+from app.errors import Invalid
 from app.services.sending import validate
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
@@ -95,21 +96,29 @@ def _stringified(value: Any) -> Any:
 
 
 def _addresses(field: str) -> BeforeValidator:
+    """Addresses in their normal form (``validate.email_address``), or %%Attribute%%
+    placeholders filled in at send."""
+
     def check(value: Any) -> Any:
         value = value or []
-        if not isinstance(value, list) or not all(
-            validate.is_email(a) or (isinstance(a, str) and a.startswith("%%")) for a in value
-        ):
+        if not isinstance(value, list):
             raise bad(field, "must be an array of email addresses")
-        return value
+        try:
+            return [a if isinstance(a, str) and a.startswith("%%") else
+                    validate.email_address(a) for a in value]  # fmt: skip
+        except Invalid:
+            raise bad(field, "must be an array of email addresses") from None
 
     return BeforeValidator(check)
 
 
 def _from_address(value: Any) -> Any:
-    if value is not None and not validate.is_email(value):
-        raise bad("options.fromAddress", "must be an email address")
-    return value
+    if value is None:
+        return value
+    try:
+        return validate.email_address(value)
+    except Invalid:
+        raise bad("options.fromAddress", "must be an email address") from None
 
 
 def _from_name(value: Any) -> Any:

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.errors import Invalid
 from app.services.sending import validate
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
@@ -47,25 +48,30 @@ _ATTRIBUTES: Any = Field(
 )  # fmt: skip
 
 
+_NO_TO = f"{_V}MissingRequiredField_to: Invalid subscriber: to is required"
+
+
 def _email_to(value: Any) -> Any:
+    """The address in its normal form (``validate.email_address``)."""
     if not value:
-        raise refuse("missing", f"{_V}MissingRequiredField_to: Invalid subscriber: to is required",
-                     code=109106)  # fmt: skip
-    if not validate.is_email(value):
+        raise refuse("missing", _NO_TO, code=109106)
+    try:
+        return validate.email_address(value)
+    except Invalid:
         raise refuse("format", f"{_V}email_does_not_pass_validation: to is not a valid email "
-                     "address", code=109124)  # fmt: skip
-    return value
+                     "address", code=109124) from None  # fmt: skip
 
 
-def _sms_to(value: Any) -> Any:
+def _sms_to(value: Any, info: ValidationInfo) -> Any:
+    """E.164 digits; a number without ``+`` may be national to ``context["region"]`` (the
+    definition's countryCode)."""
     if not value:
-        raise refuse("missing", f"{_V}MissingRequiredField_to: Invalid subscriber: to is required",
-                     code=109106)  # fmt: skip
-    digits = validate.phone_digits(value)
-    if digits is None:
+        raise refuse("missing", _NO_TO, code=109106)
+    try:
+        return validate.phone_number(value, region=(info.context or {}).get("region"))
+    except Invalid:
         raise refuse("format", f"{_V}InvalidValue_to: to must be a mobile number with country "
-                     "code", code=109121)  # fmt: skip
-    return digits
+                     "code", code=109121) from None  # fmt: skip
 
 
 MessageKey = Annotated[StrictStr, Field(min_length=1, max_length=MAX_KEY_LENGTH)]
@@ -103,8 +109,9 @@ class SmsRecipientIn(SfmcModel):
         None, description="The contact (default: the number)", examples=["cust-42"]
     )
     to: Annotated[str, BeforeValidator(_sms_to)] = Field(
-        description="E.164, with or without +, spaces or dashes", examples=["+1 555 555 0123"]
-    )
+        description="E.164 with or without +, spaces or dashes; without +, also a national "
+        "number of the definition's countryCode", examples=["+1 555 555 0123"],
+    )  # fmt: skip
     attributes: Attributes = _ATTRIBUTES
 
 
@@ -118,12 +125,15 @@ _RECIPIENT_CODES = {  # field: (errorcode, name, detail) for any of pydantic's o
 _CONTACT_REQUIRED = (109105, "MissingRequiredField_subscriberKey", "contactKey is required")
 
 
-def recipient_problem(model: type[Recipient], raw: Any) -> tuple[Recipient | None, int, str]:
-    """``raw`` as ``model``, or None with the errorcode and message of its first problem."""
+def recipient_problem(
+    model: type[Recipient], raw: Any, *, region: str | None = None
+) -> tuple[Recipient | None, int, str]:
+    """``raw`` as ``model``, or None with the errorcode and message of its first problem
+    (``region``: the SMS definition's countryCode, for national numbers)."""
     if not isinstance(raw, dict):
         return None, 10001, f"{_V}InvalidValue_recipient: each recipient is an object"
     try:
-        return model.model_validate(raw), 0, ""
+        return model.model_validate(raw, context={"region": region}), 0, ""
     except ValidationError as exc:
         code, name, detail = _first(exc.errors(include_url=False))
         return None, code, detail if name is None else f"{_V}{name}: {detail}"

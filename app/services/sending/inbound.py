@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from app.errors import Conflict, NotFound
-from app.services.sending import outcomes, suppression
+from app.errors import Conflict, Invalid, NotFound
+from app.services.sending import outcomes, suppression, validate
 from app.services.sending.reports import Bounce, Receipt
 from app.storage import events, messages
 from app.storage.db import Db
@@ -33,6 +33,14 @@ class Recorded:
         }
 
 
+def _as_stored(address: str) -> str:
+    """A reported address in the normal form sends are stored in (so ``xn--`` finds Unicode)."""
+    try:
+        return validate.email_address(address).lower()
+    except Invalid:
+        return address.lower()
+
+
 async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
     """The message a report names, most specific id first."""
     candidates: list[messages.Message | None] = []
@@ -46,7 +54,7 @@ async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
         )
     if bounce.recipient and bounce.account_id is not None:  # never across accounts
         candidates.append(
-            await messages.latest_to(db, bounce.account_id, channel, bounce.recipient.lower())
+            await messages.latest_to(db, bounce.account_id, channel, _as_stored(bounce.recipient))
         )
     return next(
         (

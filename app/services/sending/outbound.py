@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app import clock, providers
+from app.errors import Invalid
 from app.services import fairshare
 from app.services.sending import inbound, outcomes, render, reports, suppression, validate
 from app.settings import Settings
@@ -39,6 +40,14 @@ def retry_delay_s(attempts: int) -> int:
 class _NotSent(Exception):
     code: int
     reason: str
+
+
+def _copies(addresses: list[str], code: int, reason: str) -> tuple[str, ...]:
+    """Rendered cc/bcc addresses in their normal form; one that is not an address: NotSent."""
+    try:
+        return tuple(validate.email_address(a) for a in addresses)
+    except Invalid as exc:
+        raise _NotSent(code, reason) from exc
 
 
 @contextlib.contextmanager
@@ -247,21 +256,17 @@ class Sender:
             preheader = expand(source["preheader"])
             html = expand(source["html"], escape_html=True)
             text = expand(source["text"]) if source["text"] else ""
-            cc = tuple(expand(a) for a in options.get("cc") or [])
-            bcc = tuple(expand(a) for a in options.get("bcc") or [])
+            cc = [expand(a) for a in options.get("cc") or []]
+            bcc = [expand(a) for a in options.get("bcc") or []]
         if not subject:
             raise _NotSent(127, "The rendered subject is empty")
-        if not all(validate.is_email(a) for a in cc):
-            raise _NotSent(132, "A cc address is not a valid email address")
-        if not all(validate.is_email(a) for a in bcc):
-            raise _NotSent(133, "A bcc address is not a valid email address")
         return providers.Email(
             message_id=message.id,
             from_address=options.get("fromAddress") or self._settings.from_address,
             from_name=render.single_line(options.get("fromName") or self._settings.from_name),
             to=message.recipient,
-            cc=cc,
-            bcc=bcc,
+            cc=_copies(cc, 132, "A cc address is not a valid email address"),
+            bcc=_copies(bcc, 133, "A bcc address is not a valid email address"),
             subject=subject,
             html=render.with_preheader(html, preheader),
             text=text or render.html_to_text(html),

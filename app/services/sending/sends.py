@@ -75,12 +75,15 @@ async def accept(
     overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
     overrides = {k: v for k, v in overrides.items() if v}
     model = shapes.RECIPIENT[channel]
+    region = (definition.body.get("subscriptions") or {}).get("countryCode")
     request_id = str(uuid.uuid4())
     responses: list[dict[str, Any]] = []
     fresh: list[messages.Message] = []
     seen: set[str] = set()
     for raw in recipients:
-        entry, message = _one(raw, model, definition, body.attributes, overrides, request_id, now)
+        entry, message = _one(
+            raw, model, region, definition, body.attributes, overrides, request_id, now
+        )
         key = entry["messageKey"].lower() if isinstance(entry.get("messageKey"), str) else None
         if message is not None and key in seen:
             entry, message = (
@@ -121,6 +124,7 @@ def _error(entry: dict[str, Any], code: int, name: str, detail: str) -> dict[str
 def _one(
     raw: Any,
     model: type[shapes.Recipient],
+    region: str | None,
     definition: definitions.Definition,
     shared: dict[str, Any],
     overrides: dict[str, Any],
@@ -130,7 +134,7 @@ def _one(
     """The recipient's answer, and its message when it can be queued."""
     key = raw.get("messageKey") if isinstance(raw, dict) else None
     entry: dict[str, Any] = {"messageKey": key if key is not None else new_message_key()}
-    recipient, code, problem = shapes.recipient_problem(model, raw)
+    recipient, code, problem = shapes.recipient_problem(model, raw, region=region)
     if recipient is None:
         shown = entry if isinstance(raw, dict) else {}  # a non-object has no messageKey
         return shown | {"errorcode": code, "message": problem}, None
