@@ -27,6 +27,9 @@ _ONE = {"definitionKey": "order-confirm", "recipient": {"contactKey": "c", "to":
 _SMS_ONE = {"definitionKey": "otp", "recipient": {"to": "15555550123"}}
 
 ASSET_CASES: list[Case] = [
+    # A 500 before (an unhashable id): now the assetType error.
+    ('POST', '/asset/v1/content/assets', {'name': 'n', 'customerKey': 'k', 'assetType': {'id': {}, 'name': 'nope'}}, 400, {'message': 'assetType must be {id: 208, name: htmlemail} (or 207/209)', 'errorcode': 10005, 'documentation': ''}),
+    ('PATCH', '/asset/v1/content/assets/{asset}', {'assetType': {'id': [None], 'name': 5}}, 400, {'message': 'assetType must be {id: 208, name: htmlemail} (or 207/209)', 'errorcode': 10005, 'documentation': ''}),
     ('POST', '/asset/v1/content/assets', [], 400, {'message': 'The request body must be a JSON object', 'errorcode': 10001, 'documentation': ''}),
     ('POST', '/asset/v1/content/assets', 'x', 400, {'message': 'The request body must be a JSON object', 'errorcode': 10001, 'documentation': ''}),
     ('POST', '/asset/v1/content/assets', {}, 400, {'message': 'name is required', 'errorcode': 10002, 'documentation': ''}),

@@ -12,6 +12,10 @@ from app.wire.errors import refuse
 
 ASSET_TYPES = {208: "htmlemail", 207: "templatebasedemail", 209: "textonlyemail"}
 TYPE_IDS = {name: type_id for type_id, name in ASSET_TYPES.items()} | {"textonly": 209}
+_TYPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"id": {"enum": sorted(ASSET_TYPES)}, "name": {"enum": sorted(TYPE_IDS)}},
+}
 _NOT_ONE_LINE = "views.subjectline must be one line, without line breaks or control characters"
 
 
@@ -19,11 +23,12 @@ def _asset_type(value: Any) -> str:
     """``{id: 208}`` or ``{name: "htmlemail"}`` (or 207/209) as the type's name."""
     if value is None:
         return "htmlemail"
-    if isinstance(value, dict):
-        if value.get("id") in ASSET_TYPES:
-            return ASSET_TYPES[value["id"]]
-        if value.get("name") in TYPE_IDS:
-            return ASSET_TYPES[TYPE_IDS[value["name"]]]
+    if isinstance(value, dict):  # an id or name of another type ({} or []) is no type either
+        type_id, name = value.get("id"), value.get("name")
+        if isinstance(type_id, int) and type_id in ASSET_TYPES:
+            return ASSET_TYPES[type_id]
+        if isinstance(name, str) and name in TYPE_IDS:
+            return ASSET_TYPES[TYPE_IDS[name]]
     raise refuse("format", "assetType must be {id: 208, name: htmlemail} (or 207/209)", code=10005)
 
 
@@ -115,8 +120,7 @@ class AssetIn(SfmcModel):
     )  # fmt: skip
     asset_type: Annotated[str, BeforeValidator(_asset_type)] = Field(
         "htmlemail", examples=[{"id": 208, "name": "htmlemail"}],
-        json_schema_extra={"type": "object", "properties": {"id": {"type": "integer"},
-                                                            "name": {"type": "string"}}},
+        json_schema_extra=_TYPE_SCHEMA,
         description="{id: 208, name: htmlemail} (or 207 templatebasedemail, 209 textonlyemail)",
     )  # fmt: skip
     name: Annotated[str, _required("name")] = Field(examples=["Order confirmation"])
@@ -144,8 +148,7 @@ class AssetPatch(SfmcModel):
     )
     asset_type: Annotated[str, BeforeValidator(_asset_type)] = Field(
         "htmlemail", examples=[{"id": 208, "name": "htmlemail"}],
-        json_schema_extra={"type": "object", "properties": {"id": {"type": "integer"},
-                                                            "name": {"type": "string"}}},
+        json_schema_extra=_TYPE_SCHEMA,
         description="{id: 208, name: htmlemail} (or 207/209)",
     )  # fmt: skip
     name: Annotated[str | None, _required("name")] = Field(None, examples=["Order shipped"])
