@@ -7,7 +7,7 @@ import dataclasses
 import httpx
 
 from app import clock, providers, scheduler
-from app.delivery import client, dispatcher, notify
+from app.delivery import client, dispatcher
 from app.providers.sandbox import Sandbox
 from app.providers.sms_gateway import SmsGateway
 from app.providers.smtp import SmtpProvider
@@ -16,7 +16,7 @@ from app.services.sending import outbound
 from app.services.webhooks import callbacks
 from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
-from app.storage import migrations
+from app.storage import listen, migrations
 from app.storage.db import Db
 
 
@@ -37,7 +37,7 @@ class Runtime:
     jobs: scheduler.Jobs
     now: clock.Clock
     limits: ratelimit.Limits
-    listener: notify.Listener | None = None
+    listener: listen.Listener | None = None
 
     @classmethod
     async def start(
@@ -89,7 +89,7 @@ class Runtime:
         jobs = scheduler.Jobs(db, sender, webhooks, settings, now=now)
         listener = None
         if db.dialect == "postgresql":
-            listener = notify.Listener(settings.database_url, webhooks.wake)
+            listener = listen.Listener(settings.database_url, webhooks.wake)
             await listener.start()
         sender.start()
         webhooks.start()

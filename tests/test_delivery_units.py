@@ -8,6 +8,7 @@ from email.utils import formatdate
 
 import pytest
 
+from app import settings
 from app.delivery import policy, signing
 from app.errors import ConfigError
 from app.services.webhooks.keys import KeyBox
@@ -40,10 +41,10 @@ def test_the_window_ends_retries() -> None:
 
 
 def test_parse_schedule() -> None:
-    assert policy.parse_schedule("5, 300,1800") == (5.0, 300.0, 1800.0)
+    assert settings.parse_schedule("5, 300,1800") == (5.0, 300.0, 1800.0)
     for bad in ("", "5,-1", "0", "x"):
         with pytest.raises(ValueError):
-            policy.parse_schedule(bad)
+            settings.parse_schedule(bad)
 
 
 def test_signatures_are_deterministic_and_key_specific() -> None:

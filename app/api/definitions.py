@@ -12,7 +12,6 @@ from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json, runtime
 from app.errors import Invalid
 from app.services.sending import definitions
-from app.storage import definitions as definition_rows
 
 
 def _request_id() -> str:
@@ -33,7 +32,7 @@ def _status_filter(text: str) -> tuple[str, bool] | None:
 
 def _order(text: str) -> tuple[str, bool]:
     field, _, direction = (text or "definitionKey").partition(" ")
-    if field.lower() not in definition_rows.ORDERABLE or direction.lower() not in (
+    if field.lower() not in definitions.ORDERABLE or direction.lower() not in (
         "",
         "asc",
         "desc",
@@ -64,7 +63,7 @@ def routes(channel: str) -> list[Route]:
         page = query_int(request, "$page", default=1, low=1, high=1_000_000)
         size = query_int(request, "$pageSize", "$pagesize", default=50, low=1, high=500)
         order_by, descending = _order(params.get("$orderBy") or params.get("$orderby") or "")
-        found = await definition_rows.list_page(
+        found = await definitions.list_page(
             state.db,
             who.account_id,
             channel,

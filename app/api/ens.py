@@ -12,7 +12,6 @@ from starlette.routing import Route
 from app.api import auth
 from app.api.http import BIGINT_MAX, JSONResponse, query_int, read_json, runtime
 from app.services.webhooks import callbacks, operations, subscriptions
-from app.storage import callbacks as callback_rows
 
 CB = "event_notification_callback_"
 SUB = "event_notification_subscription_"
@@ -32,7 +31,7 @@ async def create_callbacks(request: Request) -> Response:
 @auth.requires(CB + "read")
 async def list_callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    found = await callback_rows.list_all(state.db, who.account_id)
+    found = await state.callbacks.list_all(who.account_id)
     return JSONResponse([callbacks.to_wire(c) for c in found])
 
 

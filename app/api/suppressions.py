@@ -8,7 +8,6 @@ from starlette.responses import Response
 from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json, runtime
 from app.services.sending import suppression
-from app.storage import suppressions
 
 
 @auth.requires("email_read", "sms_read", "transactional_read")
@@ -17,13 +16,9 @@ async def list_entries(request: Request) -> Response:
     page = query_int(request, "$page", "page", default=1, low=1, high=1_000_000)
     size = query_int(request, "$pageSize", "$pagesize", "pageSize", default=50, low=1, high=500)
     wanted = request.query_params.get("address")
-    if wanted is not None:
-        found = await suppressions.get(state.db, who.account_id, suppression.normalise(wanted))
-        items, total = ([found], 1) if found else ([], 0)
-    else:
-        items, total = await suppressions.list_page(
-            state.db, who.account_id, limit=size, offset=(page - 1) * size
-        )
+    items, total = await suppression.find(
+        state.db, who.account_id, wanted, limit=size, offset=(page - 1) * size
+    )
     return JSONResponse(
         {
             "page": page,

@@ -8,7 +8,6 @@ from starlette.responses import Response
 from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json_or_form, runtime
 from app.services.sending import broadcast
-from app.storage import messages
 
 
 @auth.requires("transactional_write", "email_send")
@@ -41,7 +40,7 @@ async def list_page(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     page = query_int(request, "page", default=1, low=1, high=1_000_000)
     size = query_int(request, "per_page", default=50, low=1, high=500)
-    found, total = await messages.transactionals_page(
+    found, total = await broadcast.page(
         state.db, who.account_id, limit=size, offset=(page - 1) * size
     )
     return JSONResponse(

@@ -2,7 +2,8 @@
 
 SQL is written once with ``:named`` binds. PostgreSQL goes through an asyncpg pool
 (``app.storage.postgres``, which rewrites the binds as ``$n``); SQLite through held sqlite3
-connections (``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself.
+connections (``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself. A driver
+failure that a retry can fix leaves this module as one error, ``StorageUnavailable``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,43 @@ from __future__ import annotations
 import contextlib
 import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+from app.errors import StorageUnavailable
 from app.storage import postgres, sqlite
 
 Dialect = Literal["sqlite", "postgresql"]
 T = TypeVar("T")
 Row = Mapping[str, Any]
 _EXCLUSIVE_LOCK_ID = 7_105_347  # arbitrary, constant
+_UNAVAILABLE = sqlite.UNAVAILABLE + postgres.UNAVAILABLE
+
+
+class _Converting(contextlib.AbstractAsyncContextManager[None]):
+    """A driver's transaction whose BEGIN or COMMIT failures leave as ``StorageUnavailable``."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: contextlib.AbstractAsyncContextManager[None]) -> None:
+        self._inner = inner
+
+    async def __aenter__(self) -> None:
+        try:
+            await self._inner.__aenter__()
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        try:
+            return await self._inner.__aexit__(kind, value, traceback)
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
 
 class Db:
@@ -38,12 +68,11 @@ class Db:
     def sqlite_path_of(url: str) -> pathlib.Path:
         return pathlib.Path(url.split("://", 1)[1].removeprefix("/"))
 
-    @property
-    def sqlite_path(self) -> pathlib.Path | None:
-        return self.sqlite_path_of(self.url) if self.dialect == "sqlite" else None
-
     async def connect(self) -> None:
-        await self._backend.connect()
+        try:
+            await self._backend.connect()
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     async def disconnect(self) -> None:
         await self._backend.disconnect()
@@ -53,25 +82,38 @@ class Db:
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any] | None = None) -> list[Row]:
-        return await self._backend.fetch_all(sql, values or {})  # type: ignore[return-value]
+        try:
+            return await self._backend.fetch_all(sql, values or {})  # type: ignore[return-value]
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     async def fetch_val(self, sql: str, values: Mapping[str, Any] | None = None) -> Any:
-        rows = await self._backend.fetch_all(sql, values or {})
+        rows = await self.fetch_all(sql, values)
         return next(iter(rows[0].values())) if rows else None
 
     async def execute(self, sql: str, values: Mapping[str, Any] | None = None) -> None:
-        await self._backend.execute(sql, values or {})
+        try:
+            await self._backend.execute(sql, values or {})
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    async def ping(self) -> None:
+        """A round trip to the database (readiness); raises ``StorageUnavailable`` when it fails."""
+        await self.fetch_val("SELECT 1")
 
     async def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
         """One statement for many rows, through the driver; inside ``transaction()`` it joins
         that transaction."""
         if rows:
-            await self._backend.execute_many(sql, rows)
+            try:
+                await self._backend.execute_many(sql, rows)
+            except _UNAVAILABLE as exc:
+                raise StorageUnavailable(str(exc)) from exc
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
         """One atomic unit on both dialects; queries awaited inside it join it (nested calls
         join the outer one)."""
-        return self._backend.transaction()
+        return _Converting(self._backend.transaction())
 
     @contextlib.asynccontextmanager
     async def write(self, *, durable: bool = True) -> AsyncIterator[None]:
@@ -92,7 +134,10 @@ class Db:
         """Run ``work`` in a write transaction, on SQLite one shared with other queued work
         (group commit: one COMMIT for everything waiting); returns once it is committed."""
         if self._sqlite is not None:
-            return await self._sqlite.grouped(work)
+            try:
+                return await self._sqlite.grouped(work)
+            except _UNAVAILABLE as exc:  # the shared COMMIT failed
+                raise StorageUnavailable(str(exc)) from exc
         async with self.transaction():
             return await work()
 

@@ -103,4 +103,14 @@ class Postgres:
             yield connection
 
 
-Error = asyncpg.PostgresError
+# Failures a retry can fix (down, restarting, out of connections); Db converts them. A
+# programming error (bad SQL) stays the driver's, a 500, so that it is noticed.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection cut mid-protocol by a restart
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+)

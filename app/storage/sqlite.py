@@ -283,4 +283,5 @@ class Sqlite:
                 self._writer.execute("PRAGMA busy_timeout = 0")
 
 
-Error = sqlite3.Error
+# Failures a retry can fix (locked past the timeout, disk full, I/O); Db converts them.
+UNAVAILABLE: tuple[type[Exception], ...] = (sqlite3.OperationalError,)

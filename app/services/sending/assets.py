@@ -114,6 +114,17 @@ async def get_by_key(db: Db, account_id: int, customer_key: str) -> Asset:
     return found
 
 
+async def find(
+    db: Db, account_id: int, customer_key: str | None, *, limit: int, offset: int
+) -> tuple[list[Asset], int]:
+    """The asset with ``customer_key`` (none or one), or one page of all; and the total."""
+    if customer_key is not None:
+        found = await assets.get_by_key(db, account_id, customer_key)
+        return ([found], 1) if found else ([], 0)
+    page = await assets.list_page(db, account_id, limit=limit, offset=offset)
+    return page, await assets.count(db, account_id)
+
+
 async def patch(db: Db, account_id: int, asset_id: int, body: Any) -> Asset:
     current = await get(db, account_id, asset_id)
     fields = _fields(body, current)

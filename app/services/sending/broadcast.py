@@ -206,6 +206,13 @@ async def get(db: Db, account_id: int, message_id: str) -> messages.Message:
     return message
 
 
+async def page(
+    db: Db, account_id: int, *, limit: int, offset: int
+) -> tuple[list[messages.Message], int]:
+    """Transactional emails, newest first, and their total."""
+    return await messages.transactionals_page(db, account_id, limit=limit, offset=offset)
+
+
 def is_transactional(message: messages.Message) -> bool:
     return message.channel == "email" and message.definition_id is None
 

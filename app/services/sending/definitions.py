@@ -184,6 +184,33 @@ async def get(db: Db, account_id: int, channel: str, key: str) -> Definition:
     return found
 
 
+ORDERABLE = definitions.ORDERABLE  # the fields a list may be ordered by
+
+
+async def list_page(
+    db: Db,
+    account_id: int,
+    channel: str,
+    *,
+    status: tuple[str, bool] | None,
+    order_by: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> list[Definition]:
+    """One page of the channel's definitions, filtered by status (``(status, equal)``)."""
+    return await definitions.list_page(
+        db,
+        account_id,
+        channel,
+        status=status,
+        order_by=order_by,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
+
+
 async def patch(
     db: Db, account_id: int, channel: str, key: str, body: Any, *, now: int
 ) -> Definition:

@@ -68,6 +68,16 @@ async def add(
     return stored, created
 
 
+async def find(
+    db: Db, account_id: int, address: str | None, *, limit: int, offset: int
+) -> tuple[list[suppressions.Suppression], int]:
+    """The entry for ``address`` (none or one), or one page of all, oldest first; and the total."""
+    if address is not None:
+        found = await suppressions.get(db, account_id, normalise(address))
+        return ([found], 1) if found else ([], 0)
+    return await suppressions.list_page(db, account_id, limit=limit, offset=offset)
+
+
 async def remove(db: Db, account_id: int, address: str) -> None:
     if not await suppressions.remove(db, account_id, normalise(address)):
         raise NotFound(f"{address} is not on the suppression list")

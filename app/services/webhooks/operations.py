@@ -8,10 +8,10 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.delivery import dispatcher
 from app.errors import Invalid
 from app.services import stats
 from app.services.webhooks import callbacks, fanout
+from app.services.webhooks.ports import TestSender
 from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
@@ -228,7 +228,7 @@ def sample_event(callback: callbacks.Callback, *, now: int) -> events.Event:
 
 
 async def test_send(
-    webhooks: dispatcher.Dispatcher, callback: callbacks.Callback, *, now: int
+    webhooks: TestSender, callback: callbacks.Callback, *, now: int
 ) -> dict[str, Any]:
     require_verified(callback, "test events")
     body = orjson.dumps([fanout.to_wire(sample_event(callback, now=now))])
