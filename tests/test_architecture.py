@@ -9,6 +9,7 @@ function or under ``TYPE_CHECKING``: a deferred import is still a dependency.
 from __future__ import annotations
 
 import ast
+import inspect
 import pathlib
 import re
 from collections.abc import Iterator
@@ -226,3 +227,35 @@ def test_the_checks_see_a_violation() -> None:
     found = dict(imports("app.runtime"))
     assert "app.scheduler" in found
     assert "app.storage.db" in found
+
+
+def test_handlers_do_not_wake_workers() -> None:
+    """Waking the sender or the dispatcher is the committing service's call (``Wakeups``)."""
+    found = [
+        f"{MODULES[module].relative_to(ROOT)}:{node.lineno}"
+        for module in MODULES
+        if _in(module, "app.api", "app.console")
+        for node in ast.walk(ast.parse(MODULES[module].read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "wake"
+    ]
+    assert found == []
+
+
+def test_runtime_is_built_with_keywords() -> None:
+    from app.runtime import Runtime
+
+    kinds = {p.kind for p in inspect.signature(Runtime).parameters.values()}
+    assert kinds == {inspect.Parameter.KEYWORD_ONLY}
+    assert "fmt: skip" not in MODULES["app.runtime"].read_text()
+
+
+def test_the_scheduler_holds_no_domain_rules() -> None:
+    """It calls services on a schedule; NotSent codes and idempotency windows live there."""
+    tree = ast.parse(MODULES["app.scheduler"].read_text())
+    names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    numbers = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    assert 139 not in numbers
+    assert "IDEMPOTENCY_WINDOW_S" not in names
+    assert not {"end_held", "idempotency"} & names

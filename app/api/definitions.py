@@ -98,15 +98,20 @@ def routes(channel: str) -> list[Route]:
             request.path_params["key"],
             await read_json(request),
             now=state.now(),
+            wake=state.wake,
         )
-        state.sender.wake()
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
     @auth.requires(f"{channel}_write")
     async def delete(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         archived = await definitions.delete(
-            state.db, who.account_id, channel, request.path_params["key"], now=state.now()
+            state.db,
+            who.account_id,
+            channel,
+            request.path_params["key"],
+            now=state.now(),
+            wake=state.wake,
         )
         return JSONResponse(
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
@@ -124,9 +129,13 @@ def routes(channel: str) -> list[Route]:
     async def purge(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         await definitions.purge_queue(
-            state.db, who.account_id, channel, request.path_params["key"], now=state.now()
+            state.db,
+            who.account_id,
+            channel,
+            request.path_params["key"],
+            now=state.now(),
+            wake=state.wake,
         )
-        state.dispatcher.wake()  # the purged messages' NotSent events
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
 
     return [

@@ -76,9 +76,7 @@ async def probe(request: Request) -> Response:
 @auth.requires(CB + "update")
 async def enable(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    enabled = await state.callbacks.enable(who.account_id, _callback_id(request))
-    state.dispatcher.wake()
-    return JSONResponse(enabled)
+    return JSONResponse(await state.callbacks.enable(who.account_id, _callback_id(request)))
 
 
 @auth.requires(CB + "read")
@@ -112,8 +110,8 @@ async def replay(request: Request) -> Response:
         await read_json(request),
         now=state.now(),
         max_events=state.settings.replay_max_events,
+        wake=state.wake,
     )
-    state.dispatcher.wake()
     return JSONResponse(queued, status_code=202)
 
 
@@ -156,11 +154,9 @@ async def subscriptions_by_callback(request: Request) -> Response:
 @auth.requires(SUB + "update")
 async def update_subscriptions(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    changed, resumed = await subscriptions.update(
-        state.db, who.account_id, await read_json(request), now=state.now()
+    changed = await subscriptions.update(
+        state.db, who.account_id, await read_json(request), now=state.now(), wake=state.wake
     )
-    if resumed:
-        state.dispatcher.wake()
     return JSONResponse(changed)
 
 

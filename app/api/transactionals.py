@@ -20,9 +20,8 @@ async def create(request: Request) -> Response:
         key=request.headers.get("idempotency-key"),
         now=state.now(),
         base_url=state.settings.base_url,
+        wake=state.wake,
     )
-    if answer.message is not None:
-        state.sender.wake()
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 

@@ -17,6 +17,7 @@ import orjson
 from app import clock
 from app.errors import Conflict, InvalidFields, NotFound
 from app.services.sending import outcomes, render, validate
+from app.services.wakeups import Wakeups
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
 
@@ -120,7 +121,14 @@ class Answer:
 
 
 async def create(
-    db: Db, account_id: int, body: Any, *, key: str | None, now: int, base_url: str
+    db: Db,
+    account_id: int,
+    body: Any,
+    *,
+    key: str | None,
+    now: int,
+    base_url: str,
+    wake: Wakeups,
 ) -> Answer:
     request = parse(body, now=now)
     if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
@@ -138,7 +146,14 @@ async def create(
             await idempotency.complete(db, account_id, key, 201, wire)
 
     await db.grouped(store)  # committed, with whatever else is queued, before the 201
+    wake.sender()
     return Answer(201, wire, message=message)
+
+
+async def purge_idempotency_keys(db: Db, *, now: int) -> int:
+    """Idempotency-Key rows past their window are dropped; the count dropped."""
+    async with db.write():
+        return await idempotency.purge(db, older_than=now - IDEMPOTENCY_WINDOW_S * 1000)
 
 
 async def _claim(db: Db, account_id: int, key: str, digest: str, *, now: int) -> Answer | None:

@@ -17,6 +17,7 @@ import orjson
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
+from app.services.wakeups import Wakeups
 from app.services.webhooks import keys as signing_keys
 from app.services.webhooks.keys import KeyBox
 from app.services.webhooks.ports import Poster, Reply
@@ -109,9 +110,17 @@ class Manager:
     """Callback management for one running service (database, key box, delivery client)."""
 
     def __init__(
-        self, db: Db, keys: KeyBox, poster: Poster, settings: Settings, now: clock.Clock
+        self,
+        db: Db,
+        keys: KeyBox,
+        poster: Poster,
+        settings: Settings,
+        now: clock.Clock,
+        *,
+        wake: Wakeups,
     ) -> None:
         self._db = db
+        self._wake = wake
         self._keys = keys
         self._poster = poster
         self._settings = settings
@@ -306,6 +315,7 @@ class Manager:
         async with self._db.write():
             await callbacks.save(self._db, enabled)
             await batches.retry_now(self._db, current.id, now=now)
+        self._wake.dispatcher()  # its waiting events go out at once
         return to_wire(enabled)
 
 
