@@ -50,8 +50,8 @@ class Runtime:
         try:
             await migrations.apply(db)
             async with db.exclusive():
-                await bootstrap.run(db, settings, say=say)
-            key = await auth.load_signing_key(db, settings.secret_key)
+                await bootstrap.run(db, settings, say=say, now=now())
+            key = await auth.load_signing_key(db, settings.secret_key, now=now())
         except BaseException:
             await db.disconnect()
             raise

@@ -82,7 +82,7 @@ async def test_the_index_follows_changes_made_through_another_handle(
     other = Db(database_url)
     await other.connect()
     try:
-        account = await credentials.create_account(db, name="a")
+        account = await credentials.create_account(db, name="a", now=real_clock.now_ms())
         callback_id = await _verified_callback(db, account.id)
 
         async def candidates(type_: str = SENT) -> int:

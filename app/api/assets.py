@@ -29,7 +29,7 @@ def _asset_id(request: Request) -> int:
 @auth.requires("email_write")
 async def create(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    asset = await assets.create(state.db, who.account_id, await read_json(request))
+    asset = await assets.create(state.db, who.account_id, await read_json(request), now=state.now())
     return JSONResponse(assets.to_wire(asset), status_code=201)
 
 
@@ -66,7 +66,7 @@ async def get(request: Request) -> Response:
 async def patch(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     asset = await assets.patch(
-        state.db, who.account_id, _asset_id(request), await read_json(request)
+        state.db, who.account_id, _asset_id(request), await read_json(request), now=state.now()
     )
     return JSONResponse(assets.to_wire(asset))
 

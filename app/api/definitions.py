@@ -52,7 +52,7 @@ def routes(channel: str) -> list[Route]:
     async def create(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.create(
-            state.db, who.account_id, channel, await read_json(request)
+            state.db, who.account_id, channel, await read_json(request), now=state.now()
         )
         return JSONResponse(definitions.to_wire(found, _request_id()), status_code=201)
 

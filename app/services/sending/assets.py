@@ -89,9 +89,8 @@ def _fields(body: Any, current: Asset | None) -> dict[str, Any]:
     return fields
 
 
-async def create(db: Db, account_id: int, body: Any) -> Asset:
+async def create(db: Db, account_id: int, body: Any, *, now: int) -> Asset:
     fields = _fields(body, None)
-    now = clock.now_ms()
     async with db.write():
         if await assets.get_by_key(db, account_id, fields["customer_key"]):
             raise Conflict("An asset with this customerKey exists", code=30004)
@@ -125,7 +124,7 @@ async def find(
     return page, await assets.count(db, account_id)
 
 
-async def patch(db: Db, account_id: int, asset_id: int, body: Any) -> Asset:
+async def patch(db: Db, account_id: int, asset_id: int, body: Any, *, now: int) -> Asset:
     current = await get(db, account_id, asset_id)
     fields = _fields(body, current)
     async with db.write():
@@ -138,7 +137,7 @@ async def patch(db: Db, account_id: int, asset_id: int, body: Any) -> Asset:
                 id=asset_id,
                 account_id=account_id,
                 created_at=current.created_at,
-                modified_at=clock.now_ms(),
+                modified_at=now,
                 **fields,
             ),
         )

@@ -148,10 +148,9 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
-async def create(db: Db, account_id: int, channel: str, body: Any) -> Definition:
+async def create(db: Db, account_id: int, channel: str, body: Any, *, now: int) -> Definition:
     body = _object(body)
     shaped = await _shape(db, account_id, channel, body)
-    now = clock.now_ms()
     definition = Definition(
         id=str(uuid.uuid4()),
         account_id=account_id,
