@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 from app.errors import StorageUnavailable
@@ -22,32 +21,6 @@ T = TypeVar("T")
 Row = Mapping[str, Any]
 _EXCLUSIVE_LOCK_ID = 7_105_347  # arbitrary, constant
 _UNAVAILABLE = sqlite.UNAVAILABLE + postgres.UNAVAILABLE
-
-
-class _Converting(contextlib.AbstractAsyncContextManager[None]):
-    """A driver's transaction whose BEGIN or COMMIT failures leave as ``StorageUnavailable``."""
-
-    __slots__ = ("_inner",)
-
-    def __init__(self, inner: contextlib.AbstractAsyncContextManager[None]) -> None:
-        self._inner = inner
-
-    async def __aenter__(self) -> None:
-        try:
-            await self._inner.__aenter__()
-        except _UNAVAILABLE as exc:
-            raise StorageUnavailable(str(exc)) from exc
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool | None:
-        try:
-            return await self._inner.__aexit__(kind, value, traceback)
-        except _UNAVAILABLE as exc:
-            raise StorageUnavailable(str(exc)) from exc
 
 
 class Db:
@@ -112,8 +85,8 @@ class Db:
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
         """One atomic unit on both dialects; queries awaited inside it join it (nested calls
-        join the outer one)."""
-        return _Converting(self._backend.transaction())
+        join the outer one). A failed BEGIN or COMMIT raises ``StorageUnavailable``."""
+        return self._backend.transaction()
 
     @contextlib.asynccontextmanager
     async def write(self, *, durable: bool = True) -> AsyncIterator[None]:
@@ -136,7 +109,7 @@ class Db:
         if self._sqlite is not None:
             try:
                 return await self._sqlite.grouped(work)
-            except _UNAVAILABLE as exc:  # the shared COMMIT failed
+            except _UNAVAILABLE as exc:  # the shared transaction failed around this work
                 raise StorageUnavailable(str(exc)) from exc
         async with self.transaction():
             return await work()
