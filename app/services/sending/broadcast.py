@@ -117,7 +117,6 @@ class Answer:
     status_code: int
     body: dict[str, Any]
     replayed: bool = False
-    message: messages.Message | None = None  # the new message, when one was stored
 
 
 async def create(
@@ -147,7 +146,7 @@ async def create(
 
     await db.grouped(store)  # committed, with whatever else is queued, before the 201
     wake.sender()
-    return Answer(201, wire, message=message)
+    return Answer(201, wire)
 
 
 async def purge_idempotency_keys(db: Db, *, now: int) -> int:
