@@ -15,9 +15,10 @@ from typing import Any
 import orjson
 
 from app.errors import Invalid
-from app.services.sending import validate
+from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
+from app.wire import validate
 
 MAX_RECIPIENTS = 2000
 MAX_KEY_LENGTH = 100
@@ -68,6 +69,7 @@ async def accept(
     path_key: str | None,
     now: int,
     key_window_s: int,
+    wake: Wakeups,
 ) -> Accepted:
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
     if not isinstance(body, dict):
@@ -103,6 +105,8 @@ async def accept(
         if message is not None:
             fresh.append(message)
     created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
+    if created:
+        wake.sender()
     return Accepted(request_id=request_id, responses=responses, created=created)
 
 
