@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.errors import Invalid
 from app.providers.sandbox import SMS_BOUNCE, SMS_DEFER, SMS_REJECT
-from app.services.sending import validate
+from app.wire import validate
 
 # (as written, normal form)
 EMAILS_ACCEPTED = [

@@ -14,7 +14,6 @@ from app.api.endpoint import endpoint
 from app.api.http import JSONResponse, query_int, runtime
 from app.errors import Invalid
 from app.services.sending import definitions
-from app.storage import definitions as definition_rows
 from app.wire import definitions as shapes
 from app.wire.definitions import DefinitionDeleted, DefinitionPage, QueueCount, Queued
 
@@ -37,7 +36,7 @@ def _status_filter(text: str) -> tuple[str, bool] | None:
 
 def _order(text: str) -> tuple[str, bool]:
     field, _, direction = (text or "definitionKey").partition(" ")
-    if field.lower() not in definition_rows.ORDERABLE or direction.lower() not in (
+    if field.lower() not in definitions.ORDERABLE or direction.lower() not in (
         "",
         "asc",
         "desc",
@@ -71,7 +70,7 @@ def _declare(channel: str) -> None:
              responses={201: shown}, summary="Create a send definition")  # fmt: skip
     async def create(request: Request, body: definitions.DefinitionIn) -> Response:
         state, who = runtime(request), auth.principal(request)
-        found = await definitions.create(state.db, who.account_id, channel, body)
+        found = await definitions.create(state.db, who.account_id, channel, body, now=state.now())
         return JSONResponse(definitions.to_wire(found, _request_id()), status_code=201)
 
     @declare("GET", base, scopes=read, responses={200: DefinitionPage},
@@ -82,7 +81,7 @@ def _declare(channel: str) -> None:
         page = query_int(request, "$page", default=1, low=1, high=1_000_000)
         size = query_int(request, "$pageSize", "$pagesize", default=50, low=1, high=500)
         order_by, descending = _order(params.get("$orderBy") or params.get("$orderby") or "")
-        found = await definition_rows.list_page(
+        found = await definitions.list_page(
             state.db,
             who.account_id,
             channel,
@@ -114,9 +113,9 @@ def _declare(channel: str) -> None:
     async def patch(request: Request, body: shapes.DefinitionPatch) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.patch(
-            state.db, who.account_id, channel, request.path_params["key"], body, now=state.now()
-        )
-        state.sender.wake()
+            state.db, who.account_id, channel, request.path_params["key"], body,
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
     @declare("DELETE", base + "/{key}", scopes=write, responses={200: DefinitionDeleted},
@@ -124,8 +123,9 @@ def _declare(channel: str) -> None:
     async def delete(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         archived = await definitions.delete(
-            state.db, who.account_id, channel, request.path_params["key"], now=state.now()
-        )
+            state.db, who.account_id, channel, request.path_params["key"],
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
         return JSONResponse(
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
         )
@@ -144,9 +144,9 @@ def _declare(channel: str) -> None:
     async def purge(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         await definitions.purge_queue(
-            state.db, who.account_id, channel, request.path_params["key"], now=state.now()
-        )
-        state.dispatcher.wake()  # the purged messages' NotSent events
+            state.db, who.account_id, channel, request.path_params["key"],
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
 
 

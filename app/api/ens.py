@@ -12,7 +12,6 @@ from starlette.routing import Route
 from app.api import auth
 from app.api.http import BIGINT_MAX, JSONResponse, query_int, read_json, runtime
 from app.services.webhooks import callbacks, operations, subscriptions
-from app.storage import callbacks as callback_rows
 
 CB = "event_notification_callback_"
 SUB = "event_notification_subscription_"
@@ -32,7 +31,7 @@ async def create_callbacks(request: Request) -> Response:
 @auth.requires(CB + "read")
 async def list_callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    found = await callback_rows.list_all(state.db, who.account_id)
+    found = await state.callbacks.list_all(who.account_id)
     return JSONResponse([callbacks.to_wire(c) for c in found])
 
 
@@ -77,9 +76,7 @@ async def probe(request: Request) -> Response:
 @auth.requires(CB + "update")
 async def enable(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    enabled = await state.callbacks.enable(who.account_id, _callback_id(request))
-    state.dispatcher.wake()
-    return JSONResponse(enabled)
+    return JSONResponse(await state.callbacks.enable(who.account_id, _callback_id(request)))
 
 
 @auth.requires(CB + "read")
@@ -113,8 +110,8 @@ async def replay(request: Request) -> Response:
         await read_json(request),
         now=state.now(),
         max_events=state.settings.replay_max_events,
+        wake=state.wake,
     )
-    state.dispatcher.wake()
     return JSONResponse(queued, status_code=202)
 
 
@@ -157,11 +154,9 @@ async def subscriptions_by_callback(request: Request) -> Response:
 @auth.requires(SUB + "update")
 async def update_subscriptions(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    changed, resumed = await subscriptions.update(
-        state.db, who.account_id, await read_json(request), now=state.now()
+    changed = await subscriptions.update(
+        state.db, who.account_id, await read_json(request), now=state.now(), wake=state.wake
     )
-    if resumed:
-        state.dispatcher.wake()
     return JSONResponse(changed)
 
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.api.http import JSONResponse, runtime
+from app.errors import StorageUnavailable
 
 
 async def healthz(request: Request) -> Response:
@@ -14,7 +15,8 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     try:
-        await runtime(request).db.fetch_val("SELECT 1")
+        await runtime(request).db.ping()
     except Exception as exc:  # any driver failure means "not ready", which is the answer
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+        cause = exc.__cause__ if isinstance(exc, StorageUnavailable) else exc
+        return JSONResponse({"status": "unavailable", "error": type(cause).__name__}, 503)
     return JSONResponse({"status": "ok"})

@@ -43,8 +43,7 @@ async def bounces(request: Request) -> Response:
     state = runtime(request)
     if request.headers.get("content-type", "").startswith("application/json"):
         bounce = reports.bounce_from_json(await read_json(request))
-        recorded = await inbound.record_bounce(state.db, bounce, now=state.now())
-        state.dispatcher.wake()
+        recorded = await inbound.record_bounce(state.db, bounce, now=state.now(), wake=state.wake)
         return JSONResponse({"recorded": [recorded.to_wire()], "unmatched": [], "ignored": 0})
     raw = await request.body()
     if len(raw) > _MAX_REPORT_BYTES:
@@ -54,12 +53,13 @@ async def bounces(request: Request) -> Response:
     unmatched: list[dict[str, object]] = []
     for bounce in found:
         try:
-            recorded = await inbound.record_bounce(state.db, bounce, now=state.now())
+            recorded = await inbound.record_bounce(
+                state.db, bounce, now=state.now(), wake=state.wake
+            )
         except (NotFound, Conflict):
             unmatched.append({"recipient": bounce.recipient, "smtpReason": bounce.smtp_reason})
         else:
             matched.append(recorded.to_wire())
-    state.dispatcher.wake()
     # An unmatched DSN is still answered 200: the mail system must not retry it forever.
     return JSONResponse({"recorded": matched, "unmatched": unmatched, "ignored": ignored})
 
@@ -68,6 +68,5 @@ async def sms_receipts(request: Request) -> Response:
     _check_token(request)
     state = runtime(request)
     receipt = reports.receipt_from(await read_json_or_form(request))
-    recorded = await inbound.record_receipt(state.db, receipt, now=state.now())
-    state.dispatcher.wake()
+    recorded = await inbound.record_receipt(state.db, receipt, now=state.now(), wake=state.wake)
     return JSONResponse({"recorded": [recorded.to_wire()]})

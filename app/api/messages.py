@@ -34,9 +34,8 @@ async def _send(request: Request, channel: str, body: shapes.SendIn, key: str | 
         path_key=key,
         now=state.now(),
         key_window_s=state.settings.message_key_window_s,
+        wake=state.wake,
     )
-    if accepted.created:
-        state.sender.wake()
     if accepted.failures == len(accepted.responses):
         # Nothing could be queued: the whole request failed (the single route's only one).
         first = accepted.responses[0]

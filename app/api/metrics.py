@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.http import runtime
 from app.errors import Unauthenticated
-from app.storage import stats as rollups
+from app.services import stats
 
 
 class Registry:
@@ -114,5 +114,5 @@ async def metrics(request: Request) -> Response:
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise Unauthenticated()
     registry: Registry = request.app.state.metrics
-    registry.stored.values = await rollups.totals(state.db, now=state.now())
+    registry.stored.values = await stats.totals(state.db, now=state.now())
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -92,16 +92,14 @@ class SmtpProvider:
             return Result.from_smtp(first.code, first.message)
         except aiosmtplib.SMTPSenderRefused as exc:
             return Result.from_smtp(exc.code, exc.message, at_mail_from=True)
-        except aiosmtplib.SMTPDataError as exc:
+        except aiosmtplib.SMTPResponseException as exc:  # at DATA, or any other refusal
             return Result.from_smtp(exc.code, exc.message)
-        except aiosmtplib.SMTPResponseException as exc:
-            return Result.from_smtp(exc.code, exc.message)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except (aiosmtplib.SMTPException, OSError) as exc:  # timeouts are OSErrors too
             return Result("deferred", f"{type(exc).__name__}: {exc}")
         if to in refused:
             response = refused[to]
             return Result.from_smtp(response.code, response.message)
-        return Result("sent", "250 accepted", smtp_code=250, provider_id=message["Message-ID"])
+        return Result("sent", "250 accepted", provider_id=message["Message-ID"])
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[aiosmtplib.SMTP]:

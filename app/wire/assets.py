@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from app.services.sending import validate
+from app.wire import validate
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
 

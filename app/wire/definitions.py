@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from app.errors import Invalid
-from app.services.sending import validate
+from app.wire import validate
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
 

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from app.errors import Invalid
-from app.services.sending import validate
+from app.wire import validate
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
 

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from app import clock
 from app.errors import Invalid
-from app.services.sending import validate
+from app.wire import validate
 from app.wire.base import BroadcastModel
 from app.wire.errors import refuse
 

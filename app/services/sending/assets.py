@@ -40,10 +40,9 @@ def _fields(body: AssetIn | AssetPatch, current: Asset | None) -> dict[str, Any]
     return fields
 
 
-async def create(db: Db, account_id: int, body: AssetIn) -> Asset:
+async def create(db: Db, account_id: int, body: AssetIn, *, now: int) -> Asset:
     """Store a new asset; its customerKey must be new in the account."""
     fields = _fields(body, None)
-    now = clock.now_ms()
     async with db.write():
         if await assets.get_by_key(db, account_id, fields["customer_key"]):
             raise Conflict("An asset with this customerKey exists", code=30004)
@@ -66,7 +65,18 @@ async def get_by_key(db: Db, account_id: int, customer_key: str) -> Asset:
     return found
 
 
-async def patch(db: Db, account_id: int, asset_id: int, body: AssetPatch) -> Asset:
+async def find(
+    db: Db, account_id: int, customer_key: str | None, *, limit: int, offset: int
+) -> tuple[list[Asset], int]:
+    """The asset with ``customer_key`` (none or one), or one page of all; and the total."""
+    if customer_key is not None:
+        found = await assets.get_by_key(db, account_id, customer_key)
+        return ([found], 1) if found else ([], 0)
+    page = await assets.list_page(db, account_id, limit=limit, offset=offset)
+    return page, await assets.count(db, account_id)
+
+
+async def patch(db: Db, account_id: int, asset_id: int, body: AssetPatch, *, now: int) -> Asset:
     """Replace the fields ``body`` gives; the customerKey stays unique."""
     current = await get(db, account_id, asset_id)
     fields = _fields(body, current)
@@ -80,7 +90,7 @@ async def patch(db: Db, account_id: int, asset_id: int, body: AssetPatch) -> Ass
                 id=asset_id,
                 account_id=account_id,
                 created_at=current.created_at,
-                modified_at=clock.now_ms(),
+                modified_at=now,
                 **fields,
             ),
         )

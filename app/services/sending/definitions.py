@@ -10,6 +10,7 @@ from typing import Any
 from app import clock, wire
 from app.errors import Conflict, Invalid, NotFound
 from app.services.sending import outcomes
+from app.services.wakeups import Wakeups
 from app.storage import assets, definitions, messages
 from app.storage.db import Db
 from app.wire import definitions as shapes
@@ -31,10 +32,11 @@ async def _stored_body(db: Db, account_id: int, body: DefinitionIn) -> dict[str,
     return body.model_dump(include=_STORED, by_alias=True, exclude_none=True)
 
 
-async def create(db: Db, account_id: int, channel: str, body: DefinitionIn) -> Definition:
+async def create(
+    db: Db, account_id: int, channel: str, body: DefinitionIn, *, now: int
+) -> Definition:
     """Store a new definition; its key and name must be new in the channel."""
     shaped = await _stored_body(db, account_id, body)
-    now = clock.now_ms()
     definition = Definition(
         id=str(uuid.uuid4()),
         account_id=account_id,
@@ -68,8 +70,42 @@ async def get(db: Db, account_id: int, channel: str, key: str) -> Definition:
     return found
 
 
+ORDERABLE = definitions.ORDERABLE  # the fields a list may be ordered by
+
+
+async def list_page(
+    db: Db,
+    account_id: int,
+    channel: str,
+    *,
+    status: tuple[str, bool] | None,
+    order_by: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> list[Definition]:
+    """One page of the channel's definitions, filtered by status (``(status, equal)``)."""
+    return await definitions.list_page(
+        db,
+        account_id,
+        channel,
+        status=status,
+        order_by=order_by,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
+
+
 async def patch(
-    db: Db, account_id: int, channel: str, key: str, body: shapes.DefinitionPatch, *, now: int
+    db: Db,
+    account_id: int,
+    channel: str,
+    key: str,
+    body: shapes.DefinitionPatch,
+    *,
+    now: int,
+    wake: Wakeups,
 ) -> Definition:
     """Merge ``body`` into the definition; re-activating releases its queue (returns it)."""
     current = await get(db, account_id, channel, key)
@@ -97,8 +133,11 @@ async def patch(
         ):
             raise Conflict("MCMS_UTM_Runtime_ObjectAlreadyExists: the name is taken", code=30004)
         await definitions.update(db, updated)
-        if updated.is_active and not current.is_active:
+        released = updated.is_active and not current.is_active
+        if released:
             await messages.release_held(db, current.id, now=updated.modified_at)
+    if released:
+        wake.sender()
     return updated
 
 
@@ -117,7 +156,9 @@ def _merge(current: Definition, body: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-async def delete(db: Db, account_id: int, channel: str, key: str, *, now: int) -> str:
+async def delete(
+    db: Db, account_id: int, channel: str, key: str, *, now: int, wake: Wakeups
+) -> str:
     """Archive under a new key (freeing the old one); held messages end NotSent 37."""
     current = await get(db, account_id, channel, key)
     archived = f"{current.definition_key}-deleted-{secrets.token_hex(4)}"
@@ -135,7 +176,8 @@ async def delete(db: Db, account_id: int, channel: str, key: str, *, now: int) -
             modified_at=now,
         ),
     )
-    await end_held(db, current.id, 37, "The send definition was deleted", now=now)
+    if await end_held(db, current.id, 37, "The send definition was deleted", now=now):
+        wake.dispatcher()  # their NotSent events
     return archived
 
 
@@ -147,14 +189,32 @@ async def queue_stats(
     return count, 0 if oldest is None else max(0, (now - oldest) // 1000)
 
 
-async def purge_queue(db: Db, account_id: int, channel: str, key: str, *, now: int) -> None:
+async def purge_queue(
+    db: Db, account_id: int, channel: str, key: str, *, now: int, wake: Wakeups
+) -> None:
     current = await get(db, account_id, channel, key)
     if current.status != "Inactive":
         raise Invalid(
             "MCMS_UTM_Runtime_InvalidOperation: Definition status must be inactive to delete queue",
             code=30001,
         )
-    await end_held(db, current.id, 39, "The definition's queue was deleted", now=now)
+    if await end_held(db, current.id, 39, "The definition's queue was deleted", now=now):
+        wake.dispatcher()  # their NotSent events
+
+
+async def expire_held(db: Db, *, now: int, queue_window_s: int, wake: Wakeups) -> int:
+    """Messages held by an Inactive definition longer than the queue window end NotSent 139."""
+    ended = await end_held(
+        db,
+        None,
+        139,
+        "The message timed out in the definition's queue",
+        now=now,
+        older_than=now - queue_window_s * 1000,
+    )
+    if ended:
+        wake.dispatcher()
+    return ended
 
 
 async def end_held(

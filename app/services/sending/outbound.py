@@ -16,10 +16,12 @@ from typing import Any
 from app import clock, providers
 from app.errors import Invalid
 from app.services import fairshare
-from app.services.sending import inbound, outcomes, render, reports, suppression, validate
+from app.services.sending import inbound, outcomes, render, reports, suppression
+from app.services.wakeups import Wakeups
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
+from app.wire import validate
 
 log = logging.getLogger("tidings.sender")
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
@@ -97,6 +99,7 @@ class Sender:
     ) -> None:
         self._db = db
         self._on_outcome = on_outcome  # wakes the webhook dispatcher
+        self._wakes = Wakeups(dispatcher=on_outcome)
         self._email = email
         self._sms = sms
         self._settings = settings
@@ -358,7 +361,7 @@ class Sender:
                 bounce_message=report.detail,
                 message_id=message.id,
             )
-            await inbound.record_bounce(self._db, bounce, now=self._now())
+            await inbound.record_bounce(self._db, bounce, now=self._now(), wake=self._wakes)
         else:
             receipt = reports.Receipt(
                 kind="Bounced",
@@ -366,7 +369,7 @@ class Sender:
                 status_message=report.detail,
                 message_id=message.id,
             )
-            await inbound.record_receipt(self._db, receipt, now=self._now())
+            await inbound.record_receipt(self._db, receipt, now=self._now(), wake=self._wakes)
 
     async def _retry_or_give_up(self, message: messages.Message, detail: str) -> None:
         now = self._now()

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from app.errors import Invalid
+from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
 from app.wire import sends as shapes
@@ -67,6 +68,7 @@ async def accept(
     path_key: str | None,
     now: int,
     key_window_s: int,
+    wake: Wakeups,
 ) -> Accepted:
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
     definition = await _definition(db, account_id, channel, body.definition_key)
@@ -98,6 +100,8 @@ async def accept(
         if message is not None:
             fresh.append(message)
     created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
+    if created:
+        wake.sender()
     return Accepted(request_id=request_id, responses=responses, created=created)
 
 

@@ -1,7 +1,7 @@
 """ENS callbacks: register (with a liveness probe), verify, update, rotate keys, delete, enable.
 
-The probe and test sends go through the delivery client, so they get the same SSRF guard as
-every webhook POST.
+The probe goes through the delivery client (a ``ports.Poster`` handed in at start), so it gets
+the same SSRF guard as every webhook POST.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.delivery import client, guard, signing
 from app.errors import Conflict, Invalid, NotFound
+from app.services.wakeups import Wakeups
+from app.services.webhooks import keys as signing_keys
 from app.services.webhooks.keys import KeyBox
+from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
@@ -108,9 +110,17 @@ class Manager:
     """Callback management for one running service (database, key box, delivery client)."""
 
     def __init__(
-        self, db: Db, keys: KeyBox, poster: client.Poster, settings: Settings, now: clock.Clock
+        self,
+        db: Db,
+        keys: KeyBox,
+        poster: Poster,
+        settings: Settings,
+        now: clock.Clock,
+        *,
+        wake: Wakeups,
     ) -> None:
         self._db = db
+        self._wake = wake
         self._keys = keys
         self._poster = poster
         self._settings = settings
@@ -122,6 +132,9 @@ class Manager:
             raise not_found(callback_id)
         return found
 
+    async def list_all(self, account_id: int) -> list[Callback]:
+        return await callbacks.list_all(self._db, account_id)
+
     async def create(self, account_id: int, body: Any) -> list[dict[str, Any]]:
         """Register, then probe each; 201 only when every probe got a 2xx."""
         wanted = []
@@ -129,19 +142,16 @@ class Manager:
             url = item.get("url")
             if not isinstance(url, str) or not url.strip() or len(url) > 2000:
                 raise _bad("url", "is required")
-            try:
-                await guard.check_resolves_public(
-                    url.strip(), allow_private=self._settings.allow_private_callbacks
-                )
-            except guard.Refused as exc:
-                raise _bad("url", f"is not allowed: {exc}") from None
+            refusal = await self._poster.refusal(url.strip())
+            if refusal is not None:
+                raise _bad("url", f"is not allowed: {refusal}")
             if await callbacks.by_url(self._db, account_id, url.strip()) is not None:
                 raise Conflict(f"A callback for {url.strip()} already exists", code=30004)
             wanted.append((item, url.strip()))
         self._check_room(await callbacks.count_for_account(self._db, account_id), len(wanted))
         created, failed = [], []
         for item, url in wanted:
-            key = signing.new_key()
+            key = signing_keys.new_key()
             now = self._now()
             callback = Callback(
                 id=str(uuid.uuid4()),
@@ -180,7 +190,7 @@ class Manager:
                 code=10001,
             )
 
-    async def _probe(self, callback: Callback) -> client.Reply:
+    async def _probe(self, callback: Callback) -> Reply:
         """POST the unsigned {callbackId, verificationKey}; the key is good for 4 hours, once."""
         verification_key = secrets.token_urlsafe(24)
         now = self._now()
@@ -276,7 +286,7 @@ class Manager:
         if not isinstance(callback_id, str):
             raise _bad("callbackId", "is required")
         current = await self.get(account_id, callback_id)
-        key, now = signing.new_key(), self._now()
+        key, now = signing_keys.new_key(), self._now()
         grace_ms = self._settings.webhook_key_grace_s * 1000
         rotated = dataclasses.replace(
             current,
@@ -305,10 +315,11 @@ class Manager:
         async with self._db.write():
             await callbacks.save(self._db, enabled)
             await batches.retry_now(self._db, current.id, now=now)
+        self._wake.dispatcher()  # its waiting events go out at once
         return to_wire(enabled)
 
 
-def _probe_failure(callback: Callback, reply: client.Reply) -> str:
+def _probe_failure(callback: Callback, reply: Reply) -> str:
     answer = f"HTTP {reply.status}" if reply.status else (reply.error_class or "no answer")
     return (
         f"MCMS_UWH_Runtime_GeneralFailure_probeCallbackLiveness: CallbackId is {callback.id}."

@@ -7,7 +7,7 @@ import weakref
 from typing import Any
 
 from app.errors import Invalid
-from app.storage import events, outbox, subscriptions
+from app.storage import events, listen, outbox, subscriptions
 from app.storage.db import Db
 
 PREFIX = "TransactionalSendEvents."
@@ -30,7 +30,6 @@ _BY_LOWER = {t.lower(): t for t in EVENT_TYPES} | {
 # Filterable names (SFMC): definitionKey everywhere; statusCode on NotSent; bounceCode and
 # smtpReason on EmailBounced (and statusCode on SMS receipts).
 FILTER_NAMES = ("definitionKey", "statusCode", "bounceCode", "smtpReason")
-NOTIFY_CHANNEL = "tidings_outbox"
 
 
 def canonical_types(raw: Any) -> list[str]:
@@ -167,8 +166,7 @@ async def enqueue(db: Db, event: events.Event, *, now: int) -> int:
         )
     if owed:
         await outbox.insert_rows(db, list(owed.values()))
-        if db.dialect == "postgresql":  # other processes' dispatchers wake on commit
-            await db.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+        await listen.outbox_filled(db)
     return len(owed)
 
 

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
+from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks, fanout
 from app.storage import callbacks as callback_rows
 from app.storage import outbox, subscriptions
@@ -136,9 +137,10 @@ async def by_callback(db: Db, account_id: int, callback_id: str) -> list[dict[st
 
 
 async def update(
-    db: Db, account_id: int, body: Any, *, now: int
-) -> tuple[list[dict[str, Any]], bool]:
-    """PUT: types, filters, name, status (active ⇄ paused, with a reason). (wire, resumed any)."""
+    db: Db, account_id: int, body: Any, *, now: int, wake: Wakeups
+) -> list[dict[str, Any]]:
+    """PUT: types, filters, name, status (active ⇄ paused, with a reason); a resumed
+    subscription's buffered deliveries go out at once."""
     results, resumed = [], False
     for item in callbacks.items_of(body, what="subscription"):
         subscription_id = item.get("subscriptionId")
@@ -174,7 +176,9 @@ async def update(
                 await outbox.release_held(db, current.id)  # the buffer goes out now
                 resumed = True
         results.append(to_wire(changed, callback))
-    return results, resumed
+    if resumed:
+        wake.dispatcher()
+    return results
 
 
 async def delete(db: Db, account_id: int, subscription_id: str) -> None:
