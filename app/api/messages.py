@@ -14,7 +14,7 @@ from app.api.endpoint import endpoint
 from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, runtime
 from app.services.sending import sends, status
 from app.wire import sends as shapes
-from app.wire.sends import MessageStatus, NotSentFeed, SendAccepted, SendRefused
+from app.wire.answers import MessageStatus, NotSentFeed, SendAccepted, SendRefused
 
 _FEED_QUERY = {
     "type": {"type": "string", "enum": ["notSent"], "description": "notSent (any casing)"},
