@@ -62,6 +62,9 @@ ASSET_CASES: list[Case] = [
 ]  # fmt: skip
 
 DEFINITION_CASES: list[Case] = [
+    # Stored and echoed as given before (a 201): now strings, as the document says.
+    ('POST', '/messaging/v1/email/definitions', {'definitionKey': 'd', 'name': 'D', 'content': {'customerKey': 'order-confirm-content'}, 'classification': 5}, 400, {'message': 'MCMS_UTM_Validation_InvalidValue: classification must be a string', 'errorcode': 10005, 'documentation': ''}),
+    ('POST', '/messaging/v1/email/definitions', {'definitionKey': 'd', 'name': 'D', 'content': {'customerKey': 'order-confirm-content'}, 'subscriptions': {'list': ['x']}}, 400, {'message': 'MCMS_UTM_Validation_InvalidValue: subscriptions.list must be a string', 'errorcode': 10005, 'documentation': ''}),
     ('POST', '/messaging/v1/email/definitions', [], 400, {'message': 'The request body must be a JSON object', 'errorcode': 10001, 'documentation': ''}),
     ('POST', '/messaging/v1/email/definitions', {}, 400, {'message': 'MCMS_UTM_Validation_MissingRequiredField: name is required', 'errorcode': 10002, 'documentation': ''}),
     ('POST', '/messaging/v1/email/definitions', {'name': 'D'}, 400, {'message': 'MCMS_UTM_Validation_MissingRequiredField: definitionKey is required', 'errorcode': 10002, 'documentation': ''}),
