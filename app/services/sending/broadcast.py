@@ -16,9 +16,10 @@ import orjson
 
 from app import clock
 from app.errors import Conflict, InvalidFields, NotFound
-from app.services.sending import outcomes, render, validate
+from app.services.sending import render, validate
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
+from app.wire import vocabulary
 
 _BLANK = "can't be blank"
 _LONG = "is too long (maximum is {} characters)"
@@ -219,8 +220,8 @@ def status_reason(message: messages.Message) -> str | None:
     if message.status == messages.BOUNCED:
         return message.status_message
     if message.status == messages.NOT_SENT:
-        code = message.status_code or 100
-        name = outcomes.NOT_SENT_NAMES.get(code, "Error")
+        code = message.status_code or int(vocabulary.NotSent.ERROR)
+        name = vocabulary.NotSent.name_of(code)
         return f"{name} ({code}): {message.status_message}"
     return None
 

@@ -12,6 +12,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.services.sending import outcomes, validate
 from app.storage import assets, definitions, messages
 from app.storage.db import Db
+from app.wire import vocabulary
 
 Definition = definitions.Definition
 _STATUSES = {"active": "Active", "inactive": "Inactive"}
@@ -251,7 +252,7 @@ async def delete(db: Db, account_id: int, channel: str, key: str, *, now: int) -
             modified_at=now,
         ),
     )
-    await end_held(db, current.id, 37, "The send definition was deleted", now=now)
+    await end_held(db, current.id, vocabulary.NotSent.DEFINITION_DELETED, now=now)
     return archived
 
 
@@ -270,19 +271,20 @@ async def purge_queue(db: Db, account_id: int, channel: str, key: str, *, now: i
             "MCMS_UTM_Runtime_InvalidOperation: Definition status must be inactive to delete queue",
             code=30001,
         )
-    await end_held(db, current.id, 39, "The definition's queue was deleted", now=now)
+    await end_held(db, current.id, vocabulary.NotSent.QUEUE_CLEARED, now=now)
 
 
 async def end_held(
     db: Db,
     definition_id: str | None,
     code: int,
-    reason: str,
+    reason: str | None = None,
     *,
     now: int,
     older_than: int | None = None,
 ) -> int:
-    """Held messages (of one definition, or any held too long) end NotSent with ``code``."""
+    """Held messages (of one definition, or any held too long) end NotSent with ``code`` (and
+    its reason unless given)."""
     ended = 0
     while batch := await messages.held(db, definition_id=definition_id, older_than=older_than):
         for message in batch:

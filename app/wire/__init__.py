@@ -1,0 +1,1 @@
+"""Every shape clients see, declared once."""
