@@ -35,7 +35,8 @@ def detail_of(event: events.Event) -> str:
     event_type = vocabulary.EventType.lookup(event.type)
     if event_type is None:
         return ""
-    return " ".join(str(event.info.get(f, "")) for f in event_type.detail_fields).strip()
+    values = [str(event.info.get(field, "")) for field in event_type.detail_fields]
+    return values[0] if len(values) == 1 else " ".join(values).strip()
 
 
 async def count(db: Db, event: events.Event) -> None:

@@ -28,10 +28,12 @@ class Outcome(StrEnum):
 class EventType(StrEnum):
     """ENS event types (``eventCategoryType``), each with what it is about.
 
+    ``short``: without the prefix (``EmailSent``), as subscriptions may name it.
     ``detail_fields``: the ``info`` fields that say why (the stats breakdown; subscriptions
     filter on them besides definitionKey). ``colour``: its line on the stats page.
     """
 
+    short: str
     channel: Channel
     outcome: Outcome
     detail_fields: tuple[str, ...]
@@ -46,7 +48,7 @@ class EventType(StrEnum):
         colour: str,
     ) -> EventType:
         member = str.__new__(cls, value)
-        member._value_ = value
+        member._value_, member.short = value, value.removeprefix(PREFIX)
         member.channel, member.outcome = channel, outcome
         member.detail_fields, member.colour = detail_fields, colour
         return member
@@ -72,11 +74,6 @@ class EventType(StrEnum):
     # fmt: on
 
     @property
-    def short(self) -> str:
-        """``EmailSent``: the type without its prefix, as subscriptions may name it."""
-        return self.value.removeprefix(PREFIX)
-
-    @property
     def status_api_type(self) -> str:
         """The status API's spelling (``SMSSent``); KeyError for a type it never shows."""
         return STATUS_API_SPELLING[self]
@@ -90,13 +87,14 @@ class EventType(StrEnum):
     def lookup(cls, name: str) -> EventType | None:
         """A type by any accepted spelling: any case, with or without the prefix, and the
         status API's (``SMSSent``); None when unknown."""
-        return _BY_LOWER.get(name.lower())
+        return _BY_VALUE.get(name) or _BY_LOWER.get(name.lower())
 
 
 # Keyed by plain strings too: a StrEnum member hashes and compares as its value.
 _BY_CHANNEL_OUTCOME: dict[tuple[str, str], EventType] = {
     (t.channel, t.outcome): t for t in EventType
 }
+_BY_VALUE: dict[str, EventType] = {t.value: t for t in EventType}
 _BY_LOWER = {t.value.lower(): t for t in EventType} | {t.short.lower(): t for t in EventType}
 
 # The status API and the NotSent feed spell SMS in capitals (SMSSent; ENS: SmsSent), and show
