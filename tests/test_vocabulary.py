@@ -9,7 +9,10 @@ import re
 
 import pytest
 
+from app.services import stats
+from app.services.sending import outcomes
 from app.services.webhooks import fanout
+from app.storage import events, messages
 from app.wire import vocabulary
 from app.wire.vocabulary import PREFIX, Channel, EventType, NotSent, Outcome
 
@@ -114,6 +117,76 @@ def test_not_sent_codes_are_unique_and_unknown_codes_are_errors() -> None:
     assert NotSent.lookup(24) is None and NotSent.name_of(24) == "Error"
     named = [code.sfmc_name for code in NotSent if code.sfmc_name != "Error"]
     assert len(named) == len(set(named))
+
+
+# The reasons messages ended with before the codes had default reasons (wire text unchanged).
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (NotSent.NO_SUBSCRIBER, "The subscriber does not exist and autoAddSubscriber is false"),
+        (NotSent.UNSPECIFIED_ERROR, "Delivery attempts ran out"),
+        (NotSent.SUPPRESSED, "The address is on the account's suppression list"),
+        (NotSent.DEFINITION_DELETED, "The send definition was deleted"),
+        (NotSent.QUEUE_CLEARED, "The definition's queue was deleted"),
+        (NotSent.MOBILE_ADDRESS_NOT_FOUND, "Mobile Address not found"),
+        (NotSent.ERROR, "The provider refused it"),
+        (NotSent.MESSAGE_BUILD_ERROR, "The message could not be built"),
+        (NotSent.EMPTY_SUBJECT, "The rendered subject is empty"),
+        (NotSent.INVALID_CC, "A cc address is not a valid email address"),
+        (NotSent.INVALID_BCC, "A bcc address is not a valid email address"),
+        (NotSent.TIMED_OUT_IN_QUEUE, "The message timed out in the definition's queue"),
+        (
+            NotSent.UNVERIFIED_FROM_ADDRESS,
+            "The relay refused the sender address, not the recipient",
+        ),
+    ],
+)
+def test_a_not_sent_outcome_carries_its_codes_reason(code: NotSent, reason: str) -> None:
+    message = _message("sms" if code == NotSent.MOBILE_ADDRESS_NOT_FOUND else "email")
+    outcome = outcomes.not_sent(message, code)
+    assert outcome.info["reason"] == reason and outcome.status_message == reason
+    assert outcome.info["statusCode"] == str(int(code)) and outcome.status_code == int(code)
+    assert type(outcome.status_code) is int  # what storage binds
+    assert outcome.info["statusMessage"] == code.sfmc_name
+    assert outcome.event_type == EventType.of(message.channel, Outcome.NOT_SENT)
+
+
+def _message(channel: str) -> messages.Message:
+    return messages.Message(
+        id="m-1", account_id=1, channel=channel, message_key="k-1", request_id="r-1",
+        definition_id="d-1", definition_key="order", contact_key="c-1",
+        recipient="ana@example.com", attributes={}, overrides={}, payload_hash="h",
+        status="sending", created_at=0, updated_at=0, next_attempt_at=0,
+    )  # fmt: skip
+
+
+# What each type's stats rollup row is broken down by (the row's ``detail``).
+@pytest.mark.parametrize(
+    ("event_type", "info", "detail"),
+    [
+        ("TransactionalSendEvents.EmailSent", {"statusCode": "1"}, ""),
+        ("TransactionalSendEvents.EmailNotSent", {"statusCode": "27"}, "27"),
+        ("TransactionalSendEvents.EmailBounced", {"bounceCode": "HARD", "smtpReason": "5.1.1"},
+         "HARD 5.1.1"),
+        ("TransactionalSendEvents.EmailBounced", {"bounceCode": "SOFT"}, "SOFT"),
+        ("TransactionalSendEvents.EmailBounced", {"smtpReason": "4.2.2"}, "4.2.2"),
+        ("TransactionalSendEvents.SmsSent", {"statusCode": "1"}, ""),
+        ("TransactionalSendEvents.SmsNotSent", {"statusCode": "47"}, "47"),
+        ("TransactionalSendEvents.SmsTransient", {"statusCode": "3000"}, "3000"),
+        ("TransactionalSendEvents.SmsDelivered", {"statusCode": "4000"}, "4000"),
+        ("TransactionalSendEvents.SmsBounced", {"statusCode": " 30003"}, " 30003"),
+        ("TransactionalSendEvents.SmsBounced", {}, ""),
+        ("TransactionalSendEvents.Unknown", {"statusCode": "1"}, ""),
+    ],
+)  # fmt: skip
+def test_the_stats_breakdown_of_each_type(
+    event_type: str, info: dict[str, str], detail: str
+) -> None:
+    event = events.Event(
+        event_id="e-1", account_id=1, message_id="m-1", channel="email", type=event_type,
+        definition_key="order", definition_id="d-1", occurred_at=0, info=info,
+    )  # fmt: skip
+    assert stats.detail_of(event) == detail
 
 
 @pytest.mark.parametrize(
