@@ -1,5 +1,7 @@
-"""The words on the wire, declared once: event types, NotSent codes, bounce classes, callback
-states and signing options. Storage keeps the same strings; imports nothing of the app."""
+"""The words on the wire, declared once: event types, NotSent codes, states, signing options.
+
+Storage keeps the same strings. Imports nothing of the app.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ PREFIX = "TransactionalSendEvents."
 
 
 class Channel(StrEnum):
+    """A message's channel, as storage and the stats API name it."""
+
     EMAIL = "email"
     SMS = "sms"
 
