@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
+import httpx
+
 from app import clock as clock_module
+from app.wire import vocabulary
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
 from tests.webhooks import send_email
 
@@ -45,6 +49,20 @@ async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
     # The cookie never authorises a write, so a forged cross-site POST has nothing to ride on.
     write = await service.http.post("/api/v1/suppressions", json={"address": "x@example.com"})
     assert write.status_code == 401
+    # The session token is a credential only as the cookie: sent as a bearer it writes nothing,
+    # reads nothing; and an API access token put in the cookie is no session.
+    token, signed_in = service.http.cookies["tidings_session"], httpx.Cookies(service.http.cookies)
+    service.http.cookies.clear()
+    as_bearer = {"Authorization": f"Bearer {token}"}
+    for method, path in (("POST", "/api/v1/suppressions"), ("GET", "/api/v1/stats/summary")):
+        response = await service.http.request(
+            method, path, headers=as_bearer, json={"address": "x@example.com"}
+        )
+        assert response.status_code == 401, (method, path)
+    service.http.cookies.set("tidings_session", a.access_token)
+    assert (await service.http.get("/api/v1/stats/summary")).status_code == 401
+    assert (await service.http.get("/stats/session")).json() == {"signedIn": False}
+    service.http.cookies = signed_in
     out = await service.http.post("/stats/logout", headers={"Origin": "http://testserver"})
     assert out.status_code == 303
     assert (await service.http.get("/stats/session")).json() == {"signedIn": False}
@@ -80,3 +98,16 @@ async def test_static_serves_page_assets_only(service: Service) -> None:
     for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", readme):
         assert not image.startswith("static/"), image
         assert (ROOT / image).is_file(), image
+
+
+async def test_the_page_carries_the_event_types_it_draws_from_the_vocabulary(
+    service: Service,
+) -> None:
+    """Each type with its short name and colour, in a data block (no script runs from it)."""
+    page = await service.http.get("/stats")
+    found = re.search(r'<script id="event-types" type="application/json">(.*?)</script>', page.text)
+    assert found is not None
+    assert json.loads(found.group(1)) == [
+        {"type": t.value, "short": t.short, "colour": t.colour} for t in vocabulary.EventType
+    ]
+    assert "script-src 'self'" in page.headers["content-security-policy"]  # unchanged

@@ -11,14 +11,17 @@ from __future__ import annotations
 import pathlib
 from urllib.parse import urlsplit
 
+import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from app import wire
 from app.api import token
 from app.api.auth import SESSION_COOKIE
 from app.api.http import JSONResponse, runtime
 from app.errors import Forbidden, OAuthError, Unauthenticated
+from app.wire import vocabulary
 from app.wire.token import TokenIn
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent.parent / "static"
@@ -34,8 +37,20 @@ SECURITY_HEADERS = {
 }
 
 
+# The page's data block, filled with the event types it draws (a data block runs no script).
+_EVENT_TYPES_BLOCK = '<script id="event-types" type="application/json">[]</script>'
+
+
+def _event_types_block() -> str:
+    types = [{"type": t, "short": t.short, "colour": t.colour} for t in vocabulary.EventType]
+    data = orjson.dumps(types).decode().replace("<", "\\u003c")
+    return _EVENT_TYPES_BLOCK.replace("[]", data)
+
+
 async def page(request: Request) -> Response:
-    return FileResponse(STATIC / "stats.html", headers=SECURITY_HEADERS)
+    html = await run_in_threadpool((STATIC / "stats.html").read_text, "utf-8")
+    html = html.replace(_EVENT_TYPES_BLOCK, _event_types_block())
+    return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
 async def docs(request: Request) -> Response:
@@ -91,7 +106,9 @@ async def session(request: Request) -> Response:
     """Whether the cookie is a live session (200 either way, so the page logs no error)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     try:
-        who = await runtime(request).auth.authenticate(f"Bearer {cookie}" if cookie else None)
+        who = await runtime(request).auth.authenticate(
+            f"Bearer {cookie}" if cookie else None, session=True
+        )
     except Unauthenticated:
         return JSONResponse({"signedIn": False}, headers={"Cache-Control": "no-store"})
     body = {"signedIn": True, "accountId": who.account_id, "clientId": who.client_id}

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from app.errors import Invalid
+from app.wire import vocabulary
 
 STATUS = re.compile(r"^([245])\.\d{1,3}\.\d{1,3}$")  # an RFC 3463 enhanced status code
 
@@ -27,7 +28,7 @@ class Bounce:
 
 @dataclasses.dataclass(frozen=True)
 class Receipt:
-    kind: str  # Transient, Delivered or Bounced
+    kind: vocabulary.Outcome  # Transient, Delivered or Bounced
     status_code: str
     status_message: str
     message_id: str | None = None
@@ -47,9 +48,9 @@ def bounce_from_json(body: Any) -> Bounce:
         raise Invalid(
             "smtpReason must be an enhanced status code such as 5.1.1", field="smtpReason"
         )
-    if code not in ("", "HARD", "SOFT"):
+    if code not in ("", *vocabulary.BounceClass):
         raise Invalid("bounceCode must be HARD or SOFT", field="bounceCode")
-    hard = code == "HARD" if code else not reason.startswith("4")
+    hard = code == vocabulary.BounceClass.HARD if code else not reason.startswith("4")
     reason = reason or ("5.0.0" if hard else "4.0.0")
     text = body.get("bounceMessage") or reason
     bounce = Bounce(
@@ -95,8 +96,8 @@ def _optional_int(body: dict[str, Any], name: str) -> int | None:
 
 # SMS delivery receipts: gateway status words → (ENS kind, SFMC status code, status message).
 _RECEIPTS = {
-    "delivered": ("Delivered", "4000", "Delivered"),
-    "expired": ("Bounced", "4501", "Expired"),
+    "delivered": (vocabulary.Outcome.DELIVERED, "4000", "Delivered"),
+    "expired": (vocabulary.Outcome.BOUNCED, "4501", "Expired"),
 }
 _TRANSIENT = {"accepted", "queued", "sending", "sent", "enroute", "buffered", "transient"}
 _FAILED = {"failed", "undelivered", "undeliverable", "rejected", "bounced", "deleted", "unknown"}
@@ -110,9 +111,9 @@ def receipt_from(body: Any) -> Receipt:
     if word in _RECEIPTS:
         kind, code, text = _RECEIPTS[word]
     elif word in _TRANSIENT:
-        kind, code, text = "Transient", "3000", "Enroute"
+        kind, code, text = vocabulary.Outcome.TRANSIENT, "3000", "Enroute"
     elif word in _FAILED:
-        kind, code, text = "Bounced", "4500", "Undeliverable"
+        kind, code, text = vocabulary.Outcome.BOUNCED, "4500", "Undeliverable"
     else:
         raise Invalid(
             "status must be delivered, expired, failed, undelivered or an interim status",

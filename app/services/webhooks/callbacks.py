@@ -24,6 +24,7 @@ from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
+from app.wire import vocabulary
 
 Callback = callbacks.Callback
 VERIFY_WINDOW_MS = 4 * 3600 * 1000
@@ -73,7 +74,7 @@ def _flag(item: dict[str, Any], field: str, default: bool) -> bool:
 
 def _encoding(item: dict[str, Any], default: str) -> str:
     value = item.get("keyEncoding", default)
-    if value not in ("base64", "utf8"):
+    if value not in [encoding.value for encoding in vocabulary.KeyEncoding]:
         raise _bad("keyEncoding", "must be base64 (HMAC with the decoded key) or utf8")
     return str(value)
 
@@ -82,11 +83,13 @@ def _hash(verification_key: str) -> str:
     return hashlib.sha256(verification_key.encode()).hexdigest()
 
 
-def status_of(callback: Callback) -> tuple[str, str]:
+def status_of(callback: Callback) -> tuple[vocabulary.CallbackStatus, str]:
     """(status, statusReason) on the wire: unverified, verified, or disabled with its reason."""
     if callback.disabled_at is not None:
-        return "disabled", callback.disabled_reason or ""
-    return ("verified", "none") if callback.verified else ("unverified", "awaiting ens-verify")
+        return vocabulary.CallbackStatus.DISABLED, callback.disabled_reason or ""
+    if callback.verified:
+        return vocabulary.CallbackStatus.VERIFIED, "none"
+    return vocabulary.CallbackStatus.UNVERIFIED, "awaiting ens-verify"
 
 
 def to_wire(callback: Callback) -> dict[str, Any]:
@@ -97,7 +100,7 @@ def to_wire(callback: Callback) -> dict[str, Any]:
         "callbackName": callback.name,
         "url": callback.url,
         "maxBatchSize": callback.max_batch_size,
-        "status": status,
+        "status": status.value,
         "statusReason": reason,
         # Extensions:
         "keyEncoding": callback.key_encoding,
@@ -161,7 +164,7 @@ class Manager:
                 max_batch_size=_batch_size(item, 1000),
                 verified=False,
                 signature_key=self._keys.seal(key),
-                key_encoding=_encoding(item, "base64"),
+                key_encoding=_encoding(item, vocabulary.KeyEncoding.BASE64.value),
                 strict_order=_flag(item, "strictOrder", False),
                 sfmc_strict=_flag(item, "sfmcStrict", False),
                 created_at=now,

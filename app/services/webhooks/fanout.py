@@ -9,40 +9,28 @@ from typing import Any
 from app.errors import Invalid
 from app.storage import events, listen, outbox, subscriptions
 from app.storage.db import Db
+from app.wire import vocabulary
 
-PREFIX = "TransactionalSendEvents."
-EVENT_TYPES = tuple(
-    PREFIX + name
-    for name in (
-        "EmailSent",
-        "EmailNotSent",
-        "EmailBounced",
-        "SmsSent",
-        "SmsNotSent",
-        "SmsTransient",
-        "SmsDelivered",
-        "SmsBounced",
-    )
+# Filterable names (SFMC): definitionKey everywhere, and the fields that say why of each type
+# (statusCode on NotSent and SMS receipts, bounceCode and smtpReason on EmailBounced).
+FILTER_NAMES = (
+    "definitionKey",
+    *dict.fromkeys(f for t in vocabulary.EventType for f in t.detail_fields),
 )
-_BY_LOWER = {t.lower(): t for t in EVENT_TYPES} | {
-    t.removeprefix(PREFIX).lower(): t for t in EVENT_TYPES
-}
-# Filterable names (SFMC): definitionKey everywhere; statusCode on NotSent; bounceCode and
-# smtpReason on EmailBounced (and statusCode on SMS receipts).
-FILTER_NAMES = ("definitionKey", "statusCode", "bounceCode", "smtpReason")
 
 
 def canonical_types(raw: Any) -> list[str]:
     """Known types in canonical spelling (the status API's ``SMSSent`` is ``SmsSent``)."""
     if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
         raise Invalid("eventCategoryTypes must be a non-empty array of strings", code=10001)
-    unknown = [t for t in raw if t.lower() not in _BY_LOWER]
+    found = [vocabulary.EventType.lookup(t) for t in raw]
+    unknown = [t for t, known in zip(raw, found, strict=True) if known is None]
     if unknown:
+        known_types = ", ".join(vocabulary.EventType)
         raise Invalid(
-            f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
-            code=10001,
+            f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {known_types}", code=10001
         )
-    return list(dict.fromkeys(_BY_LOWER[t.lower()] for t in raw))
+    return list(dict.fromkeys(t.value for t in found if t is not None))
 
 
 def parse_filters(raw: Any) -> list[str]:
