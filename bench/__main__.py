@@ -18,7 +18,6 @@ import dataclasses
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,8 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench import fill, load, webhooks
-from tests import pg
+from bench import fill, load, pg, provision, webhooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -38,14 +36,23 @@ CLIENT_ID, SECRET = "bench-client", "bench-secret-0123456789abcdef0123456789"
 API_TOKEN = "tdg_bench-token-0123456789abcdef0123456789"
 
 
+def tidings_env(database_url: str) -> dict[str, str]:
+    """The environment of a benchmarked Tidings: the bench's client, loopback receivers."""
+    return {
+        "DATABASE_URL": database_url,
+        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
+        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
+        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
+        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
+        "TIDINGS_LOG_LEVEL": "warning",
+        # The load comes from one client, faster than the default per-client limit.
+        "TIDINGS_RATE_LIMIT_CLIENT": "off",
+        "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
+    }
+
+
 def say(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -70,23 +77,12 @@ def _server(
         process.wait(timeout=20)
 
 
-def _tidings_setup(base: str) -> dict[str, str]:
-    token = httpx.post(
-        base + "v2/token",
-        json={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET},
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    asset = {
-        "name": "Bench",
-        "customerKey": "bench",
-        "assetType": {"id": 208},
-        "views": {"subjectline": {"content": "Hi %%N%%"}, "html": {"content": "<p>%%N%%</p>"}},
-    }
-    httpx.post(base + "asset/v1/content/assets", json=asset, headers=headers).raise_for_status()
-    definition = {"definitionKey": "bench", "name": "Bench", "content": {"customerKey": "bench"}}
-    httpx.post(
-        base + "messaging/v1/email/definitions", json=definition, headers=headers
-    ).raise_for_status()
+async def _tidings_setup(base: str) -> dict[str, str]:
+    """Bearer headers for the bench client, and the email definition ``bench``."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        token = await provision.access_token(http, CLIENT_ID, SECRET)
+        headers = {"Authorization": f"Bearer {token}"}
+        await provision.email_definition(http, headers, "bench", views=provision.NUMBERED_VIEWS)
     return headers
 
 
@@ -197,29 +193,19 @@ class Bench:
         self, url: str, *, processes: int = 1
     ) -> AsyncIterator[tuple[webhooks.Tidings, webhooks.Receiver, list[int]]]:
         """Fresh Tidings process(es) on ``url`` and a receiver; yields the API and the pids."""
-        env = {
-            "DATABASE_URL": url,
-            "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
-            "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
-            "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
-            "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
-            "TIDINGS_LOG_LEVEL": "warning",
-            # The load comes from one client, faster than the default per-client limit.
-            "TIDINGS_RATE_LIMIT_CLIENT": "off",
-            "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
-        }
+        env = tidings_env(url)
         receiver = webhooks.Receiver()
-        await receiver.start(_port())
+        await receiver.start(pg.free_port())
         with contextlib.ExitStack() as stack:
             pids = []
             for _ in range(processes):
-                port = _port()
+                port = pg.free_port()
                 command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
                 ready = f"http://127.0.0.1:{port}/readyz"
                 pids.append(stack.enter_context(_server(command, env, ready)).pid)
                 if len(pids) == 1:
                     base = f"http://127.0.0.1:{port}/"
-                    headers = _tidings_setup(base)
+                    headers = await _tidings_setup(base)
             try:
                 yield webhooks.Tidings(base, headers), receiver, pids
             finally:
@@ -406,7 +392,7 @@ async def run(options: argparse.Namespace) -> list[Row]:
     if cluster is not None:
         say("starting a throwaway PostgreSQL cluster (durable commits)")
         cluster.start(durable=True)
-    h_port = _port()
+    h_port = pg.free_port()
     h_url = f"http://127.0.0.1:{h_port}/hello"
     h_cmd = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--port", str(h_port),
              "--log-level", "warning", "--no-access-log"]  # fmt: skip

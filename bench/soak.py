@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from bench import webhooks
-from bench.__main__ import API_TOKEN, CLIENT_ID, SECRET, _port, _server, _tidings_setup, rss_mb, say
+from bench import pg, webhooks
+from bench.__main__ import _server, _tidings_setup, rss_mb, say, tidings_env
 
 EMAIL_TYPES = (
     "TransactionalSendEvents.EmailSent",
@@ -41,15 +41,7 @@ FINAL = ("sent", "not_sent", "bounced")
 
 
 def _env(database: pathlib.Path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
-        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
-        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
-        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
-        "TIDINGS_LOG_LEVEL": "warning",
-        "TIDINGS_RATE_LIMIT_CLIENT": "off",
-        "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
+    return tidings_env(f"sqlite:///{database}") | {
         "TIDINGS_WEBHOOK_TIMEOUT_S": "2",
         "TIDINGS_WEBHOOK_RETRY_SCHEDULE_S": "0.2,0.5,1,2",
         "TIDINGS_SWEEP_INTERVAL_S": "0.2",
@@ -106,15 +98,15 @@ async def soak(seconds: float) -> int:
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-soak-"))
     database = work / "soak.db"
     receiver = webhooks.Receiver(fail_one_in=5, slow_one_in=7, slow_s=0.3)
-    await receiver.start(_port())
-    port = _port()
+    await receiver.start(pg.free_port())
+    port = pg.free_port()
     command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
     base = f"http://127.0.0.1:{port}/"
     accepted: list[str] = []
     memory: list[float] = []
     try:
         with _server(command, _env(database), base + "readyz") as first:
-            headers = _tidings_setup(base)
+            headers = await _tidings_setup(base)
             tidings = webhooks.Tidings(base, headers)
             await tidings.callbacks(receiver, 1, batch_size=1, paused=False, types=EMAIL_TYPES)
             await tidings.callbacks(receiver, 2, batch_size=100, paused=False, types=EMAIL_TYPES)

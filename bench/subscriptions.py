@@ -1,35 +1,41 @@
 """Fan-out cost of subscriptions that never match: ``python -m bench.subscriptions``.
 
-In one process on SQLite: 200 sends with no subscriptions, then 200 with 20 callbacks of 200
-subscriptions each that never match the sends' events (other event types, or EmailSent for
-another definitionKey); prints the time of each and their ratio. Nothing is POSTed.
+A served Tidings on SQLite (as ``python -m bench`` starts it): 200 sends with no subscriptions,
+then 200 with 20 callbacks of 200 subscriptions each, written straight into its database, that
+never match the sends' events (other event types, or EmailSent for another definitionKey);
+prints the time of each and their ratio. Nothing is POSTed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import pathlib
 import statistics
 import sys
 import tempfile
 import time
 import uuid
 
+import httpx
+
 from app import clock
 from app.storage import callbacks, messages, subscriptions
-from tests.conftest import FakeClock, Service, make_tenant, running, settings_for
-from tests.sending import email_definition
+from app.storage.db import Db
+from bench import provision
+from bench.__main__ import Bench, Sizes
 
 SENDS, CALLBACKS, PER_CALLBACK = 200, 20, 200
 OTHER_TYPES = ["TransactionalSendEvents.SmsSent", "TransactionalSendEvents.EmailBounced"]
 
 
-async def _subscribe_never_matching(service: Service, account_id: int) -> None:
+async def _subscribe_never_matching(db: Db, account_id: int) -> None:
     now = clock.now_ms()
-    async with service.db.write():
+    async with db.write():
+        await subscriptions.bump_version(db, account_id)
         for c in range(CALLBACKS):
             callback_id = str(uuid.uuid4())
             await callbacks.insert(
-                service.db,
+                db,
                 callbacks.Callback(
                     id=callback_id, account_id=account_id, name=f"cb {c}",
                     url=f"https://hooks.example.com/{c}", max_batch_size=1, verified=True,
@@ -40,7 +46,7 @@ async def _subscribe_never_matching(service: Service, account_id: int) -> None:
             for s in range(PER_CALLBACK):
                 odd = s % 2 == 1
                 await subscriptions.insert(
-                    service.db,
+                    db,
                     subscriptions.Subscription(
                         id=str(uuid.uuid4()), account_id=account_id, callback_id=callback_id,
                         name=f"sub {c}-{s}",
@@ -54,34 +60,39 @@ async def _subscribe_never_matching(service: Service, account_id: int) -> None:
 
 async def _run(*, with_subscriptions: bool) -> float:
     with tempfile.TemporaryDirectory() as folder:
-        settings = settings_for(f"sqlite:///{folder}/bench.db")
-        async with running(settings, FakeClock()) as service:
-            tenant = await make_tenant(service, "bench")
-            await email_definition(service, tenant)
-            if with_subscriptions:
-                await _subscribe_never_matching(service, tenant.account_id)
-            batch = {
-                "definitionKey": "order-confirm",
-                "attributes": {"FirstName": "Ana", "OrderNo": "1"},
-                "recipients": [
-                    {"contactKey": f"c{i}", "to": f"r{i}@example.com", "messageKey": f"m{i}"}
-                    for i in range(SENDS)
-                ],
-            }
-            started = time.perf_counter()
-            accepted = await service.http.post(
-                "/messaging/v1/email/messages", json=batch, headers=tenant.headers
-            )
-            assert accepted.status_code == 202, accepted.text
-            deadline = time.monotonic() + 120
-            while True:
-                sent = await service.db.fetch_val(
-                    "SELECT COUNT(*) FROM messages WHERE status = :s", {"s": messages.SENT}
-                )
-                if sent >= SENDS:
-                    return time.perf_counter() - started
-                assert time.monotonic() < deadline, f"{sent} of {SENDS} sent"
-                await asyncio.sleep(0.005)
+        bench = Bench(Sizes.of(True, None), pathlib.Path(folder), None)
+        url = bench.database()
+        async with bench.tidings(url) as (tidings, _, _pids):
+            db = Db(url)
+            await db.connect()
+            try:
+                return await _timed(tidings.base, tidings.headers, db, with_subscriptions)
+            finally:
+                await db.disconnect()
+
+
+async def _timed(base: str, headers: dict[str, str], db: Db, with_subscriptions: bool) -> float:
+    """Seconds from sending the batch to every message sent."""
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as api:
+        if with_subscriptions:
+            context = (await api.get("platform/v1/tokenContext")).json()
+            await _subscribe_never_matching(db, int(context["organization"]["id"]))
+        batch = {
+            "definitionKey": "bench",
+            "recipients": provision.numbered_recipients(range(SENDS)),
+        }
+        started = time.perf_counter()
+        accepted = await api.post("messaging/v1/email/messages", json=batch)
+        assert accepted.status_code == 202, accepted.text
+    deadline = time.monotonic() + 120
+    while True:
+        sent = await db.fetch_val(
+            "SELECT COUNT(*) FROM messages WHERE status = :s", {"s": messages.SENT}
+        )
+        if sent >= SENDS:
+            return time.perf_counter() - started
+        assert time.monotonic() < deadline, f"{sent} of {SENDS} sent"
+        await asyncio.sleep(0.005)
 
 
 async def main(rounds: int) -> None:

@@ -19,6 +19,8 @@ import httpx
 import orjson
 from aiohttp import web
 
+from bench import provision
+
 SENT = "TransactionalSendEvents.EmailSent"
 _PER_REQUEST = 10  # callbacks or subscriptions per ENS request
 
@@ -112,29 +114,23 @@ class Tidings:
             start, self.next_hook = self.next_hook, self.next_hook + count
             for first in range(start, start + count, _PER_REQUEST):
                 numbers = range(first, min(start + count, first + _PER_REQUEST))
-                created = await api.post(
-                    "platform/v1/ens-callbacks",
-                    json=[
-                        {"callbackName": f"bench {n}", "url": f"{receiver.url}/hook/{n}",
-                         "maxBatchSize": batch_size}
-                        for n in numbers
-                    ],
-                )  # fmt: skip
-                created.raise_for_status()
-                ids = [c["callbackId"] for c in created.json()]
-                for callback_id in ids:
-                    probe = receiver.probes[callback_id]
-                    (await api.post("platform/v1/ens-verify", json=probe)).raise_for_status()
-                subscribed = await api.post(
-                    "platform/v1/ens-subscriptions",
-                    json=[
-                        {"subscriptionName": f"bench {n}", "callbackId": callback_id,
+                items = [
+                    {"callbackName": f"bench {n}", "url": f"{receiver.url}/hook/{n}",
+                     "maxBatchSize": batch_size}
+                    for n in numbers
+                ]  # fmt: skip
+                made = await provision.callbacks(
+                    api, self.headers, items, receiver.probes.__getitem__
+                )
+                self.subscriptions += await provision.subscriptions(
+                    api,
+                    self.headers,
+                    [
+                        {"subscriptionName": f"bench {n}", "callbackId": c["callbackId"],
                          "eventCategoryTypes": list(types), "bufferWhilePaused": True}
-                        for n, callback_id in zip(numbers, ids, strict=True)
+                        for n, c in zip(numbers, made, strict=True)
                     ],
                 )  # fmt: skip
-                subscribed.raise_for_status()
-                self.subscriptions += [s["subscriptionId"] for s in subscribed.json()]
         if paused:
             await self._set_status("paused")
 
@@ -159,11 +155,8 @@ class Tidings:
             gate = asyncio.Semaphore(4)
 
             async def one(start: int) -> None:
-                recipients = [
-                    {"contactKey": f"c{n}", "to": f"r{n}@example.com",
-                     "messageKey": f"{prefix}{n}", "attributes": {"N": str(n)}}
-                    for n in range(start, min(total, start + 1000))
-                ]  # fmt: skip
+                numbers = range(start, min(total, start + 1000))
+                recipients = provision.numbered_recipients(numbers, prefix)
                 async with gate:
                     sent = await api.post(
                         "messaging/v1/email/messages",

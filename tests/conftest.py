@@ -21,8 +21,9 @@ from app.services.access import credentials
 from app.settings import Settings
 from app.storage import migrations
 from app.storage.db import Db
+from bench import provision
+from bench.pg import Cluster, find_bindir
 from tests import contract, isolation
-from tests.pg import Cluster, find_bindir
 from tests.receiver import Receiver, receiver
 
 
@@ -158,16 +159,7 @@ class Tenant:
 
 
 async def _access_token(service: Service, client_id: str, client_secret: str) -> str:
-    response = await service.http.post(
-        "/v2/token",
-        json={
-            "grant_type": "client_credentials",
-            "client_id": client_id,
-            "client_secret": client_secret,
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["access_token"]  # type: ignore[no-any-return]
+    return await provision.access_token(service.http, client_id, client_secret)
 
 
 async def make_tenant(service: Service, name: str, *, scopes: str | None = None) -> Tenant:
@@ -190,6 +182,14 @@ async def reauthenticate(service: Service, tenant: Tenant) -> Tenant:
     """The same tenant with a new access token (after a test moved the clock)."""
     token = await _access_token(service, tenant.client_id, tenant.client_secret)
     return dataclasses.replace(tenant, access_token=token)
+
+
+@pytest.fixture
+async def tenant(service: Service) -> Tenant:
+    """One account, A, with the ``order-confirm`` email definition (bench/provision.py)."""
+    a = await make_tenant(service, "a")
+    await provision.email_definition(service.http, a.headers)
+    return a
 
 
 @pytest.fixture

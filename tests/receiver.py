@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.pg import free_port
+from bench.pg import free_port
 
 
 @dataclasses.dataclass(frozen=True)

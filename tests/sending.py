@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import time
+from email.message import EmailMessage
 from typing import Any
 
 from app.storage import messages
+from bench import provision
 from tests.conftest import FakeClock, Service, Tenant
 
-ASSET = {
-    "name": "Order confirmation",
-    "customerKey": "order-confirm-content",
-    "assetType": {"id": 208, "name": "htmlemail"},
-    "views": {
-        "subjectline": {"content": "Your order %%OrderNo%% ✓"},
-        "preheader": {"content": "Thanks, %%FirstName%%"},
-        "html": {"content": "<p>Hello <b>%%FirstName%%</b>, order %%OrderNo%% is on its way.</p>"},
-    },
-}
+ASSET = provision.asset("order-confirm-content")
 
 
 async def email_definition(
     service: Service, tenant: Tenant, key: str = "order-confirm", **extra: Any
 ) -> dict[str, Any]:
-    asset = dict(ASSET, customerKey=f"{key}-content")
-    created = await service.http.post(
-        "/asset/v1/content/assets", json=asset, headers=tenant.headers
-    )
-    assert created.status_code == 201, created.text
-    body = {
-        "definitionKey": key,
-        "name": f"Definition {key}",
-        "content": {"customerKey": f"{key}-content"},
-        **extra,
-    }
-    response = await service.http.post(
-        "/messaging/v1/email/definitions", json=body, headers=tenant.headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return await provision.email_definition(service.http, tenant.headers, key, **extra)
 
 
 async def sms_definition(service: Service, tenant: Tenant, key: str = "otp") -> dict[str, Any]:
@@ -87,3 +66,40 @@ async def settle(
             clock.ms = max(clock.ms, found.next_attempt_at)
         await asyncio.sleep(0.01)
     raise AssertionError(f"message {key} not final within {within_s}s: {found}")
+
+
+def dsn(
+    *,
+    to: str,
+    recipient_address: str,
+    action: str = "failed",
+    status: str = "5.1.1",
+    original: EmailMessage | None = None,
+    returned_headers: str | None = None,
+    diagnostic: str | None = "",
+) -> bytes:
+    """A delivery status notification as Postfix writes one (RFC 3464 multipart/report).
+
+    ``original`` is returned whole (message/rfc822), ``returned_headers`` alone
+    (text/rfc822-headers); ``diagnostic`` None leaves out the Diagnostic-Code.
+    """
+    returned = ""
+    if original is not None:  # the returned message, headers and all
+        quoted = original.as_bytes(policy=email.policy.SMTP).decode()
+        returned = f"--B\r\nContent-Type: message/rfc822\r\n\r\n{quoted}\r\n"
+    if returned_headers is not None:
+        returned = f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n{returned_headers}\r\n"
+    if diagnostic == "":
+        diagnostic = f"smtp; 550 {status} <{recipient_address}>:\r\n User unknown"
+    code = "" if diagnostic is None else f"Diagnostic-Code: {diagnostic}\r\n"
+    return (
+        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n"
+        f"To: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at mx.example.net.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\nArrival-Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n"
+        f"\r\nFinal-Recipient: rfc822; {recipient_address}\r\nAction: {action}\r\n"
+        f"Status: {status}\r\nRemote-MTA: dns; mail.example.com\r\n{code}\r\n"
+        f"{returned}--B--\r\n"
+    ).encode()

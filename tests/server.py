@@ -10,14 +10,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from app.storage.db import Db
-from tests.pg import free_port
+from bench import provision
+from bench.pg import free_port
+from tests.receiver import Receiver
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -105,42 +109,55 @@ def wait_for(
         time.sleep(every_s)
 
 
+def provisioned(base_url: str, step: Callable[[httpx.AsyncClient], Awaitable[T]]) -> T:
+    """One ``bench.provision`` step against a running server, from a synchronous test."""
+
+    async def run() -> T:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            return await step(http)
+
+    return asyncio.run(run())
+
+
 def access_token(base_url: str, client_id: str, secret: str) -> dict[str, str]:
     """Bearer headers for a client of a running server."""
-    response = httpx.post(
-        base_url + "v2/token",
-        json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+    token = provisioned(base_url, lambda http: provision.access_token(http, client_id, secret))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def verified_hook(
+    base_url: str,
+    headers: dict[str, str],
+    target: Receiver,
+    types: list[str],
+    *,
+    name: str = "hook",
+    **options: Any,
+) -> str:
+    """A verified callback of a running server for ``target`` (``/hook``), subscribed to
+    ``types``: its callbackId."""
+
+    async def steps(http: httpx.AsyncClient) -> str:
+        item = {"callbackName": name, "url": target.url + "/hook", **options}
+        probe = lambda _: target.probes[-1]  # noqa: E731
+        [callback] = await provision.callbacks(http, headers, [item], probe)
+        subscription = {"subscriptionName": name, "callbackId": callback["callbackId"],
+                        "eventCategoryTypes": types}  # fmt: skip
+        await provision.subscriptions(http, headers, [subscription])
+        return callback["callbackId"]  # type: ignore[no-any-return]
+
+    return provisioned(base_url, steps)
 
 
 def post_email_batch(base_url: str, headers: dict[str, str], count: int) -> None:
     """An htmlemail asset, a definition ``receipt`` and one accepted batch of ``count`` sends."""
-    asset = {
-        "name": "Receipt",
-        "customerKey": "receipt",
-        "assetType": {"id": 208},
-        "views": {"subjectline": {"content": "Receipt %%N%%"}, "html": {"content": "<p>%%N%%</p>"}},
-    }
-    assert httpx.post(base_url + "asset/v1/content/assets", json=asset, headers=headers).is_success
-    definition = {
-        "definitionKey": "receipt",
-        "name": "Receipt",
-        "content": {"customerKey": "receipt"},
-    }
-    created = httpx.post(
-        base_url + "messaging/v1/email/definitions", json=definition, headers=headers
+    provisioned(
+        base_url,
+        lambda http: provision.email_definition(
+            http, headers, "receipt", views=provision.NUMBERED_VIEWS
+        ),
     )
-    assert created.status_code == 201, created.text
-    batch = {
-        "definitionKey": "receipt",
-        "recipients": [
-            {"contactKey": f"c{i}", "to": f"r{i}@example.com", "messageKey": f"m{i}",
-             "attributes": {"N": str(i)}}
-            for i in range(count)
-        ],
-    }  # fmt: skip
+    batch = {"definitionKey": "receipt", "recipients": provision.numbered_recipients(range(count))}
     accepted = httpx.post(
         base_url + "messaging/v1/email/messages", json=batch, headers=headers, timeout=60
     )

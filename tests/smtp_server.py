@@ -13,7 +13,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.pg import free_port
+from bench.pg import free_port
 
 
 @dataclasses.dataclass

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import Service, Tenant
 from tests.receiver import Receiver, receiver_in_thread
-from tests.server import Server, access_token, serving
-from tests.webhooks import register, subscribe
+from tests.server import Server, access_token, serving, verified_hook
+from tests.webhooks import hook
 
 SERVICE_SETTINGS = {"allow_private_callbacks": True}  # a verified callback on 127.0.0.1
 
@@ -130,8 +130,7 @@ OUT_OF_RANGE_DATES = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"]
 
 
 async def _verified_callback(service: Service, tenant: Tenant, target: Receiver) -> str:
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    callback_id, _ = await hook(service, tenant, target)
     return callback_id
 
 
@@ -274,29 +273,10 @@ def live(tmp_path_factory: pytest.TempPathFactory, target_in_thread: Receiver) -
     env = _env(tmp_path_factory, "live", TIDINGS_ALLOW_PRIVATE_CALLBACKS="true")
     with serving(env) as server:
         started = Live(server)
-        created = started.answer(
-            "POST",
-            "platform/v1/ens-callbacks",
-            headers=started.headers,
-            json=[{"callbackName": "live", "url": target_in_thread.url + "/live"}],
+        types = ["EmailSent", "EmailNotSent"]
+        started.callback_id = verified_hook(
+            server.base_url, started.headers, target_in_thread, types
         )
-        assert created.status_code == 201, created.text
-        verified = started.answer(
-            "POST",
-            "platform/v1/ens-verify",
-            headers=started.headers,
-            json=target_in_thread.probes[-1],
-        )
-        assert verified.status_code == 200, verified.text
-        started.callback_id = created.json()[0]["callbackId"]
-        subscribed = started.answer(
-            "POST",
-            "platform/v1/ens-subscriptions",
-            headers=started.headers,
-            json=[{"subscriptionName": "all", "callbackId": started.callback_id,
-                   "eventCategoryTypes": ["EmailSent", "EmailNotSent"]}],
-        )  # fmt: skip
-        assert subscribed.status_code == 201, subscribed.text
         try:
             yield started
         finally:

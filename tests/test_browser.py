@@ -14,7 +14,7 @@ import pytest
 
 from app.api import openapi
 from tests.receiver import receiver_in_thread
-from tests.server import access_token, serving, wait_for
+from tests.server import access_token, serving, verified_hook, wait_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
@@ -28,23 +28,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 def _make_activity(base: str, target: Any) -> None:
     """A subscribed callback, two Broadcast sends (one with a hostile subject), one bounce."""
     headers = access_token(base, CLIENT_ID, SECRET)
-    created = httpx.post(
-        base + "platform/v1/ens-callbacks",
-        headers=headers,
-        json=[{"callbackName": "orders-service", "url": target.url + "/hook"}],
-    )
-    assert created.status_code == 201, created.text
-    assert httpx.post(base + "platform/v1/ens-verify", headers=headers, json=target.probes[-1])
-    subscribed = httpx.post(
-        base + "platform/v1/ens-subscriptions",
-        headers=headers,
-        json=[{
-            "subscriptionName": "all",
-            "callbackId": created.json()[0]["callbackId"],
-            "eventCategoryTypes": ["EmailSent", "EmailNotSent", "EmailBounced"],
-        }],
-    )  # fmt: skip
-    assert subscribed.status_code == 201, subscribed.text
+    types = ["EmailSent", "EmailNotSent", "EmailBounced"]
+    verified_hook(base, headers, target, types, name="orders-service")
     api = {"Authorization": f"Bearer {API_TOKEN}"}
     for to, subject in (("ana@example.com", XSS), ("bounce@simulator.tidings.test", "Bye")):
         sent = httpx.post(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.delivery import client, guard
+from bench.pg import free_port
 from tests.conftest import (
     FakeClock,
     Service,
@@ -18,7 +19,6 @@ from tests.conftest import (
     running,
     settings_for,
 )
-from tests.pg import free_port
 from tests.receiver import Receiver, receiver, status
 from tests.webhooks import register, subscribe
 

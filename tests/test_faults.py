@@ -19,10 +19,11 @@ import pytest
 
 from app.storage import messages
 from app.storage.db import Db
+from bench import provision
+from bench.pg import free_port
 from tests.conftest import FakeClock, Service, make_tenant, running, settings_for
-from tests.pg import free_port
 from tests.sending import email_definition, recipient, settle
-from tests.server import access_token, query, serving, wait_for
+from tests.server import access_token, provisioned, query, serving, wait_for
 from tests.smtp_server import smtp_server
 
 
@@ -186,13 +187,11 @@ def test_sigterm_during_load_finishes_in_flight_requests_and_releases_claims(tmp
             env["TIDINGS_BOOTSTRAP_CLIENT_ID"],
             env["TIDINGS_BOOTSTRAP_CLIENT_SECRET"],
         )
-        httpx.post(server.base_url + "asset/v1/content/assets", headers=headers, json={
-            "name": "T", "customerKey": "t", "assetType": {"id": 208},
-            "views": {"subjectline": {"content": "Hi"}, "html": {"content": "<p>x</p>"}},
-        }).raise_for_status()  # fmt: skip
-        httpx.post(server.base_url + "messaging/v1/email/definitions", headers=headers, json={
-            "definitionKey": "t", "name": "T", "content": {"customerKey": "t"},
-        }).raise_for_status()  # fmt: skip
+        still = {"subjectline": {"content": "Hi"}, "html": {"content": "<p>x</p>"}}
+        provisioned(
+            server.base_url,
+            lambda http: provision.email_definition(http, headers, "t", views=still),
+        )
         stop = threading.Event()
 
         def client(worker: int) -> None:

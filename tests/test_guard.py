@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 
@@ -98,3 +99,109 @@ async def test_unicode_errors_from_the_resolver_are_refusals() -> None:
     resolver = guard.GuardedResolver(Crashing())  # type: ignore[arg-type]
     with pytest.raises(guard.Refused, match="not a valid host name"):
         await resolver.resolve("x" * 64 + ".com", 443)
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("10.0.0.1", False),
+        ("172.16.0.1", False),
+        ("172.31.255.255", False),
+        ("172.32.0.1", True),  # just outside 172.16.0.0/12
+        ("192.168.1.1", False),
+        ("127.0.0.1", False),
+        ("127.255.255.254", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("198.18.0.1", False),  # benchmarking
+        ("192.0.2.1", False),  # documentation
+        ("0.0.0.0", False),
+        ("255.255.255.255", False),
+        ("224.0.0.1", False),  # multicast
+        ("239.255.255.250", False),
+        ("2001:db8::1", False),  # documentation
+        ("2001:4860:4860::8888", True),
+    ],
+)
+def test_ipv4_and_plain_ipv6_ranges(address: str, public: bool) -> None:
+    assert guard.is_public(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_private", "says"),
+    [
+        ("http://hooks.example.com/x", False, "must be https"),
+        ("ftp://hooks.example.com/x", True, "must be https or http"),
+        ("https:///x", False, "must be https"),  # no host
+        ("hooks.example.com/x", False, "must be https"),
+        ("https://hooks.example.com/x#top", False, "#fragment"),
+        ("https://hooks.example.com:99999/x", False, "not a valid URL"),
+        ("https://hooks.example.com:port/x", False, "not a valid URL"),
+        ("https://127.0.0.1/x", False, "not a public address"),
+        ("https://10.1.2.3:8443/x", False, "not a public address"),
+        ("https://[::1]/x", False, "not a public address"),
+        ("https://[::ffff:127.0.0.1]/x", False, "not a public address"),
+        ("https://169.254.169.254/latest/meta-data", False, "not a public address"),
+    ],
+)
+def test_check_url_refusals(url: str, allow_private: bool, says: str) -> None:
+    with pytest.raises(guard.Refused, match=says):
+        guard.check_url(url, allow_private=allow_private)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8080/hook", "https://[::1]/x", "http://localhost/x", "https://10.0.0.1/x"],
+)
+def test_allow_private_lets_local_receivers_through(url: str) -> None:
+    guard.check_url(url, allow_private=True)
+
+
+@pytest.mark.parametrize(
+    ("addresses", "refused"),
+    [
+        (["93.184.216.34"], None),
+        (["93.184.216.34", "2606:4700::1111"], None),
+        (["93.184.216.34", "127.0.0.1"], "127.0.0.1"),  # one private answer is enough
+        (["fe80::1%eth0"], "fe80::1%eth0"),  # a scoped address is judged without its scope
+        (["10.0.0.1", "192.168.0.1"], "10.0.0.1, 192.168.0.1"),
+    ],
+)
+def test_every_resolved_address_must_be_public(addresses: list[str], refused: str | None) -> None:
+    if refused is None:
+        guard.check_addresses("hooks.example.com", addresses)
+    else:
+        with pytest.raises(guard.Refused, match=re.escape(f"non-public address ({refused})")):
+            guard.check_addresses("hooks.example.com", addresses)
+
+
+@pytest.mark.parametrize(
+    ("answer", "allowed"),
+    [(["93.184.216.34"], True), (["93.184.216.34", "169.254.169.254"], False)],
+)
+async def test_the_connecting_resolver_checks_what_it_resolved(
+    answer: list[str], allowed: bool
+) -> None:
+    class Fixed:
+        async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[object]:
+            return [{"hostname": host, "host": a, "port": port} for a in answer]
+
+        async def close(self) -> None:
+            return None
+
+    resolver = guard.GuardedResolver(Fixed())  # type: ignore[arg-type]
+    if allowed:
+        assert [r["host"] for r in await resolver.resolve("rebind.example.com", 443)] == answer
+    else:
+        with pytest.raises(guard.Refused, match=re.escape("169.254.169.254")):
+            await resolver.resolve("rebind.example.com", 443)
+
+
+def test_describe_finds_the_refusal_behind_a_connector_error() -> None:
+    refused = guard.Refused("10.0.0.1 is not a public address")
+    wrapped = OSError("connect failed")
+    wrapped.os_error = refused  # type: ignore[attr-defined]  # as aiohttp's connector errors
+    chained = RuntimeError("outer")
+    chained.__cause__ = wrapped
+    assert guard.describe(chained) is refused
+    assert guard.describe(RuntimeError("unrelated")) is None

@@ -3,44 +3,15 @@
 from __future__ import annotations
 
 import base64
-import email.policy
-from email.message import EmailMessage
 
 from app.storage import events, messages, suppressions
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.receiver import receiver
-from tests.sending import email_definition, recipient, settle, sms_definition
+from tests.sending import dsn, email_definition, recipient, settle, sms_definition
 from tests.smtp_server import smtp_server
 
 TOKEN = "inbound-token-for-tests-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-def dsn(
-    *,
-    to: str,
-    recipient_address: str,
-    action: str = "failed",
-    status: str = "5.1.1",
-    original: EmailMessage | None = None,
-) -> bytes:
-    """A delivery status notification as Postfix writes one (RFC 3464 multipart/report)."""
-    returned = ""
-    if original is not None:  # the returned message, headers and all
-        quoted = original.as_bytes(policy=email.policy.SMTP).decode()
-        returned = f"--B\r\nContent-Type: message/rfc822\r\n\r\n{quoted}\r\n"
-    return (
-        "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\r\n"
-        f"To: {to}\r\nSubject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
-        "--B\r\nContent-Type: text/plain\r\n\r\nThis is the mail system at mx.example.net.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.net\r\nArrival-Date: Sun, 22 Nov 2026 10:00:00 +0000\r\n"
-        f"\r\nFinal-Recipient: rfc822; {recipient_address}\r\nAction: {action}\r\n"
-        f"Status: {status}\r\nRemote-MTA: dns; mail.example.com\r\n"
-        f"Diagnostic-Code: smtp; 550 {status} <{recipient_address}>:\r\n User unknown\r\n\r\n"
-        f"{returned}--B--\r\n"
-    ).encode()
 
 
 SERVICE_SETTINGS = {"inbound_token": TOKEN}
@@ -96,12 +67,8 @@ async def test_dsn_for_a_message_sent_through_real_smtp(
     assert status.json()["info"]["bounced"] is True
 
 
-async def test_dsn_matched_by_verp_alone_soft_and_ignored(
-    service: Service, tenants: tuple[Tenant, Tenant]
-) -> None:
-    a = tenants[0]
-    await email_definition(service, a)
-    sent = await _sent(service, a, "k-2", "bo@example.com")
+async def test_dsn_matched_by_verp_alone_soft_and_ignored(service: Service, tenant: Tenant) -> None:
+    sent = await _sent(service, tenant, "k-2", "bo@example.com")
     verp = f"bounces+{sent.id}@bounces.example.com"
     delayed = await service.http.post(
         "/inbound/bounces",
@@ -123,7 +90,7 @@ async def test_dsn_matched_by_verp_alone_soft_and_ignored(
     assert delayed.json()["recorded"][0]["messageKey"] == "k-2"
     [_, soft] = await events.for_message(service.db, sent.id)
     assert (soft.info["bounceCode"], soft.info["smtpReason"]) == ("SOFT", "4.2.2")
-    assert not await suppressions.is_suppressed(service.db, a.account_id, "bo@example.com")
+    assert not await suppressions.is_suppressed(service.db, tenant.account_id, "bo@example.com")
     assert delivered.json() == {"recorded": [], "unmatched": [], "ignored": 1}
     assert stray.status_code == 200  # unmatched is reported, not retried forever
     assert stray.json()["unmatched"] == [{"recipient": "nobody@example.com", "smtpReason": "5.1.1"}]

@@ -8,8 +8,8 @@ import pytest
 
 from app.storage import migrations
 from app.storage.db import Db
+from bench.pg import Cluster
 from tests.conftest import _create_pg_database
-from tests.pg import Cluster
 
 # Declared types differ only in spelling between the two dialects.
 _TYPES = {"integer": "bigint", "int8": "bigint", "bytea": "blob"}

@@ -7,7 +7,6 @@ import re
 
 from app import clock as clock_module
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
-from tests.sending import email_definition
 from tests.webhooks import send_email
 
 ROOT = pathlib.Path(__file__).parent.parent
@@ -53,11 +52,9 @@ async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
 
 
 async def test_metrics_count_requests_outcomes_and_backlog(
-    service: Service, tenants: tuple[Tenant, Tenant], clock: FakeClock
+    service: Service, tenant: Tenant, clock: FakeClock
 ) -> None:
-    a = tenants[0]
-    await email_definition(service, a)
-    await send_email(service, a, "k-1")
+    await send_email(service, tenant, "k-1")
     text = (await service.http.get("/metrics")).text
     assert (
         'tidings_events_total{channel="email",type="TransactionalSendEvents.EmailSent"} 1.0' in text
@@ -68,9 +65,9 @@ async def test_metrics_count_requests_outcomes_and_backlog(
     assert "tidings_http_request_duration_seconds_bucket" in text
     clock.advance(31 * 86400)
     assert await service.runtime.jobs.purge_events() == 1  # raw rows go past retention …
-    a = await reauthenticate(service, a)
+    tenant = await reauthenticate(service, tenant)
     since = clock_module.iso_utc(clock.ms - 40 * 86400 * 1000)
-    summary = await service.http.get(f"/api/v1/stats/summary?from={since}", headers=a.headers)
+    summary = await service.http.get(f"/api/v1/stats/summary?from={since}", headers=tenant.headers)
     assert summary.json()["sent"] == 1  # … the rollups keep the count
 
 

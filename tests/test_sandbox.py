@@ -8,7 +8,7 @@ from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE, SMS_DEFER, SMS_REJEC
 from tests.conftest import FakeClock, Service, Tenant, make_tenant
 from tests.receiver import Receiver
 from tests.sending import email_definition, recipient, settle, sms_definition
-from tests.webhooks import ALL_EMAIL, deliver, register, subscribe
+from tests.webhooks import ALL_EMAIL, deliver, hook
 
 SERVICE_SETTINGS = {"allow_private_callbacks": True, "send_retry_window_s": 60}
 ALL_SMS = [f"TransactionalSendEvents.Sms{kind}" for kind in ("Sent", "NotSent", "Bounced")]
@@ -49,8 +49,9 @@ async def _one_story(service: Service, target: Receiver, clock: FakeClock, n: in
     else:
         await email_definition(service, tenant)
         body = {"definitionKey": "order-confirm", "recipient": recipient(to)}
-    callback_id, _ = await register(service, tenant, target, path=f"/hook-{n}")
-    await subscribe(service, tenant, callback_id, types=ALL_SMS if channel == "sms" else ALL_EMAIL)
+    await hook(
+        service, tenant, target, path=f"/hook-{n}", types=ALL_SMS if channel == "sms" else ALL_EMAIL
+    )
     key = f"case-{n}"
     before = len(target.events())  # the background dispatcher may deliver before settle returns
     sent = await service.http.post(

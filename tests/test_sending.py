@@ -121,12 +121,10 @@ async def test_single_send_is_personalised_sent_and_recorded(
     assert event.info["renderedSubject"] == "Your order A-1 ✓"
 
 
-async def test_batch_partial_failure_and_generated_keys(service: Service, tenants: Tenants) -> None:
-    a = tenants[0]
-    await email_definition(service, a)
+async def test_batch_partial_failure_and_generated_keys(service: Service, tenant: Tenant) -> None:
     response = await service.http.post(
         "/messaging/v1/email/messages",
-        headers=a.headers,
+        headers=tenant.headers,
         json={
             "definitionKey": "order-confirm",
             "attributes": {"OrderNo": "shared"},
@@ -145,15 +143,11 @@ async def test_batch_partial_failure_and_generated_keys(service: Service, tenant
     assert body["responses"][1]["errorcode"] == 109124
     generated = body["responses"][2]["messageKey"]
     assert len(generated) == 22
-    third = await settle(service, a.account_id, "email", generated)
+    third = await settle(service, tenant.account_id, "email", generated)
     assert third.attributes == {"OrderNo": "shared", "FirstName": "Cy"}  # recipient wins
 
 
-async def test_whole_request_errors_use_the_sfmc_envelope(
-    service: Service, tenants: Tenants
-) -> None:
-    a = tenants[0]
-    await email_definition(service, a)
+async def test_whole_request_errors_use_the_sfmc_envelope(service: Service, tenant: Tenant) -> None:
     many = [recipient(f"r{i}@example.com") for i in range(2001)]
     cases = [
         ({"recipients": [recipient()]}, 109107),
@@ -172,34 +166,32 @@ async def test_whole_request_errors_use_the_sfmc_envelope(
     ]
     for body, code in cases:
         response = await service.http.post(
-            "/messaging/v1/email/messages", json=body, headers=a.headers
+            "/messaging/v1/email/messages", json=body, headers=tenant.headers
         )
         assert response.status_code == 400, (code, response.text)
         assert response.json()["errorcode"] == code
         assert set(response.json()) >= {"message", "errorcode", "documentation"}
 
 
-async def test_message_key_is_the_idempotency_key(service: Service, tenants: Tenants) -> None:
-    a = tenants[0]
-    await email_definition(service, a)
+async def test_message_key_is_the_idempotency_key(service: Service, tenant: Tenant) -> None:
     body = {"definitionKey": "order-confirm", "recipient": recipient()}
     first = await service.http.post(
-        "/messaging/v1/email/messages/idem-1", json=body, headers=a.headers
+        "/messaging/v1/email/messages/idem-1", json=body, headers=tenant.headers
     )
     replay = await service.http.post(
-        "/messaging/v1/email/messages/IDEM-1", json=body, headers=a.headers
+        "/messaging/v1/email/messages/IDEM-1", json=body, headers=tenant.headers
     )
     assert first.status_code == replay.status_code == 202
     assert replay.json()["responses"] == [{"messageKey": "IDEM-1"}]
     changed = await service.http.post(
         "/messaging/v1/email/messages/idem-1",
-        headers=a.headers,
+        headers=tenant.headers,
         json={"definitionKey": "order-confirm", "recipient": recipient("other@example.com")},
     )
     assert changed.status_code == 400
     assert changed.json()["errorcode"] == 109110
     count = await service.db.fetch_val(
-        "SELECT COUNT(*) FROM messages WHERE account_id = :a", {"a": a.account_id}
+        "SELECT COUNT(*) FROM messages WHERE account_id = :a", {"a": tenant.account_id}
     )
     assert count == 1
 

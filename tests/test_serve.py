@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.pg import free_port
+from bench.pg import free_port
 from tests.server import serving
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"

@@ -26,7 +26,7 @@ from tests.conftest import (
 )
 from tests.receiver import Behaviour, Receiver, status
 from tests.sending import email_definition, recipient, settle, sms_definition
-from tests.webhooks import deliver, pump, register, subscribe
+from tests.webhooks import deliver, hook, pump
 
 INBOUND = "inbound-token-for-stats-tests-0123456789abcdef"
 SERVICE_SETTINGS = {
@@ -51,14 +51,11 @@ async def _send(service: Service, tenant: Tenant, key: str, to: str, **attrs: An
 
 
 async def test_rollups_equal_a_recount_of_the_raw_rows(
-    service: Service, target: Receiver, clock: FakeClock
+    service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
     rng = random.Random(20261122)
-    a = await make_tenant(service, "a")
-    await email_definition(service, a)
-    await sms_definition(service, a)
-    callback_id, _ = await register(service, a, target)
-    await subscribe(service, a, callback_id, types=["EmailSent", "EmailBounced", "SmsSent"])
+    await sms_definition(service, tenant)
+    await hook(service, tenant, target, types=["EmailSent", "EmailBounced", "SmsSent"])
     target.behaviours = [rng.choice([status(500), status(200)]) for _ in range(200)]
     choices = [
         "ok@example.com",
@@ -70,12 +67,12 @@ async def test_rollups_equal_a_recount_of_the_raw_rows(
         SMS_BOUNCE,
     ]
     for n in range(60):
-        a = await reauthenticate(service, a)  # the clock moves past token lifetimes
+        tenant = await reauthenticate(service, tenant)  # the clock moves past token lifetimes
         to = rng.choice(choices)
         if to == "missing":
-            await _send(service, a, f"k{n}", "m@example.com", Nothing="x")
+            await _send(service, tenant, f"k{n}", "m@example.com", Nothing="x")
         else:
-            await _send(service, a, f"k{n}", to)
+            await _send(service, tenant, f"k{n}", to)
         clock.advance(rng.choice([1, 60, 1800]))  # spread over several hours
         if n % 7 == 0:
             await pump(service)
@@ -131,8 +128,7 @@ async def test_summary_timeseries_and_callbacks(
 ) -> None:
     a, b = await make_tenant(service, "a"), await make_tenant(service, "b")
     await email_definition(service, a)
-    callback_id, _ = await register(service, a, target)
-    await subscribe(service, a, callback_id)
+    callback_id, _ = await hook(service, a, target)
     start = clock.ms
     # Set before sending: the background dispatcher may deliver the first batch at once.
     target.behaviours = [status(503)]
@@ -239,18 +235,15 @@ def _slow(delay_ms: int) -> Behaviour:
 
 
 async def test_latency_percentiles_are_within_the_documented_bound(
-    service: Service, target: Receiver
+    service: Service, tenant: Tenant, target: Receiver
 ) -> None:
     """Receivers answering in 3, 4, 5 and 6 ms (LAN-like): the percentiles the API reports,
     from the hourly histogram, are within the README's bound of the exact ones computed from
     the attempts log (which keeps each attempt's measured latency)."""
-    a = await make_tenant(service, "a")
-    await email_definition(service, a)
-    callback_id, _ = await register(service, a, target, maxBatchSize=1)
-    await subscribe(service, a, callback_id)
+    callback_id, _ = await hook(service, tenant, target, maxBatchSize=1)
     target.behaviours = [_slow(ms) for ms in (3, 4, 5, 6)]
     for n in range(4):
-        await _send(service, a, f"k{n}", f"r{n}@example.com")
+        await _send(service, tenant, f"k{n}", f"r{n}@example.com")
     await deliver(service, target, events=4)
     await pump(service)  # the last attempt is recorded
     logged = [
@@ -260,8 +253,8 @@ async def test_latency_percentiles_are_within_the_documented_bound(
         )
     ]
     assert len(logged) == 4 and min(logged) >= 3
-    summary = await service.http.get("/api/v1/stats/summary", headers=a.headers)
-    health = await service.http.get("/api/v1/stats/callbacks", headers=a.headers)
+    summary = await service.http.get("/api/v1/stats/summary", headers=tenant.headers)
+    health = await service.http.get("/api/v1/stats/callbacks", headers=tenant.headers)
     for figures in (summary.json()["webhooks"], health.json()["callbacks"][0]):
         reported = figures["latencyMs"]
         for name, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
@@ -333,16 +326,16 @@ async def test_rollup_rows_from_before_the_finer_buckets_still_read(
     assert latency.percentile_ms(histogram, 0.99) == 48.5  # in b1: (25, 50] ms
 
 
-async def test_hard_and_soft_bounces_add_up_with_sms_bounces(service: Service) -> None:
+async def test_hard_and_soft_bounces_add_up_with_sms_bounces(
+    service: Service, tenant: Tenant
+) -> None:
     """SMS bounces count as HARD unless the receipt names a temporary failure (4501 Expired)."""
-    a = await make_tenant(service, "a")
-    await email_definition(service, a)
-    await sms_definition(service, a)
-    await _send(service, a, "mail", f"bounce@{EMAIL_DOMAIN}")  # EmailBounced HARD 5.1.1
-    await _send(service, a, "sandbox", SMS_BOUNCE)  # the sandbox's SmsBounced 4500 receipt
+    await sms_definition(service, tenant)
+    await _send(service, tenant, "mail", f"bounce@{EMAIL_DOMAIN}")  # EmailBounced HARD 5.1.1
+    await _send(service, tenant, "sandbox", SMS_BOUNCE)  # the sandbox's SmsBounced 4500 receipt
     for key in ("failed", "expired"):  # gateway receipts: 4500 Undeliverable, 4501 Expired
-        await _send(service, a, key, "15555550123")
-        message = await messages.get_by_key(service.db, a.account_id, "sms", key)
+        await _send(service, tenant, key, "15555550123")
+        message = await messages.get_by_key(service.db, tenant.account_id, "sms", key)
         assert message is not None
         receipt = await service.http.post(
             "/inbound/sms/receipts",
@@ -350,7 +343,7 @@ async def test_hard_and_soft_bounces_add_up_with_sms_bounces(service: Service) -
             headers={"Authorization": f"Bearer {INBOUND}"},
         )
         assert receipt.status_code == 200, receipt.text
-    summary = (await service.http.get("/api/v1/stats/summary", headers=a.headers)).json()
+    summary = (await service.http.get("/api/v1/stats/summary", headers=tenant.headers)).json()
     bounced = summary["bounced"]
     assert bounced["total"] == 4 and summary["byChannel"]["sms"]["Bounced"] == 3
     assert bounced["hard"] + bounced["soft"] == bounced["total"]

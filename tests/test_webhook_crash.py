@@ -8,11 +8,17 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.receiver import Receiver, passthrough, receiver_in_thread, status
-from tests.server import access_token, post_email_batch, query, serving, wait_for
+from tests.server import (
+    access_token,
+    post_email_batch,
+    query,
+    serving,
+    verified_hook,
+    wait_for,
+)
 
 CLIENT_ID, SECRET = "webhook-crash-client", "webhook-crash-secret-0123456789abcdef"
 BATCH_SIZE = 20
@@ -34,26 +40,8 @@ def _env(database_url: str, *, timeout_s: str = "1") -> dict[str, str]:
 
 
 def _subscribe(base_url: str, headers: dict[str, str], target: Receiver) -> None:
-    created = httpx.post(
-        base_url + "platform/v1/ens-callbacks",
-        headers=headers,
-        json=[{"callbackName": "crash", "url": target.url + "/hook", "maxBatchSize": BATCH_SIZE}],
-    )
-    assert created.status_code == 201, created.text
-    verified = httpx.post(
-        base_url + "platform/v1/ens-verify", headers=headers, json=target.probes[-1]
-    )
-    assert verified.status_code == 200, verified.text
-    subscribed = httpx.post(
-        base_url + "platform/v1/ens-subscriptions",
-        headers=headers,
-        json=[{
-            "subscriptionName": "sent",
-            "callbackId": created.json()[0]["callbackId"],
-            "eventCategoryTypes": ["TransactionalSendEvents.EmailSent"],
-        }],
-    )  # fmt: skip
-    assert subscribed.status_code == 201, subscribed.text
+    sent = ["TransactionalSendEvents.EmailSent"]
+    verified_hook(base_url, headers, target, sent, name="crash", maxBatchSize=BATCH_SIZE)
 
 
 def _accepted_ids(target: Receiver) -> set[str]:

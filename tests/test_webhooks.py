@@ -26,20 +26,13 @@ from tests.conftest import (
 )
 from tests.receiver import Receiver, receiver, reset, slow, status
 from tests.sending import email_definition, settle
-from tests.webhooks import deliver, pump, register, send_email, subscribe
+from tests.webhooks import deliver, hook, pump, register, send_email, subscribe
 
 SERVICE_SETTINGS = {
     "allow_private_callbacks": True,
     "webhook_timeout_s": 0.5,
     "webhook_breaker_s": 3600,
 }
-
-
-@pytest.fixture
-async def tenant(service: Service) -> Tenant:
-    a = await make_tenant(service, "a")
-    await email_definition(service, a)
-    return a
 
 
 def sfmc_signature(key: str, body: bytes) -> str:
@@ -50,8 +43,7 @@ def sfmc_signature(key: str, body: bytes) -> str:
 async def test_events_arrive_signed_both_ways(
     service: Service, tenant: Tenant, target: Receiver
 ) -> None:
-    callback_id, key = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    _, key = await hook(service, tenant, target)
     await send_email(service, tenant, "k-1")
     await send_email(service, tenant, "k-2", to=f"bounce@{EMAIL_DOMAIN}")
     events = await deliver(service, target, events=2)
@@ -88,8 +80,7 @@ async def test_events_arrive_signed_both_ways(
 
 
 async def test_utf8_key_encoding(service: Service, tenant: Tenant, target: Receiver) -> None:
-    callback_id, key = await register(service, tenant, target, keyEncoding="utf8")
-    await subscribe(service, tenant, callback_id)
+    _, key = await hook(service, tenant, target, keyEncoding="utf8")
     await send_email(service, tenant, "k-1")
     await deliver(service, target, events=1)
     batch = target.batches[0]
@@ -115,8 +106,7 @@ async def _batch(service: Service) -> batches.Batch:
 async def test_500s_then_success_on_the_retry_schedule(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    callback_id, _ = await hook(service, tenant, target)
     target.behaviours = [status(500), status(500)]
     await send_email(service, tenant, "k-1")
     await pump(service)
@@ -158,8 +148,7 @@ async def test_failures_are_classified_and_retried(
     behaviour: object,
     error_class: str,
 ) -> None:
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    callback_id, _ = await hook(service, tenant, target)
     target.behaviours = [behaviour]  # type: ignore[list-item]
     await send_email(service, tenant, "k-1")
     await pump(service)
@@ -180,8 +169,7 @@ async def test_failures_are_classified_and_retried(
 async def test_slow_but_in_time_is_success(
     service: Service, tenant: Tenant, target: Receiver
 ) -> None:
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    callback_id, _ = await hook(service, tenant, target)
     target.behaviours = [slow(0.2)]
     await send_email(service, tenant, "k-1")
     await deliver(service, target, events=1)
@@ -192,8 +180,7 @@ async def test_slow_but_in_time_is_success(
 async def test_429_retry_after_and_410_gone(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    callback_id, _ = await hook(service, tenant, target)
     target.behaviours = [status(429, {"Retry-After": "120"}), status(410)]
     await send_email(service, tenant, "k-1")
     await pump(service)
@@ -223,8 +210,7 @@ async def test_circuit_breaker_disables_then_delivers_in_order(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
     # Strict order, so "in order" is observable: one batch in flight at a time.
-    callback_id, _ = await register(service, tenant, target, maxBatchSize=1, strictOrder=True)
-    await subscribe(service, tenant, callback_id)
+    callback_id, _ = await hook(service, tenant, target, maxBatchSize=1, strictOrder=True)
     target.default = (503, "{}")
     await send_email(service, tenant, "k-1")
     await pump(service)
@@ -255,8 +241,7 @@ async def test_circuit_breaker_disables_then_delivers_in_order(
 async def test_strict_order_holds_newer_batches_behind_a_failing_one(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, _ = await register(service, tenant, target, maxBatchSize=1, strictOrder=True)
-    await subscribe(service, tenant, callback_id)
+    await hook(service, tenant, target, maxBatchSize=1, strictOrder=True)
     target.behaviours = [status(500), status(500)]
     for n in range(1, 6):
         await send_email(service, tenant, f"k-{n}")
@@ -271,8 +256,7 @@ async def test_strict_order_holds_newer_batches_behind_a_failing_one(
 async def test_default_order_does_not_hold_newer_batches(
     service: Service, tenant: Tenant, target: Receiver
 ) -> None:
-    callback_id, _ = await register(service, tenant, target, maxBatchSize=1)
-    await subscribe(service, tenant, callback_id)
+    await hook(service, tenant, target, maxBatchSize=1)
     target.behaviours = [status(500)]
     for n in range(1, 4):
         await send_email(service, tenant, f"k-{n}")
@@ -319,9 +303,8 @@ async def test_paused_subscription_buffers_or_drops(
 async def test_filters_replay_and_test_send(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, key = await register(service, tenant, target)
-    await subscribe(
-        service, tenant, callback_id,
+    callback_id, key = await hook(
+        service, tenant, target,
         types=["TransactionalSendEvents.EmailBounced"], filters=["smtpReason=5.1.1"],
     )  # fmt: skip
     started = clock.ms
@@ -350,8 +333,7 @@ async def test_filters_replay_and_test_send(
 async def test_regenerate_signs_with_both_keys_during_grace(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, old_key = await register(service, tenant, target)
-    await subscribe(service, tenant, callback_id)
+    callback_id, old_key = await hook(service, tenant, target)
     rotated = await service.http.put(
         "/platform/v1/ens-regenerate", headers=tenant.headers, json={"callbackId": callback_id}
     )
@@ -410,8 +392,7 @@ async def test_nothing_is_sent_to_an_unverified_callback(
         json=[{"callbackName": "never verified", "url": target.url + "/unverified"}],
     )
     callback_id = created.json()[0]["callbackId"]
-    verified_id, _ = await register(service, tenant, target, path="/verified")
-    await subscribe(service, tenant, verified_id)
+    await hook(service, tenant, target, path="/verified")
     await send_email(service, tenant, "k-1")
     await deliver(service, target, events=1)
     for path, body in (("/replay", {"from": 0}), ("/test", None)):
@@ -448,9 +429,8 @@ async def test_replay_sends_only_what_the_subscriptions_select(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
     await email_definition(service, tenant, "newsletter")
-    callback_id, _ = await register(service, tenant, target)
-    await subscribe(
-        service, tenant, callback_id,
+    callback_id, _ = await hook(
+        service, tenant, target,
         types=["TransactionalSendEvents.EmailSent"], filters=["definitionKey=order-confirm"],
     )  # fmt: skip
     started = clock.ms
@@ -500,8 +480,7 @@ async def test_replay_is_bounded_per_call_and_goes_on_from_next_from(
     async with running(settings, clock) as service:
         tenant = await make_tenant(service, "a")
         await email_definition(service, tenant)
-        callback_id, _ = await register(service, tenant, target)
-        await subscribe(service, tenant, callback_id)
+        callback_id, _ = await hook(service, tenant, target)
         await service.http.put(  # nothing is delivered but what the replays queue
             "/platform/v1/ens-subscriptions",
             headers=tenant.headers,

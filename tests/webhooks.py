@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import Any
 
+from bench import provision
 from tests.conftest import Service, Tenant
 from tests.receiver import Receiver
 from tests.sending import recipient, settle
@@ -21,19 +22,10 @@ async def register(
     service: Service, tenant: Tenant, target: Receiver, path: str = "/hook", **options: Any
 ) -> tuple[str, str]:
     """A verified callback for ``target``: (callbackId, signatureKey)."""
-    created = await service.http.post(
-        "/platform/v1/ens-callbacks",
-        headers=tenant.headers,
-        json=[{"callbackName": f"hook {path}", "url": target.url + path, **options}],
+    item = {"callbackName": f"hook {path}", "url": target.url + path, **options}
+    [callback] = await provision.callbacks(
+        service.http, tenant.headers, [item], lambda _: target.probes[-1]
     )
-    assert created.status_code == 201, created.text
-    [callback] = created.json()
-    probe = target.probes[-1]
-    assert probe["callbackId"] == callback["callbackId"]
-    verified = await service.http.post(
-        "/platform/v1/ens-verify", headers=tenant.headers, json=probe
-    )
-    assert verified.status_code == 200, verified.text
     return callback["callbackId"], callback["signatureKey"]
 
 
@@ -45,20 +37,33 @@ async def subscribe(
     name: str = "all-email",
     **extra: Any,
 ) -> str:
-    created = await service.http.post(
-        "/platform/v1/ens-subscriptions",
-        headers=tenant.headers,
-        json=[
-            {
-                "subscriptionName": name,
-                "callbackId": callback_id,
-                "eventCategoryTypes": types or ALL_EMAIL,
-                **extra,
-            }
-        ],
+    item = {
+        "subscriptionName": name,
+        "callbackId": callback_id,
+        "eventCategoryTypes": types or ALL_EMAIL,
+        **extra,
+    }
+    [created] = await provision.subscriptions(service.http, tenant.headers, [item])
+    return created
+
+
+async def hook(
+    service: Service,
+    tenant: Tenant,
+    target: Receiver,
+    path: str = "/hook",
+    *,
+    types: list[str] | None = None,
+    filters: list[str] | None = None,
+    **options: Any,
+) -> tuple[str, str]:
+    """A verified callback for ``target`` (``options`` are its fields), subscribed to ``types``
+    (all email events) with ``filters``: (callbackId, signatureKey)."""
+    callback_id, key = await register(service, tenant, target, path, **options)
+    await subscribe(
+        service, tenant, callback_id, types, **({"filters": filters} if filters else {})
     )
-    assert created.status_code == 201, created.text
-    return created.json()[0]["subscriptionId"]  # type: ignore[no-any-return]
+    return callback_id, key
 
 
 async def pump(service: Service) -> None:

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, a free port."""
+"""A throwaway PostgreSQL cluster (initdb in a temporary folder) and free loopback ports, for the
+benchmarks and the tests."""
 
 from __future__ import annotations
 
