@@ -153,43 +153,6 @@ SCHEMAS: dict[str, Schema] = {
         {"compositeId": STR, "info": ANY_OBJECT},
     ),
     "NotSentFeed": obj({"lastEventID": INT, "count": INT, "messages": array(ANY_OBJECT)}),
-    "Callback": obj(
-        {
-            "callbackId": STR,
-            "callbackName": STR,
-            "url": STR,
-            "maxBatchSize": INT,
-            "status": STR,
-        },
-        {"statusReason": STR, "keyEncoding": STR, "strictOrder": BOOL, "sfmcStrict": BOOL},
-    ),
-    "CallbackCreated": obj(
-        {"callbackId": STR, "callbackName": STR, "url": STR, "signatureKey": STR}
-    ),
-    "CallbackInput": obj(
-        {"callbackName": STR, "url": STR},
-        {"maxBatchSize": INT, "keyEncoding": STR, "strictOrder": BOOL, "sfmcStrict": BOOL},
-    ),
-    "Verification": obj({"callbackId": STR, "verificationKey": STR}),
-    "Subscription": obj(
-        {
-            "subscriptionId": STR,
-            "subscriptionName": STR,
-            "callbackId": STR,
-            "eventCategoryTypes": array(STR),
-            "status": STR,
-        },
-        {"filters": array(STR), "statusReason": STR, "bufferWhilePaused": BOOL},
-    ),
-    "SubscriptionInput": obj(
-        {"subscriptionName": STR, "callbackId": STR, "eventCategoryTypes": array(STR)},
-        {"filters": array(STR), "status": STR, "bufferWhilePaused": BOOL},
-    ),
-    "Attempts": obj(
-        {"callbackId": STR, "count": INT, "attempts": array(ANY_OBJECT), "nextBeforeId": OPT_INT}
-    ),
-    "Health": ANY_OBJECT,
-    "Replay": ANY_OBJECT,
     "StatsSummary": obj(
         {"from": STR, "to": STR, "sent": INT, "notSent": INT, "bounced": ANY_OBJECT}
     ),
@@ -426,11 +389,7 @@ def _sfmc_messaging(channel: str) -> list[tuple[str, str, Schema]]:
 
 def _operations() -> list[tuple[str, str, Schema]]:
     assets = "/asset/v1/content/assets"
-    ens, cb = "/platform/v1/", "/platform/v1/ens-callbacks/{callback_id}"
-    cb_read, cb_update = "event_notification_callback_read", "event_notification_callback_update"
-    sub = "event_notification_subscription_"
     span = {"from": STR, "to": STR}
-    hook = functools.partial(operation, tag="SFMC ENS webhooks")
     stats = functools.partial(operation, tag="Stats", family=BROADCAST, scope="transactional_read")
     public = functools.partial(operation, tag="Operations", security=None)
     return [
@@ -508,145 +467,6 @@ def _operations() -> list[tuple[str, str, Schema]]:
         ),
         *_sfmc_messaging("email"),
         *_sfmc_messaging("sms"),
-        hook(
-            "POST",
-            ens + "ens-callbacks",
-            "Register callbacks (each is probed)",
-            scope="event_notification_callback_create",
-            body=array(ref("CallbackInput")),
-            ok={201: array(ref("CallbackCreated"))},
-            errors=(409,),
-        ),
-        hook(
-            "GET",
-            ens + "ens-callbacks",
-            "List callbacks",
-            scope=cb_read,
-            ok={200: array(ref("Callback"))},
-        ),
-        hook(
-            "PUT",
-            ens + "ens-callbacks",
-            "Update callbacks",
-            scope=cb_update,
-            body=array(ANY_OBJECT),
-            ok={200: array(ref("Callback"))},
-            errors=(404,),
-        ),
-        hook("GET", cb, "Get a callback", scope=cb_read, ok={200: ref("Callback")}),
-        hook(
-            "DELETE",
-            cb,
-            "Delete a callback",
-            scope="event_notification_callback_delete",
-            ok={200: ANY_OBJECT},
-            errors=(409,),
-        ),
-        hook(
-            "POST",
-            cb + "/probe",
-            "Send a new verification probe",
-            scope=cb_update,
-            ok={200: ANY_OBJECT},
-        ),
-        hook(
-            "POST",
-            cb + "/enable",
-            "Re-enable a disabled callback",
-            scope=cb_update,
-            ok={200: ANY_OBJECT},
-        ),
-        hook(
-            "GET",
-            cb + "/attempts",
-            "Delivery attempts",
-            scope=cb_read,
-            ok={200: ref("Attempts")},
-            query={"limit": INT, "before": STR},
-        ),
-        hook(
-            "GET",
-            cb + "/health",
-            "Delivery health",
-            scope=cb_read,
-            ok={200: ref("Health")},
-        ),
-        hook(
-            "POST",
-            cb + "/replay",
-            "Redeliver events from a time",
-            scope=cb_update,
-            body=ANY_OBJECT,
-            ok={202: ref("Replay")},
-        ),
-        hook(
-            "POST",
-            cb + "/test",
-            "Send a signed sample event",
-            scope=cb_update,
-            ok={200: ANY_OBJECT},
-            errors=(400,),  # to an unverified callback
-        ),
-        hook(
-            "POST",
-            ens + "ens-verify",
-            "Verify a callback with its probe",
-            scope=cb_update,
-            body=ref("Verification"),
-            ok={200: ANY_OBJECT},
-            errors=(404,),
-        ),
-        hook(
-            "PUT",
-            ens + "ens-regenerate",
-            "Rotate a callback's signing key",
-            scope=cb_update,
-            body=ANY_OBJECT,
-            ok={200: ANY_OBJECT},
-            errors=(404,),
-        ),
-        hook(
-            "POST",
-            ens + "ens-subscriptions",
-            "Subscribe callbacks to events",
-            scope=sub + "create",
-            body=array(ref("SubscriptionInput")),
-            ok={201: array(ref("Subscription"))},
-            errors=(
-                404,
-                409,
-            ),
-        ),
-        hook(
-            "PUT",
-            ens + "ens-subscriptions",
-            "Update subscriptions",
-            scope=sub + "update",
-            body=array(ANY_OBJECT),
-            ok={200: array(ref("Subscription"))},
-            errors=(404,),
-        ),
-        hook(
-            "GET",
-            ens + "ens-subscriptions/{subscription_id}",
-            "Get a subscription",
-            scope=sub + "read",
-            ok={200: ref("Subscription")},
-        ),
-        hook(
-            "DELETE",
-            ens + "ens-subscriptions/{subscription_id}",
-            "Delete a subscription",
-            scope=sub + "delete",
-            ok={200: ANY_OBJECT},
-        ),
-        hook(
-            "GET",
-            ens + "ens-subscriptions-by-cb/{callback_id}",
-            "A callback's subscriptions",
-            scope=sub + "read",
-            ok={200: array(ref("Subscription"))},
-        ),
         stats(
             "GET",
             "/api/v1/stats/summary",

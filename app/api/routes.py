@@ -43,7 +43,7 @@ ROUTES = [
     *messages.routes("sms"),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
-    *ens.ROUTES,
+    *endpoint.routes(ens),
     Route("/api/v1/stats/summary", stats.summary, methods=["GET"]),
     Route("/api/v1/stats/timeseries", stats.timeseries, methods=["GET"]),
     Route("/api/v1/stats/callbacks", stats.callbacks, methods=["GET"]),

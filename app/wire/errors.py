@@ -56,6 +56,21 @@ def parse(model: type[M], raw: Any, *, family: str, context: dict[str, Any] | No
         raise convert(model, exc, family) from exc
 
 
+def parse_many(
+    model: type[M], raw: Any, *, family: str, context: dict[str, Any] | None = None
+) -> list[M]:
+    """An ENS body: an array of 1 to ``model.most_per_request`` objects (or one bare object),
+    each as ``model``; the first failing item's first failing field is the error."""
+    items = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise Invalid(f"Request body must be an array of {model.item_name} objects", code=10001)
+    if len(items) > model.most_per_request:
+        raise Invalid(
+            f"At most {model.most_per_request} {model.item_name}s per request", code=10001
+        )
+    return [parse(model, item, family=family, context=context) for item in items]
+
+
 def convert(model: type[WireModel], exc: ValidationError, family: str) -> Invalid | OAuthError:
     """The domain error that carries ``exc`` in ``family``'s shape."""
     problems = exc.errors(include_url=False, include_input=False)
@@ -122,7 +137,7 @@ def _not_an_object(model: type[WireModel], family: str) -> Invalid | OAuthError:
         return OAuthError("invalid_request", model.not_an_object)
     if family == BROADCAST:
         return InvalidFields({"base": [model.not_an_object]})
-    return Invalid(model.not_an_object)
+    return Invalid(model.not_an_object, code=model.not_an_object_code)
 
 
 def _python_name(model: type[WireModel], wire_name: str) -> str:

@@ -7,14 +7,16 @@ import uuid
 from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
-from app.services.webhooks import callbacks, fanout
+from app.services.webhooks import callbacks
 from app.storage import callbacks as callback_rows
 from app.storage import outbox, subscriptions
 from app.storage.db import Db
+from app.wire.subscriptions import SubscriptionIn, SubscriptionPatch
 
 Subscription = subscriptions.Subscription
 MAX_PER_CALLBACK = 200
-_STATUSES = (subscriptions.ACTIVE, subscriptions.PAUSED)
+# SubscriptionPatch's names for the Subscription's fields, where they differ.
+_FIELDS = {"subscription_name": "name", "event_category_types": "event_types"}
 
 
 def _not_found(subscription_id: str) -> NotFound:
@@ -40,37 +42,13 @@ def to_wire(subscription: Subscription, callback: callback_rows.Callback) -> dic
     }
 
 
-def _status(item: dict[str, Any], current: str) -> str:
-    value = item.get("status", current)
-    if not isinstance(value, str) or value.lower() not in _STATUSES:
-        raise Invalid("status must be active or paused", code=10001, field="status")
-    return value.lower()
-
-
-def _buffer(item: dict[str, Any], current: bool) -> bool:
-    value = item.get("bufferWhilePaused", current)
-    if not isinstance(value, bool):
-        raise Invalid("bufferWhilePaused must be true or false", code=10001)
-    return value
-
-
-def _reason(item: dict[str, Any], current: str) -> str:
-    value = item.get("statusReason", current)
-    if not isinstance(value, str) or len(value) > 500:
-        raise Invalid("statusReason must be a string of at most 500 characters", code=10001)
-    return value
-
-
 async def create(
-    db: Db, account_id: int, body: Any, *, now: int, limit: int
+    db: Db, account_id: int, items: list[SubscriptionIn], *, now: int, limit: int
 ) -> list[dict[str, Any]]:
     """Each item in its own transaction; ``limit``: subscriptions per account."""
     made = []
-    for item in callbacks.items_of(body, what="subscription"):
-        name = callbacks.required_name(item, "subscriptionName")
-        callback_id = item.get("callbackId")
-        if not isinstance(callback_id, str):
-            raise Invalid("callbackId is required", code=10001, field="callbackId")
+    for item in items:
+        name, callback_id = item.subscription_name, item.callback_id
         callback = await callback_rows.get(db, account_id, callback_id)
         if callback is None:
             raise callbacks.not_found(callback_id)
@@ -84,11 +62,11 @@ async def create(
             account_id=account_id,
             callback_id=callback.id,
             name=name,
-            event_types=fanout.canonical_types(item.get("eventCategoryTypes")),
-            filters=fanout.parse_filters(item.get("filters")),
+            event_types=item.event_category_types,
+            filters=item.filters,
             status=subscriptions.ACTIVE,
             status_reason="",
-            buffer_while_paused=_buffer(item, False),
+            buffer_while_paused=item.buffer_while_paused,
             created_at=now,
             updated_at=now,
         )
@@ -136,34 +114,15 @@ async def by_callback(db: Db, account_id: int, callback_id: str) -> list[dict[st
 
 
 async def update(
-    db: Db, account_id: int, body: Any, *, now: int
+    db: Db, account_id: int, items: list[SubscriptionPatch], *, now: int
 ) -> tuple[list[dict[str, Any]], bool]:
     """PUT: types, filters, name, status (active ⇄ paused, with a reason). (wire, resumed any)."""
     results, resumed = [], False
-    for item in callbacks.items_of(body, what="subscription"):
-        subscription_id = item.get("subscriptionId")
-        if not isinstance(subscription_id, str):
-            raise Invalid("subscriptionId is required", code=10001, field="subscriptionId")
-        current, callback = await _pair(db, account_id, subscription_id)
-        name = (
-            callbacks.required_name(item, "subscriptionName")
-            if "subscriptionName" in item
-            else current.name
-        )
-        types = current.event_types
-        if "eventCategoryTypes" in item:
-            types = fanout.canonical_types(item["eventCategoryTypes"])
-        filters = fanout.parse_filters(item["filters"]) if "filters" in item else current.filters
-        changed = dataclasses.replace(
-            current,
-            name=name,
-            event_types=types,
-            filters=filters,
-            status=_status(item, current.status),
-            status_reason=_reason(item, current.status_reason),
-            buffer_while_paused=_buffer(item, current.buffer_while_paused),
-            updated_at=now,
-        )
+    for item in items:
+        current, callback = await _pair(db, account_id, item.subscription_id)
+        fields = {_FIELDS.get(name, name): value for name, value in item.changes().items()}
+        changed = dataclasses.replace(current, **fields, updated_at=now)
+        name = changed.name
         async with db.write():
             await subscriptions.bump_version(db, account_id)
             other = await subscriptions.by_name(db, account_id, name)
