@@ -28,8 +28,9 @@ Converting a handler (see ``app/api/suppressions.py``)::
 - ``many``: the body is an array of ``request`` objects (ENS: at most
   ``request.most_per_request``, a bare object taken as one); the handler gets a list.
 - ``security``: with ``scopes=None``, the document's security scheme for an operation that
-  checks its own credential (``check(request)``, run before the body is read): the inbound
-  token, the metrics token. ``raw``: further content types taken as they are (the handler
+  checks its own credential: the inbound token, the metrics token. ``check(request)``:
+  awaited before the body is read (that credential; or a path's resource that must exist
+  before its body is looked at). ``raw``: further content types taken as they are (the handler
   gets ``None`` for them and reads the bytes itself), documented as binary.
 
 Then remove the operation's hand entry (and its schemas) from ``app/api/openapi.py`` and its
@@ -57,7 +58,7 @@ from app.wire.base import WireModel
 
 Handler = Callable[[Request], Awaitable[Response]]
 Before = Callable[[Request, dict[str, Any]], None]
-Check = Callable[[Request], None]
+Check = Callable[[Request], Awaitable[None]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +137,7 @@ class _Reading:
 def _checked(handler: Handler, check: Check) -> Handler:
     @functools.wraps(handler)
     async def checked(request: Request) -> Response:
-        check(request)
+        await check(request)
         return await handler(request)
 
     return checked

@@ -167,8 +167,15 @@ async def health(request: Request) -> Response:
     return JSONResponse(await operations.health(state.db, found, now=state.now()))
 
 
+async def _replayable(request: Request) -> None:
+    """The callback is looked up (404) and must be verified before the body is read."""
+    state, who = runtime(request), auth.principal(request)
+    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    operations.require_verified(found, "replays")
+
+
 @endpoint(
-    "POST", _CB + "/replay", scopes=(CB + "update",), request=ReplayIn,
+    "POST", _CB + "/replay", scopes=(CB + "update",), request=ReplayIn, check=_replayable,
     responses={202: Replayed}, errors=_SFMC, summary="Redeliver events from a time range",
     tags=_TAGS,
 )  # fmt: skip

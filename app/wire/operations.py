@@ -108,9 +108,9 @@ class AttemptPage(SfmcModel):
 
 
 class Latency(SfmcModel):
-    p50: int | None = Field(examples=[40])
-    p95: int | None = Field(examples=[120])
-    p99: int | None = Field(examples=[250])
+    p50: float | None = Field(examples=[40])
+    p95: float | None = Field(examples=[120])
+    p99: float | None = Field(examples=[250])
     mean: int | None = Field(examples=[55])
 
 
