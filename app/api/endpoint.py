@@ -44,7 +44,7 @@ import dataclasses
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -58,6 +58,7 @@ from app.wire.base import WireModel
 
 Handler = Callable[[Request], Awaitable[Response]]
 Before = Callable[[Request, dict[str, Any]], None]
+M = TypeVar("M", bound=WireModel)
 Check = Callable[[Request], Awaitable[None]]
 
 
@@ -171,6 +172,23 @@ def _parsing(
         return await handler(request, wire.parse(model, raw, family=family, context=context))
 
     return parsed
+
+
+def parse_query(request: Request, model: type[M]) -> M:
+    """The query string as ``model`` (SFMC's error conversion; under /api/v1 that is a 400
+    ``{"errors": {parameter: [...]}}``)."""
+    context = {"now": runtime(request).now()}
+    return wire.parse(model, dict(request.query_params), family=wire.SFMC, context=context)
+
+
+def query_of(model: type[WireModel]) -> dict[str, Any]:
+    """``model``'s fields as the ``query`` of a declaration (their JSON Schema)."""
+    properties = model.model_json_schema(by_alias=True)["properties"]
+    return {name: _plain(schema) for name, schema in properties.items()}
+
+
+def _plain(schema: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in schema.items() if k not in ("title", "default") or v is not None}
 
 
 def routes(module: Any) -> list[Route]:

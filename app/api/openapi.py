@@ -153,20 +153,6 @@ SCHEMAS: dict[str, Schema] = {
         {"compositeId": STR, "info": ANY_OBJECT},
     ),
     "NotSentFeed": obj({"lastEventID": INT, "count": INT, "messages": array(ANY_OBJECT)}),
-    "StatsSummary": obj(
-        {"from": STR, "to": STR, "sent": INT, "notSent": INT, "bounced": ANY_OBJECT}
-    ),
-    "StatsTimeseries": obj(
-        {
-            "from": STR,
-            "to": STR,
-            "granularity": STR,
-            "times": array(STR),
-            "series": array(ANY_OBJECT),
-        }
-    ),
-    "StatsCallbacks": obj({"from": STR, "to": STR, "callbacks": array(ANY_OBJECT)}),
-    "StatsRecent": obj({"events": array(ANY_OBJECT)}),
     "Inbound": obj(
         {"recorded": array(ANY_OBJECT)}, {"unmatched": array(ANY_OBJECT), "ignored": INT}
     ),
@@ -389,8 +375,6 @@ def _sfmc_messaging(channel: str) -> list[tuple[str, str, Schema]]:
 
 def _operations() -> list[tuple[str, str, Schema]]:
     assets = "/asset/v1/content/assets"
-    span = {"from": STR, "to": STR}
-    stats = functools.partial(operation, tag="Stats", family=BROADCAST, scope="transactional_read")
     public = functools.partial(operation, tag="Operations", security=None)
     return [
         public(
@@ -467,34 +451,6 @@ def _operations() -> list[tuple[str, str, Schema]]:
         ),
         *_sfmc_messaging("email"),
         *_sfmc_messaging("sms"),
-        stats(
-            "GET",
-            "/api/v1/stats/summary",
-            "Outcome counts and rates",
-            ok={200: ref("StatsSummary")},
-            query=span,
-        ),
-        stats(
-            "GET",
-            "/api/v1/stats/timeseries",
-            "Outcome counts over time",
-            ok={200: ref("StatsTimeseries")},
-            query=span | {"granularity": STR, "channel": STR, "type": STR},
-        ),
-        stats(
-            "GET",
-            "/api/v1/stats/callbacks",
-            "Webhook health per callback",
-            ok={200: ref("StatsCallbacks")},
-            query=span,
-        ),
-        stats(
-            "GET",
-            "/api/v1/stats/recent",
-            "The latest events",
-            ok={200: ref("StatsRecent")},
-            query={"limit": INT},
-        ),
         operation(
             "GET",
             "/stats",

@@ -111,7 +111,7 @@ class Latency(SfmcModel):
     p50: float | None = Field(examples=[40])
     p95: float | None = Field(examples=[120])
     p99: float | None = Field(examples=[250])
-    mean: int | None = Field(examples=[55])
+    mean: float | None = Field(examples=[55])
 
 
 class CallbackHealth(SfmcModel):
