@@ -153,9 +153,6 @@ SCHEMAS: dict[str, Schema] = {
         {"compositeId": STR, "info": ANY_OBJECT},
     ),
     "NotSentFeed": obj({"lastEventID": INT, "count": INT, "messages": array(ANY_OBJECT)}),
-    "Inbound": obj(
-        {"recorded": array(ANY_OBJECT)}, {"unmatched": array(ANY_OBJECT), "ignored": INT}
-    ),
     "Health200": obj({"status": STR}),
 }
 
@@ -493,34 +490,6 @@ def _operations() -> list[tuple[str, str, Schema]]:
             ok={303: None},
             errors=(403,),
         ),
-        operation(
-            "POST",
-            "/inbound/bounces",
-            "A DSN (RFC 3464) or a JSON bounce",
-            tag="Inbound",
-            security="inboundToken",
-            body=ANY_OBJECT,
-            ok={200: ref("Inbound")},
-            errors=(
-                403,
-                404,
-                409,
-            ),
-        ),
-        operation(
-            "POST",
-            "/inbound/sms/receipts",
-            "An SMS delivery receipt",
-            tag="Inbound",
-            security="inboundToken",
-            body=ANY_OBJECT,
-            form=True,
-            ok={200: ref("Inbound")},
-            errors=(
-                403,
-                404,
-            ),
-        ),
     ]
 
 
@@ -563,12 +532,14 @@ def _declared(op: endpoint.Endpoint) -> tuple[str, str, Schema]:
     method, path, built = operation(
         op.method, op.path, op.summary, tag=op.tags[0], family=op.errors,
         scope=op.scopes[0] if op.scopes else None,
-        security=None if op.scopes is None else "bearer",
+        security=op.security if op.scopes is None else "bearer",
         body=ref(op.request.__name__) if op.request else None, form=op.form,
         ok={status: _schema_of(answer) for status, answer in op.responses.items()},
         errors=op.statuses, query=op.query,
     )  # fmt: skip
     built["tags"] = list(op.tags)
+    for kind in op.raw:  # taken as they are: the handler reads the bytes
+        built["requestBody"]["content"][kind] = {"schema": {"type": "string"}}
     if op.scopes:  # any one of them is enough: one requirement per scope
         built["security"] = [{"bearer": [scope]} for scope in op.scopes]
     return method, path, built

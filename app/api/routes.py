@@ -50,6 +50,5 @@ ROUTES = [
     Route("/stats/login", page.sign_in, methods=["POST"]),
     Route("/stats/logout", page.sign_out, methods=["POST"]),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
-    Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
-    Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
+    *endpoint.routes(inbound),
 ]
