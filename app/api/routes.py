@@ -26,11 +26,9 @@ from app.api import (
 )
 
 ROUTES = [
-    Route("/healthz", health.healthz, methods=["GET"]),
-    Route("/readyz", health.readyz, methods=["GET"]),
-    Route("/metrics", metrics.metrics, methods=["GET"]),
-    Route("/openapi.json", openapi.spec, methods=["GET"]),
-    Route("/docs", page.docs, methods=["GET"]),
+    *endpoint.routes(health),
+    *endpoint.routes(metrics),
+    *endpoint.routes(openapi),
     *endpoint.routes(token),
     Route("/asset/v1/content/assets", assets.create, methods=["POST"]),
     Route("/asset/v1/content/assets", assets.list_or_find, methods=["GET"]),
@@ -45,10 +43,7 @@ ROUTES = [
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
     *endpoint.routes(stats),
-    Route("/stats", page.page, methods=["GET"]),
-    Route("/stats/session", page.session, methods=["GET"]),
-    Route("/stats/login", page.sign_in, methods=["POST"]),
-    Route("/stats/logout", page.sign_out, methods=["POST"]),
+    *endpoint.routes(page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
     *endpoint.routes(inbound),
 ]
