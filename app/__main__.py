@@ -114,7 +114,9 @@ async def _account_for(db: Db, given: int | None) -> int:
 
 
 async def _accounts_create(db: Db, args: argparse.Namespace) -> Any:
-    return await credentials.create_account(db, name=args.name, account_id=args.id)
+    return await credentials.create_account(
+        db, name=args.name, account_id=args.id, now=clock.now_ms()
+    )
 
 
 async def _accounts_list(db: Db, args: argparse.Namespace) -> Any:
@@ -123,7 +125,11 @@ async def _accounts_list(db: Db, args: argparse.Namespace) -> Any:
 
 async def _clients_create(db: Db, args: argparse.Namespace) -> Any:
     issued = await credentials.create_client(
-        db, account_id=await _account_for(db, args.account), name=args.name, scopes=args.scopes
+        db,
+        account_id=await _account_for(db, args.account),
+        name=args.name,
+        scopes=args.scopes,
+        now=clock.now_ms(),
     )
     return _public(issued.client) | {"client_secret": issued.client_secret}
 
@@ -133,13 +139,17 @@ async def _clients_list(db: Db, args: argparse.Namespace) -> Any:
 
 
 async def _clients_revoke(db: Db, args: argparse.Namespace) -> Any:
-    await credentials.revoke_client(db, args.client_id)
+    await credentials.revoke_client(db, args.client_id, now=clock.now_ms())
     return {"revoked": args.client_id}
 
 
 async def _tokens_create(db: Db, args: argparse.Namespace) -> Any:
     issued = await credentials.create_api_token(
-        db, account_id=await _account_for(db, args.account), name=args.name, scopes=args.scopes
+        db,
+        account_id=await _account_for(db, args.account),
+        name=args.name,
+        scopes=args.scopes,
+        now=clock.now_ms(),
     )
     return _public(issued.token) | {"token": issued.secret}
 
@@ -149,7 +159,7 @@ async def _tokens_list(db: Db, args: argparse.Namespace) -> Any:
 
 
 async def _tokens_revoke(db: Db, args: argparse.Namespace) -> Any:
-    await credentials.revoke_api_token(db, args.token_id)
+    await credentials.revoke_api_token(db, args.token_id, now=clock.now_ms())
     return {"revoked": args.token_id}
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import settings
+
 
 class TidingsError(Exception):
     """Base of every error a caller of the API can cause."""
@@ -93,5 +95,11 @@ class OAuthError(TidingsError):
         self.status = 401 if error == "invalid_client" else 400
 
 
-class ConfigError(Exception):
-    """The environment asks for something Tidings cannot do; raised at startup."""
+class StorageUnavailable(Exception):
+    """A database driver failed in a way a retry can fix (down, restarting, locked past the busy
+    timeout, disk full). ``app.storage`` raises it, the driver's exception chained; the API
+    answers 503."""
+
+
+# Defined with the settings, which import nothing of the app; raised by other start-up code too.
+ConfigError = settings.ConfigError

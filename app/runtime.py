@@ -7,20 +7,21 @@ import dataclasses
 import httpx
 
 from app import clock, providers, scheduler
-from app.delivery import client, dispatcher, notify
+from app.delivery import client, dispatcher
 from app.providers.sandbox import Sandbox
 from app.providers.sms_gateway import SmsGateway
 from app.providers.smtp import SmtpProvider
 from app.services.access import auth, bootstrap, ratelimit
 from app.services.sending import outbound
+from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks
 from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
-from app.storage import migrations
+from app.storage import listen, migrations
 from app.storage.db import Db
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(kw_only=True)
 class Runtime:
     settings: Settings
     db: Db
@@ -37,7 +38,8 @@ class Runtime:
     jobs: scheduler.Jobs
     now: clock.Clock
     limits: ratelimit.Limits
-    listener: notify.Listener | None = None
+    wake: Wakeups
+    listener: listen.Listener | None = None
 
     @classmethod
     async def start(
@@ -48,8 +50,8 @@ class Runtime:
         try:
             await migrations.apply(db)
             async with db.exclusive():
-                await bootstrap.run(db, settings, say=say)
-            key = await auth.load_signing_key(db, settings.secret_key)
+                await bootstrap.run(db, settings, say=say, now=now())
+            key = await auth.load_signing_key(db, settings.secret_key, now=now())
         except BaseException:
             await db.disconnect()
             raise
@@ -85,19 +87,35 @@ class Runtime:
         sender = outbound.Sender(
             db, email=email, sms=sms, settings=settings, now=now, on_outcome=webhooks.wake
         )
-        manager = callbacks.Manager(db, keys, poster, settings, now)
-        jobs = scheduler.Jobs(db, sender, webhooks, settings, now=now)
+        wake = Wakeups(sender=sender.wake, dispatcher=webhooks.wake)
+        manager = callbacks.Manager(db, keys, poster, settings, now, wake=wake)
+        jobs = scheduler.Jobs(db, wake, settings, now=now)
         listener = None
         if db.dialect == "postgresql":
-            listener = notify.Listener(settings.database_url, webhooks.wake)
+            listener = listen.Listener(settings.database_url, webhooks.wake)
             await listener.start()
         sender.start()
         webhooks.start()
         jobs.start()
         return cls(
-            settings, db, authenticator, http, sandbox, email, sms, sender, keys, poster,
-            webhooks, manager, jobs, now, ratelimit.Limits.of(settings, now), listener,
-        )  # fmt: skip
+            settings=settings,
+            db=db,
+            auth=authenticator,
+            http=http,
+            sandbox=sandbox,
+            email=email,
+            sms=sms,
+            sender=sender,
+            keys=keys,
+            poster=poster,
+            dispatcher=webhooks,
+            callbacks=manager,
+            jobs=jobs,
+            now=now,
+            limits=ratelimit.Limits.of(settings, now),
+            wake=wake,
+            listener=listener,
+        )
 
     async def stop(self) -> None:
         await self.jobs.stop()

@@ -11,10 +11,10 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from app import clock
-from app.delivery import dispatcher
-from app.services.sending import broadcast, definitions, outbound
+from app.services.sending import broadcast, definitions
+from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import attempts, batches, events, idempotency, messages
+from app.storage import attempts, batches, events, messages
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -22,17 +22,10 @@ log = logging.getLogger("tidings.scheduler")
 
 class Jobs:
     def __init__(
-        self,
-        db: Db,
-        sender: outbound.Sender,
-        webhooks: dispatcher.Dispatcher,
-        settings: Settings,
-        *,
-        now: clock.Clock = clock.now_ms,
+        self, db: Db, wake: Wakeups, settings: Settings, *, now: clock.Clock = clock.now_ms
     ) -> None:
         self._db = db
-        self._sender = sender
-        self._webhooks = webhooks
+        self._wake = wake
         self._settings = settings
         self._now = now
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -79,29 +72,16 @@ class Jobs:
                 await batches.reclaim_expired(self._db, now=self._now())
         except Exception:
             log.exception("sweep failed")
-        self._sender.wake()
-        self._webhooks.wake()
+        self._wake.sender()
+        self._wake.dispatcher()
 
     async def expire_queues(self) -> int:
-        """Messages held by an Inactive definition longer than the queue window end NotSent 139."""
-        now = self._now()
-        ended = await definitions.end_held(
-            self._db,
-            None,
-            139,
-            "The message timed out in the definition's queue",
-            now=now,
-            older_than=now - self._settings.queue_window_s * 1000,
+        return await definitions.expire_held(
+            self._db, now=self._now(), queue_window_s=self._settings.queue_window_s, wake=self._wake
         )
-        if ended:
-            self._webhooks.wake()
-        return ended
 
     async def purge_idempotency_keys(self) -> int:
-        """Idempotency-Key rows past their 24-hour window are dropped."""
-        window_ms = broadcast.IDEMPOTENCY_WINDOW_S * 1000
-        async with self._db.write():
-            return await idempotency.purge(self._db, older_than=self._now() - window_ms)
+        return await broadcast.purge_idempotency_keys(self._db, now=self._now())
 
     async def purge_deliveries(self) -> int:
         """Delivered batches and attempts older than the retention window are dropped."""

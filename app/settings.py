@@ -6,9 +6,6 @@ import dataclasses
 import os
 from collections.abc import Mapping
 
-from app.delivery import policy
-from app.errors import ConfigError
-
 DEFAULT_DATABASE_URL = "sqlite:///./data/tidings.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -17,6 +14,13 @@ Rate = tuple[int, float]  # a token bucket: this many requests, refilled over th
 # and metrics tokens, client secrets and API tokens. Stored secrets are kept as a fast hash and
 # the master key is used as HMAC key material, so length is what stands against guessing.
 MIN_SECRET_LENGTH = 32
+# Webhook retries: a fast first one, then spaced out over a week (Svix/Standard Webhooks
+# practice); the last step repeats. Read here, applied by app.delivery.policy.
+DEFAULT_RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+
+
+class ConfigError(Exception):
+    """The environment asks for something Tidings cannot do; raised at startup."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +65,7 @@ class Settings:
     webhook_per_account: int = 25
     callbacks_per_account: int = 50
     subscriptions_per_account: int = 200
-    webhook_retry_schedule_s: tuple[float, ...] = policy.DEFAULT_SCHEDULE_S
+    webhook_retry_schedule_s: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE_S
     webhook_retry_window_s: int = 7 * 86400
     webhook_breaker_s: int = 3 * 86400  # failing this long without a success disables
     webhook_key_grace_s: int = 86400  # ens-regenerate: the old key signs too for this long
@@ -255,6 +259,14 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
 def _schedule(env: Mapping[str, str], name: str) -> tuple[float, ...]:
     raw = env.get(name, "").strip()
     try:
-        return policy.parse_schedule(raw) if raw else policy.DEFAULT_SCHEDULE_S
+        return parse_schedule(raw) if raw else DEFAULT_RETRY_SCHEDULE_S
     except ValueError as exc:
         raise ConfigError(f"{name}: {exc}, got {raw!r}") from None
+
+
+def parse_schedule(text: str) -> tuple[float, ...]:
+    """``"5,300,1800"`` → (5.0, 300.0, 1800.0); every step positive."""
+    steps = tuple(float(part) for part in text.split(",") if part.strip())
+    if not steps or any(step <= 0 for step in steps):
+        raise ValueError("a retry schedule is a comma-separated list of positive seconds")
+    return steps

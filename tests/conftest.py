@@ -163,11 +163,14 @@ async def _access_token(service: Service, client_id: str, client_secret: str) ->
 
 
 async def make_tenant(service: Service, name: str, *, scopes: str | None = None) -> Tenant:
-    account = await credentials.create_account(service.db, name=name)
+    now = service.runtime.now()
+    account = await credentials.create_account(service.db, name=name, now=now)
     issued = await credentials.create_client(
-        service.db, account_id=account.id, name=name, scopes=scopes
+        service.db, account_id=account.id, name=name, scopes=scopes, now=now
     )
-    token = await credentials.create_api_token(service.db, account_id=account.id, name=name)
+    token = await credentials.create_api_token(
+        service.db, account_id=account.id, name=name, now=now
+    )
     client_id, secret = issued.client.client_id, issued.client_secret
     return Tenant(
         account_id=account.id,

@@ -12,7 +12,7 @@ import httpx
 import jsonschema_rs
 import orjson
 
-from app.api import openapi
+from app.api import openapi, routes  # noqa: F401 (importing the handlers fills the registry)
 
 _SLASHES = re.compile(r"/{2,}")
 

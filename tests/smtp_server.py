@@ -21,6 +21,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    smtp_utf8: bool = False  # MAIL FROM carried SMTPUTF8 (RFC 6531)
 
 
 class Handler:
@@ -57,16 +58,24 @@ class Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        if envelope.smtp_utf8:  # RFC 6532: the headers are UTF-8
+            parsed = email.message_from_string(
+                envelope.content.decode(), policy=email.policy.default
+            )
+        else:
+            parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, envelope.smtp_utf8)  # type: ignore[arg-type]
+        )
         return "250 2.0.0 queued"
 
 
 @contextlib.contextmanager
-def smtp_server(port: int | None = None) -> Iterator[tuple[str, Handler]]:
+def smtp_server(port: int | None = None, *, smtputf8: bool = True) -> Iterator[tuple[str, Handler]]:
+    """A relay on 127.0.0.1; ``smtputf8=False`` makes one that does not offer SMTPUTF8."""
     handler = Handler()
     port = port or free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
     controller.start()
     try:
         yield f"smtp://127.0.0.1:{port}", handler

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.api import openapi
+from app.api import openapi, routes  # noqa: F401 (importing the handlers fills the registry)
 from tests.receiver import receiver_in_thread
 from tests.server import access_token, serving, verified_hook, wait_for
 

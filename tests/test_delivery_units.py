@@ -11,6 +11,7 @@ from email.utils import formatdate
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from app import settings
 from app.delivery import policy, signing
 from app.errors import ConfigError
 from app.services.webhooks.keys import KeyBox
@@ -156,13 +157,13 @@ def test_next_attempt_within_the_window(
     [("5, 300,1800", (5.0, 300.0, 1800.0)), ("5", (5.0,)), ("0.5, 1,", (0.5, 1.0))],
 )
 def test_parse_schedule_table(text: str, expected: tuple[float, ...]) -> None:
-    assert policy.parse_schedule(text) == expected
+    assert settings.parse_schedule(text) == expected
 
 
 @pytest.mark.parametrize("bad", ["", ",", " , ", "5,-1", "0", "x", "5;300", "5,,0"])
 def test_parse_schedule_refuses(bad: str) -> None:
     with pytest.raises(ValueError):
-        policy.parse_schedule(bad)
+        settings.parse_schedule(bad)
 
 
 # The well-known HMAC-SHA256 example: key "key" over the quick brown fox.

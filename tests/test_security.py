@@ -95,7 +95,7 @@ async def test_every_bearer_route_refuses_what_it_must(
     values = await _resources_of(service, a, target)
     wrong = {s: await make_tenant(service, f"only-{s}", scopes=s) for s in scopes.CLIENT_SCOPES[:7]}
     revoked = await make_tenant(service, "revoked")
-    await credentials.revoke_client(service.db, revoked.client_id)
+    await credentials.revoke_client(service.db, revoked.client_id, now=service.runtime.now())
     expiring = await make_tenant(service, "expiring")
     failures = []
     for method, template, accepted in BEARER_ROUTES:

@@ -9,8 +9,9 @@ import pytest
 
 from app import clock as app_clock
 from app.providers import Email, Result, mime
-from app.services.sending import render, validate
+from app.services.sending import render
 from app.storage import events, jsonb, messages, suppressions
+from app.wire import validate
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.sending import email_definition, recipient, settle
 from tests.smtp_server import smtp_server

@@ -13,7 +13,8 @@ import pytest
 
 from app import clock
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
-from app.services import latency, stats
+from app.services import latency
+from app.services.sending import outcomes
 from app.storage import events, messages, migrations
 from app.storage import stats as rollups
 from app.storage.db import Db
@@ -86,7 +87,7 @@ async def test_rollups_equal_a_recount_of_the_raw_rows(
         event = events.Event.from_row(row)
         key = (
             event.account_id, rollups.hour_of(event.occurred_at), event.channel, event.type,
-            event.definition_key or "", stats.detail_of(event),
+            event.definition_key or "", outcomes.detail_of(event),
         )  # fmt: skip
         recount[key] += 1
     rolled = {

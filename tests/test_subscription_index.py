@@ -13,6 +13,7 @@ import pytest
 
 from app import clock as real_clock
 from app.services.access import credentials
+from app.services.wakeups import NOBODY
 from app.services.webhooks import fanout
 from app.services.webhooks import subscriptions as subscription_service
 from app.storage import callbacks, events, subscriptions
@@ -83,7 +84,7 @@ async def test_the_index_follows_changes_made_through_another_handle(
     other = Db(database_url)
     await other.connect()
     try:
-        account = await credentials.create_account(db, name="a")
+        account = await credentials.create_account(db, name="a", now=real_clock.now_ms())
         callback_id = await _verified_callback(db, account.id)
 
         async def candidates(type_: str = SENT) -> int:
@@ -105,12 +106,12 @@ async def test_the_index_follows_changes_made_through_another_handle(
         changes = SubscriptionPatch.model_validate(
             {"subscriptionId": made["subscriptionId"], "eventCategoryTypes": [SMS_SENT]}
         )
-        await subscription_service.update(db, account.id, [changes], now=2)
+        await subscription_service.update(db, account.id, [changes], now=2, wake=NOBODY)
         assert (await candidates(), await candidates(SMS_SENT)) == (0, 1)
         pause = SubscriptionPatch.model_validate(
             {"subscriptionId": made["subscriptionId"], "status": "paused"}
         )
-        await subscription_service.update(db, account.id, [pause], now=3)
+        await subscription_service.update(db, account.id, [pause], now=3, wake=NOBODY)
         assert await candidates(SMS_SENT) == 0  # paused without buffering: dropped
         await subscription_service.delete(db, account.id, made["subscriptionId"])
         assert await candidates(SMS_SENT) == 0

@@ -199,7 +199,7 @@ async def test_revoking_a_client_takes_effect_within_the_cache_ttl(
     assert (
         await service.http.get("/platform/v1/tokenContext", headers=a.headers)
     ).status_code == 200
-    await credentials.revoke_client(service.db, a.client_id)
+    await credentials.revoke_client(service.db, a.client_id, now=clock())
     clock.advance(service.runtime.settings.auth_cache_ttl_s + 0.001)
     response = await service.http.get("/platform/v1/tokenContext", headers=a.headers)
     assert response.status_code == 401
@@ -217,7 +217,7 @@ async def test_revoking_an_api_token_takes_effect_within_the_cache_ttl(
     token_id = (await service.http.get("/platform/v1/tokenContext", headers=a.api_headers)).json()[
         "application"
     ]["tokenId"]
-    await credentials.revoke_api_token(service.db, token_id)
+    await credentials.revoke_api_token(service.db, token_id, now=clock())
     clock.advance(service.runtime.settings.auth_cache_ttl_s + 0.001)
     assert (
         await service.http.get("/platform/v1/tokenContext", headers=a.api_headers)
@@ -275,7 +275,7 @@ SECRET_KEY = "operator-secret-key-0123456789abcdef"
 
 async def _forged(service: Service, **claims: object) -> int:
     """The status of tokenContext for a token signed with the server's real key."""
-    key = await auth_service.load_signing_key(service.db, SECRET_KEY)
+    key = await auth_service.load_signing_key(service.db, SECRET_KEY, now=service.runtime.now())
     algorithm = str(claims.pop("alg", "HS256"))
     signing_key = {"HS256": key, "HS512": key * 2, "none": None}[algorithm]
     token = jwt.encode({k: v for k, v in claims.items() if v is not None}, signing_key, algorithm)
@@ -310,7 +310,11 @@ async def test_an_api_token_without_the_tdg_prefix_is_looked_up_by_its_hash(
 ) -> None:
     value = "brd_" + "k" * 40  # kept from Broadcast
     issued = await credentials.create_api_token(
-        service.db, account_id=tenants[1].account_id, name="moved", secret=value
+        service.db,
+        account_id=tenants[1].account_id,
+        name="moved",
+        secret=value,
+        now=service.runtime.now(),
     )
     for path in ("/platform/v1/tokenContext", "/api/v1/transactionals.json"):
         response = await service.http.get(path, headers={"Authorization": f"Bearer {value}"})

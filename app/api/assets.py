@@ -11,7 +11,6 @@ from app.api import auth
 from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, read_json, runtime
 from app.errors import Invalid, NotFound
 from app.services.sending import assets
-from app.storage import assets as asset_rows
 
 _KEY_FILTER = re.compile(r"^customerKey\s*(?:eq|=)\s*'?([^']*)'?$", re.IGNORECASE)
 
@@ -30,7 +29,7 @@ def _asset_id(request: Request) -> int:
 @auth.requires("email_write")
 async def create(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    asset = await assets.create(state.db, who.account_id, await read_json(request))
+    asset = await assets.create(state.db, who.account_id, await read_json(request), now=state.now())
     return JSONResponse(assets.to_wire(asset), status_code=201)
 
 
@@ -43,14 +42,9 @@ async def list_or_find(request: Request) -> Response:
         wanted = match[1]
     page = query_int(request, "$page", default=1, low=1, high=1_000_000)
     size = query_int(request, "$pageSize", "$pagesize", default=50, low=1, high=500)
-    if wanted is not None:
-        found = await asset_rows.get_by_key(state.db, who.account_id, wanted)
-        items, total = ([found], 1) if found else ([], 0)
-    else:
-        items = await asset_rows.list_page(
-            state.db, who.account_id, limit=size, offset=(page - 1) * size
-        )
-        total = await asset_rows.count(state.db, who.account_id)
+    items, total = await assets.find(
+        state.db, who.account_id, wanted, limit=size, offset=(page - 1) * size
+    )
     body = {
         "count": total,
         "page": page,
@@ -72,7 +66,7 @@ async def get(request: Request) -> Response:
 async def patch(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     asset = await assets.patch(
-        state.db, who.account_id, _asset_id(request), await read_json(request)
+        state.db, who.account_id, _asset_id(request), await read_json(request), now=state.now()
     )
     return JSONResponse(assets.to_wire(asset))
 

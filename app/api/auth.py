@@ -29,7 +29,6 @@ def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handl
             request.state.principal = principal
             return await handler(request)
 
-        guarded.required_scope = scope  # type: ignore[attr-defined]
         guarded.accepted_scopes = () if scope is None else (scope, *alternatives)  # type: ignore[attr-defined]
         return guarded
 

@@ -12,7 +12,6 @@ from app.api import auth
 from app.api.http import JSONResponse, query_int, read_json, runtime
 from app.errors import Invalid
 from app.services.sending import definitions
-from app.storage import definitions as definition_rows
 
 
 def _request_id() -> str:
@@ -33,7 +32,7 @@ def _status_filter(text: str) -> tuple[str, bool] | None:
 
 def _order(text: str) -> tuple[str, bool]:
     field, _, direction = (text or "definitionKey").partition(" ")
-    if field.lower() not in definition_rows.ORDERABLE or direction.lower() not in (
+    if field.lower() not in definitions.ORDERABLE or direction.lower() not in (
         "",
         "asc",
         "desc",
@@ -53,7 +52,7 @@ def routes(channel: str) -> list[Route]:
     async def create(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.create(
-            state.db, who.account_id, channel, await read_json(request)
+            state.db, who.account_id, channel, await read_json(request), now=state.now()
         )
         return JSONResponse(definitions.to_wire(found, _request_id()), status_code=201)
 
@@ -64,7 +63,7 @@ def routes(channel: str) -> list[Route]:
         page = query_int(request, "$page", default=1, low=1, high=1_000_000)
         size = query_int(request, "$pageSize", "$pagesize", default=50, low=1, high=500)
         order_by, descending = _order(params.get("$orderBy") or params.get("$orderby") or "")
-        found = await definition_rows.list_page(
+        found = await definitions.list_page(
             state.db,
             who.account_id,
             channel,
@@ -99,15 +98,20 @@ def routes(channel: str) -> list[Route]:
             request.path_params["key"],
             await read_json(request),
             now=state.now(),
+            wake=state.wake,
         )
-        state.sender.wake()
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
     @auth.requires(f"{channel}_write")
     async def delete(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         archived = await definitions.delete(
-            state.db, who.account_id, channel, request.path_params["key"], now=state.now()
+            state.db,
+            who.account_id,
+            channel,
+            request.path_params["key"],
+            now=state.now(),
+            wake=state.wake,
         )
         return JSONResponse(
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
@@ -125,9 +129,13 @@ def routes(channel: str) -> list[Route]:
     async def purge(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         await definitions.purge_queue(
-            state.db, who.account_id, channel, request.path_params["key"], now=state.now()
+            state.db,
+            who.account_id,
+            channel,
+            request.path_params["key"],
+            now=state.now(),
+            wake=state.wake,
         )
-        state.dispatcher.wake()  # the purged messages' NotSent events
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
 
     return [

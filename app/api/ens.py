@@ -13,7 +13,6 @@ from app.api import auth
 from app.api.endpoint import endpoint
 from app.api.http import BIGINT_MAX, JSONResponse, query_int, runtime
 from app.services.webhooks import callbacks, operations, subscriptions
-from app.storage import callbacks as callback_rows
 from app.wire.callbacks import (
     CallbackCreated,
     CallbackIn,
@@ -58,7 +57,7 @@ async def create_callbacks(request: Request, body: list[CallbackIn]) -> Response
 )  # fmt: skip
 async def list_callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    found = await callback_rows.list_all(state.db, who.account_id)
+    found = await state.callbacks.list_all(who.account_id)
     return JSONResponse([callbacks.to_wire(c) for c in found])
 
 
@@ -127,9 +126,7 @@ async def probe(request: Request) -> Response:
 )  # fmt: skip
 async def enable(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    enabled = await state.callbacks.enable(who.account_id, _callback_id(request))
-    state.dispatcher.wake()
-    return JSONResponse(enabled)
+    return JSONResponse(await state.callbacks.enable(who.account_id, _callback_id(request)))
 
 
 _ATTEMPTS_QUERY = {
@@ -183,9 +180,9 @@ async def replay(request: Request, body: ReplayIn) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
     queued = await operations.replay(
-        state.db, found, body, now=state.now(), max_events=state.settings.replay_max_events
-    )
-    state.dispatcher.wake()
+        state.db, found, body, now=state.now(), max_events=state.settings.replay_max_events,
+        wake=state.wake,
+    )  # fmt: skip
     return JSONResponse(queued, status_code=202)
 
 
@@ -220,9 +217,9 @@ async def create_subscriptions(request: Request, body: list[SubscriptionIn]) -> 
 )  # fmt: skip
 async def update_subscriptions(request: Request, body: list[SubscriptionPatch]) -> Response:
     state, who = runtime(request), auth.principal(request)
-    changed, resumed = await subscriptions.update(state.db, who.account_id, body, now=state.now())
-    if resumed:
-        state.dispatcher.wake()
+    changed = await subscriptions.update(
+        state.db, who.account_id, body, now=state.now(), wake=state.wake
+    )
     return JSONResponse(changed)
 
 

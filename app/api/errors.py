@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
-import asyncpg  # type: ignore[import-untyped]
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -87,27 +85,16 @@ def _status(exc: errors.TidingsError) -> int:
 async def storage_error(request: Request, exc: Exception) -> Response:
     """The database failed in a way a retry can fix: 503 in the API's shape, never a 500.
 
-    Nothing was acknowledged: the request's transaction did not commit.
+    Nothing was acknowledged: the request's transaction did not commit. A programming error
+    (bad SQL) is not converted by storage and stays a 500, so that it is noticed.
     """
-    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    cause = exc.__cause__ or exc
+    log.warning("database unavailable: %s: %s", type(cause).__name__, cause)
     return await domain_error(request, errors.Unavailable())
 
-
-# Operational failures only (down, restarting, locked past the timeout, disk full); a
-# programming error (bad SQL) stays a 500 so that it is noticed.
-STORAGE_ERRORS: tuple[type[Exception], ...] = (
-    sqlite3.OperationalError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.InternalClientError,  # a connection cut mid-protocol by a restart
-    asyncpg.exceptions.InsufficientResourcesError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.CannotConnectNowError,
-    ConnectionError,
-)
 
 HANDLERS = {
     errors.TidingsError: domain_error,
     HTTPException: http_error,
-    **dict.fromkeys(STORAGE_ERRORS, storage_error),
+    errors.StorageUnavailable: storage_error,
 }

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from app import wire
 from app.api.endpoint import endpoint
 from app.api.http import JSONResponse, runtime
+from app.errors import StorageUnavailable
 from app.wire.health import Healthy, NotReady
 
 _TAGS = ("Operations",)
@@ -27,7 +28,8 @@ async def healthz(request: Request) -> Response:
 )  # fmt: skip
 async def readyz(request: Request) -> Response:
     try:
-        await runtime(request).db.fetch_val("SELECT 1")
+        await runtime(request).db.ping()
     except Exception as exc:  # any driver failure means "not ready", which is the answer
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+        cause = exc.__cause__ if isinstance(exc, StorageUnavailable) else exc
+        return JSONResponse({"status": "unavailable", "error": type(cause).__name__}, 503)
     return JSONResponse({"status": "ok"})

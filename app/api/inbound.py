@@ -52,8 +52,8 @@ async def check_token(request: Request) -> None:
 async def bounces(request: Request, body: BounceIn | None) -> Response:
     state = runtime(request)
     if body is not None:
-        recorded = await inbound.record_bounce(state.db, reports.bounce(body), now=state.now())
-        state.dispatcher.wake()
+        bounce = reports.bounce(body)
+        recorded = await inbound.record_bounce(state.db, bounce, now=state.now(), wake=state.wake)
         return JSONResponse({"recorded": [recorded.to_wire()], "unmatched": [], "ignored": 0})
     raw = await request.body()
     if len(raw) > _MAX_REPORT_BYTES:
@@ -63,12 +63,13 @@ async def bounces(request: Request, body: BounceIn | None) -> Response:
     unmatched: list[dict[str, object]] = []
     for bounce in found:
         try:
-            recorded = await inbound.record_bounce(state.db, bounce, now=state.now())
+            recorded = await inbound.record_bounce(
+                state.db, bounce, now=state.now(), wake=state.wake
+            )
         except (NotFound, Conflict):
             unmatched.append({"recipient": bounce.recipient, "smtpReason": bounce.smtp_reason})
         else:
             matched.append(recorded.to_wire())
-    state.dispatcher.wake()
     # An unmatched DSN is still answered 200: the mail system must not retry it forever.
     return JSONResponse({"recorded": matched, "unmatched": unmatched, "ignored": ignored})
 
@@ -80,6 +81,6 @@ async def bounces(request: Request, body: BounceIn | None) -> Response:
 )  # fmt: skip
 async def sms_receipts(request: Request, body: ReceiptIn) -> Response:
     state = runtime(request)
-    recorded = await inbound.record_receipt(state.db, reports.receipt(body), now=state.now())
-    state.dispatcher.wake()
+    receipt = reports.receipt(body)
+    recorded = await inbound.record_receipt(state.db, receipt, now=state.now(), wake=state.wake)
     return JSONResponse({"recorded": [recorded.to_wire()]})

@@ -26,9 +26,8 @@ def routes(channel: str) -> list[Route]:
             path_key=path_key,
             now=state.now(),
             key_window_s=state.settings.message_key_window_s,
+            wake=state.wake,
         )
-        if accepted.created:
-            state.sender.wake()
         body = accepted.to_wire()
         if accepted.failures == len(accepted.responses):
             # Nothing could be queued: the whole request failed (the single route's only one).

@@ -23,7 +23,7 @@ from app import wire
 from app.api.endpoint import endpoint
 from app.api.http import runtime
 from app.errors import Unauthenticated
-from app.storage import stats as rollups
+from app.services import stats
 
 
 class Registry:
@@ -125,5 +125,5 @@ async def check_token(request: Request) -> None:
 async def metrics(request: Request) -> Response:
     state = runtime(request)
     registry: Registry = request.app.state.metrics
-    registry.stored.values = await rollups.totals(state.db, now=state.now())
+    registry.stored.values = await stats.totals(state.db, now=state.now())
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

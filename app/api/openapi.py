@@ -424,10 +424,13 @@ def _operations() -> list[tuple[str, str, Schema]]:
 
 
 def _registered() -> tuple[list[tuple[str, str, Schema]], dict[str, Schema]]:
-    """The operations declared with ``@endpoint``, and their models' schemas."""
-    from app.api import routes  # noqa: F401  (importing the handlers fills the registry)
+    """The operations declared with ``@endpoint``, and their models' schemas.
 
+    The registry is filled by importing the handlers, which ``app.api.routes`` does (and the
+    app imports it before it serves): this module does not, or the two would import each other.
+    """
     declared = endpoint.REGISTRY
+    assert declared, "import app.api.routes before building the document"
     requests = {op.request for op in declared if op.request}
     models = sorted({m for op in declared for m in _models(op)}, key=lambda m: m.__name__)
     modes: list[tuple[type[BaseModel], JsonSchemaMode]] = [

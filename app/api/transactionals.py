@@ -10,7 +10,6 @@ from app.api import auth
 from app.api.endpoint import endpoint
 from app.api.http import JSONResponse, query_int, runtime
 from app.services.sending import broadcast
-from app.storage import messages
 from app.wire.transactionals import TransactionalIn, TransactionalOut, TransactionalPage
 
 _TAGS = ("Broadcast-compatible email",)
@@ -35,9 +34,8 @@ async def create(request: Request, body: TransactionalIn) -> Response:
         key=request.headers.get("idempotency-key"),
         now=state.now(),
         base_url=state.settings.base_url,
+        wake=state.wake,
     )
-    if answer.message is not None:
-        state.sender.wake()
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
@@ -52,7 +50,7 @@ async def list_page(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     page = query_int(request, "page", default=1, low=1, high=1_000_000)
     size = query_int(request, "per_page", default=50, low=1, high=500)
-    found, total = await messages.transactionals_page(
+    found, total = await broadcast.page(
         state.db, who.account_id, limit=size, offset=(page - 1) * size
     )
     return JSONResponse(

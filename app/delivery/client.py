@@ -101,6 +101,14 @@ class Poster:
         wait = policy.parse_retry_after(retry_after) if status in (429, 503) else None
         return Reply(False, took(), status, error, excerpt, retry_after_s=wait)
 
+    async def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not be called (a private or unresolvable address), or None."""
+        try:
+            await guard.check_resolves_public(url, allow_private=self._allow_private)
+        except guard.Refused as exc:
+            return str(exc)
+        return None
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

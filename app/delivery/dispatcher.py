@@ -109,8 +109,9 @@ class Dispatcher:
 
     async def _claim_and_start(self) -> int:
         room = self._settings.webhook_concurrency - len(self._inflight)
-        # A claim ranks every due batch, so while POSTs are in flight wait until a quarter of
-        # the slots are free: one claim per dozen finished POSTs, not one per POST.
+        # A claim walks the index once per callback with due batches, so while POSTs are in
+        # flight wait until a quarter of the slots are free: one claim per dozen finished POSTs,
+        # not one per POST.
         if room <= 0 or (self._inflight and room < self._settings.webhook_concurrency // 4):
             return 0
         saturated = {

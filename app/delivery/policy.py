@@ -7,15 +7,15 @@ import random
 import time
 from email.utils import parsedate_to_datetime
 
-# A fast first retry, then spaced out over a week (Svix/Standard Webhooks practice).
-DEFAULT_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+from app.settings import DEFAULT_RETRY_SCHEDULE_S
+
 _JITTER = 0.2  # ±20 %, so a fleet of failing batches does not retry in lockstep
 _RETRY_AFTER_MIN_S, _RETRY_AFTER_MAX_S = 1.0, 3600.0
 
 
 @dataclasses.dataclass(frozen=True)
 class Policy:
-    schedule_s: tuple[float, ...] = DEFAULT_SCHEDULE_S  # the last step repeats
+    schedule_s: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE_S  # the last step repeats
     window_s: float = 7 * 86400
 
     def delay_s(
@@ -38,14 +38,6 @@ class Policy:
         if now - created_at >= self.window_s * 1000:
             return None
         return now + int(self.delay_s(failures, retry_after_s=retry_after_s) * 1000)
-
-
-def parse_schedule(text: str) -> tuple[float, ...]:
-    """``"5,300,1800"`` → (5.0, 300.0, 1800.0); every step positive."""
-    steps = tuple(float(part) for part in text.split(",") if part.strip())
-    if not steps or any(step <= 0 for step in steps):
-        raise ValueError("a retry schedule is a comma-separated list of positive seconds")
-    return steps
 
 
 def parse_retry_after(value: str | None) -> float | None:

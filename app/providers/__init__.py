@@ -54,7 +54,6 @@ class Result:
 
     kind: Kind
     detail: str = ""
-    smtp_code: int | None = None
     enhanced_code: str | None = None  # e.g. "5.1.1"
     provider_id: str | None = None  # Message-ID, gateway id
     later: tuple[Report, ...] = ()
@@ -68,8 +67,8 @@ class Result:
             kind: Kind = "bounced"
             if at_mail_from or enhanced in _SENDER_STATUSES:
                 kind = "sender_refused"
-            return cls(kind, text, smtp_code=code, enhanced_code=enhanced)
-        return cls("deferred", text, smtp_code=code, enhanced_code=enhanced)
+            return cls(kind, text, enhanced_code=enhanced)
+        return cls("deferred", text, enhanced_code=enhanced)
 
 
 class EmailProvider(Protocol):

@@ -1,4 +1,10 @@
-"""A proper MIME message: multipart/alternative text + HTML, UTF-8 headers, Message-ID."""
+"""A proper MIME message: multipart/alternative text + HTML, UTF-8 headers, Message-ID.
+
+Internationalised addresses: a domain has an ASCII form (IDNA A-labels, ``xn--…``), so it goes
+out in that form and any relay takes it; a local part that is not ASCII has none, so such a
+message needs SMTPUTF8 (RFC 6531) and carries UTF-8 headers (RFC 6532), where addresses are
+written as given.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+import idna
+
 from app.providers import Email
 
 
@@ -14,25 +22,43 @@ class Unbuildable(Exception):
     """No valid message can be made of these values (a header the email package refuses)."""
 
 
+_BUILD_ERRORS = (ValueError, TypeError, IndexError, email_errors.MessageError)
+
+
+def needs_smtputf8(email: Email) -> bool:
+    """Whether any address of the message has a local part that is not ASCII."""
+    addresses = (email.from_address, email.to, email.reply_to or "", *email.cc, *email.bcc)
+    return not all(a.rpartition("@")[0].isascii() for a in addresses)
+
+
+def envelope(address: str) -> str:
+    """The address for MAIL FROM / RCPT TO: its domain as IDNA A-labels; raises Unbuildable."""
+    try:
+        return _ascii_domain(address)
+    except _BUILD_ERRORS as exc:
+        raise Unbuildable(f"{type(exc).__name__}: {exc}") from exc
+
+
 def build(email: Email, *, domain: str) -> EmailMessage:
     """The message; raises Unbuildable instead of the email package's ValueError and kin."""
     try:
         return _build(email, domain=domain)
-    except (ValueError, TypeError, IndexError, email_errors.MessageError) as exc:
+    except _BUILD_ERRORS as exc:
         raise Unbuildable(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _build(email: Email, *, domain: str) -> EmailMessage:
+    utf8 = needs_smtputf8(email)
     message = EmailMessage()
-    message["From"] = _address(email.from_name, email.from_address)
-    message["To"] = _address(email.to_name, email.to)
+    message["From"] = _address(email.from_name, _written(email.from_address, utf8))
+    message["To"] = _address(email.to_name, _written(email.to, utf8))
     if email.cc:
-        message["Cc"] = ", ".join(email.cc)
+        message["Cc"] = ", ".join(_written(a, utf8) for a in email.cc)
     if email.reply_to:
-        message["Reply-To"] = email.reply_to
+        message["Reply-To"] = _written(email.reply_to, utf8)
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=email.message_id, domain=domain)
+    message["Message-ID"] = make_msgid(idstring=email.message_id, domain=_a_labels(domain))
     message["X-Tidings-Message-Id"] = email.message_id
     message.set_content(email.text, charset="utf-8")
     message.add_alternative(email.html, subtype="html", charset="utf-8")
@@ -44,3 +70,17 @@ def _address(name: str, address: str) -> str:
         return address
     user, _, host = address.rpartition("@")
     return str(Address(display_name=name, username=user, domain=host))
+
+
+def _written(address: str, utf8: bool) -> str:
+    """In UTF-8 headers an address is written as given; in ASCII ones, its domain A-labelled."""
+    return address if utf8 else _ascii_domain(address)
+
+
+def _ascii_domain(address: str) -> str:
+    user, at, host = address.rpartition("@")
+    return address if host.isascii() else f"{user}{at}{_a_labels(host)}"
+
+
+def _a_labels(host: str) -> str:
+    return host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")

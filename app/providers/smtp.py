@@ -5,11 +5,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from email import policy as email_policy
+from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
 from app.providers import Email, Result, mime
+
+# A non-ASCII local part has no ASCII form, so such a message cannot go through this relay at all.
+_NO_SMTPUTF8 = (
+    "the relay does not offer SMTPUTF8 (RFC 6531), which an address whose part before the @"
+    " is not ASCII needs"
+)
+
+
+async def _offers_smtputf8(smtp: aiosmtplib.SMTP) -> bool:
+    if smtp.is_ehlo_or_helo_needed:
+        await smtp.ehlo()
+    return smtp.supports_extension("smtputf8")
+
+
+async def _hand_over(
+    smtp: aiosmtplib.SMTP,
+    message: EmailMessage,
+    sender: str,
+    recipients: list[str],
+    *,
+    utf8: bool,
+) -> dict[str, aiosmtplib.SMTPResponse]:
+    """MAIL, RCPT, DATA; the recipients refused while others were taken."""
+    if not utf8:
+        refused, _ = await smtp.send_message(message, sender=sender, recipients=recipients)
+        return refused
+    # aiosmtplib picks SMTPUTF8 from the envelope alone, whose sender (the VERP return path) is
+    # ASCII even when the From header is not: the message is flattened with UTF-8 headers here.
+    options = ["SMTPUTF8"]
+    if smtp.supports_extension("8bitmime"):
+        options.append("BODY=8BITMIME")
+    flat = message.as_bytes(policy=email_policy.SMTPUTF8)
+    refused, _ = await smtp.sendmail(sender, recipients, flat, mail_options=options)
+    return refused
 
 
 class SmtpProvider:
@@ -40,29 +76,30 @@ class SmtpProvider:
     async def send_email(self, email: Email) -> Result:
         try:
             message = mime.build(email, domain=self._bounce_domain)
+            sender = mime.envelope(self.return_path(email.message_id))
+            to = mime.envelope(email.to)
+            recipients = [to, *(mime.envelope(a) for a in (*email.cc, *email.bcc))]
         except mime.Unbuildable as exc:
             return Result("unbuildable", str(exc))
-        recipients = [email.to, *email.cc, *email.bcc]
+        utf8 = mime.needs_smtputf8(email)
         try:
             async with self._connection() as smtp:
-                refused, _ = await smtp.send_message(
-                    message, sender=self.return_path(email.message_id), recipients=recipients
-                )
+                if utf8 and not await _offers_smtputf8(smtp):
+                    return Result("rejected", _NO_SMTPUTF8)
+                refused = await _hand_over(smtp, message, sender, recipients, utf8=utf8)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
             return Result.from_smtp(first.code, first.message)
         except aiosmtplib.SMTPSenderRefused as exc:
             return Result.from_smtp(exc.code, exc.message, at_mail_from=True)
-        except aiosmtplib.SMTPDataError as exc:
+        except aiosmtplib.SMTPResponseException as exc:  # at DATA, or any other refusal
             return Result.from_smtp(exc.code, exc.message)
-        except aiosmtplib.SMTPResponseException as exc:
-            return Result.from_smtp(exc.code, exc.message)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except (aiosmtplib.SMTPException, OSError) as exc:  # timeouts are OSErrors too
             return Result("deferred", f"{type(exc).__name__}: {exc}")
-        if email.to in refused:
-            response = refused[email.to]
+        if to in refused:
+            response = refused[to]
             return Result.from_smtp(response.code, response.message)
-        return Result("sent", "250 accepted", smtp_code=250, provider_id=message["Message-ID"])
+        return Result("sent", "250 accepted", provider_id=message["Message-ID"])
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[aiosmtplib.SMTP]:

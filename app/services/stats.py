@@ -23,29 +23,6 @@ from app.wire.stats import STEP_MS, TimeseriesQuery
 SMS_SOFT_BOUNCE_CODES = frozenset({"4501", "30001", "30003", "30017"})
 
 
-def detail_of(event: events.Event) -> str:
-    """What an event's rollup row is broken down by: NotSent code, bounce code, receipt code."""
-    kind = event.type.removeprefix(fanout.PREFIX)
-    if kind == "EmailBounced":
-        return f"{event.info.get('bounceCode', '')} {event.info.get('smtpReason', '')}".strip()
-    if kind.endswith("NotSent") or (kind.startswith("Sms") and kind != "SmsSent"):
-        return str(event.info.get("statusCode", ""))
-    return ""
-
-
-async def count(db: Db, event: events.Event) -> None:
-    """Add an event to its hour; call in the transaction that writes it."""
-    await rollups.count_event(
-        db,
-        account_id=event.account_id,
-        at=event.occurred_at,
-        channel=event.channel,
-        event_type=event.type,
-        definition_key=event.definition_key or "",
-        detail=detail_of(event),
-    )
-
-
 @dataclasses.dataclass(frozen=True)
 class Range:
     since: int
@@ -236,6 +213,11 @@ async def timeseries(db: Db, account_id: int, query: TimeseriesQuery) -> dict[st
     }
 
 
+async def totals(db: Db, *, now: int) -> dict[str, Any]:
+    """All-time totals across accounts for /metrics, plus backlog and scheduler lag now."""
+    return await rollups.totals(db, now=now)
+
+
 async def recent(db: Db, account_id: int, *, limit: int) -> dict[str, Any]:
     """The newest outcomes, for the page's "what just happened" list."""
     found = await events.recent(db, account_id, limit=limit)
@@ -249,7 +231,7 @@ async def recent(db: Db, account_id: int, *, limit: int) -> dict[str, Any]:
                 "messageKey": event.info.get("messageKey"),
                 "definitionKey": event.definition_key,
                 "subject": subject,
-                "detail": detail_of(event) or None,
+                "detail": outcomes.detail_of(event) or None,
                 "reason": event.info.get("reason") or event.info.get("bounceMessage"),
             }
             for event, subject in found

@@ -37,7 +37,7 @@ class Batch:
 async def has_open_batch(db: Db, callback_id: str) -> bool:
     found = await db.fetch_val(
         "SELECT 1 FROM batches WHERE callback_id = :callback_id"
-        " AND status IN ('pending', 'sending') LIMIT 1",
+        f" AND status IN ('{PENDING}', '{SENDING}') LIMIT 1",
         {"callback_id": callback_id},
     )
     return found is not None
@@ -89,8 +89,8 @@ async def form_batches(
 
 _DUE_CALLBACKS = (
     "WITH RECURSIVE due(callback_id) AS ("
-    " SELECT MIN(callback_id) FROM batches WHERE status = 'pending' AND next_attempt_at <= :now"
-    " UNION ALL SELECT (SELECT MIN(b.callback_id) FROM batches b WHERE b.status = 'pending'"
+    f" SELECT MIN(callback_id) FROM batches WHERE status = '{PENDING}' AND next_attempt_at <= :now"
+    f" UNION ALL SELECT (SELECT MIN(b.callback_id) FROM batches b WHERE b.status = '{PENDING}'"
     " AND b.next_attempt_at <= :now AND b.callback_id > due.callback_id)"
     " FROM due WHERE due.callback_id IS NOT NULL"
     ") SELECT callback_id FROM due WHERE callback_id IS NOT NULL"
@@ -99,7 +99,7 @@ _DUE_CALLBACKS = (
 
 OLDEST_DUE = (
     "SELECT id, account_id, next_attempt_at, first_outbox_id FROM batches"
-    " WHERE callback_id = :callback_id AND status = 'pending' AND next_attempt_at <= :now"
+    f" WHERE callback_id = :callback_id AND status = '{PENDING}' AND next_attempt_at <= :now"
     " ORDER BY next_attempt_at, first_outbox_id LIMIT :per_callback"
 )
 
@@ -135,9 +135,9 @@ async def claim(db: Db, batch_ids: list[str], *, now: int, lease_ms: int) -> lis
     ids = {f"b{i}": batch_id for i, batch_id in enumerate(batch_ids)}
     skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
     rows = await db.fetch_all(
-        "UPDATE batches SET status = 'sending', lease_until = :lease_until,"
+        f"UPDATE batches SET status = '{SENDING}', lease_until = :lease_until,"
         " attempts = attempts + 1, updated_at = :now WHERE id IN (SELECT id FROM batches"
-        f" WHERE id IN ({', '.join(':' + name for name in ids)}) AND status = 'pending'"
+        f" WHERE id IN ({', '.join(':' + name for name in ids)}) AND status = '{PENDING}'"
         f"{skip_locked}) RETURNING *",
         {"now": now, "lease_until": now + lease_ms, **ids},
     )
@@ -157,8 +157,8 @@ async def batch_events(db: Db, batch_id: str) -> list[events.Event]:
 async def release(db: Db, batch_id: str, *, now: int) -> None:
     """A claimed batch this process gives up on (it is stopping): due again at once."""
     await db.execute(
-        "UPDATE batches SET status = 'pending', lease_until = NULL, next_attempt_at = :now,"
-        " updated_at = :now WHERE id = :id AND status = 'sending'",
+        f"UPDATE batches SET status = '{PENDING}', lease_until = NULL, next_attempt_at = :now,"
+        f" updated_at = :now WHERE id = :id AND status = '{SENDING}'",
         {"id": batch_id, "now": now},
     )
 
@@ -178,7 +178,7 @@ async def settle_batch(
         "UPDATE batches SET status = :status, lease_until = NULL, updated_at = :now,"
         " next_attempt_at = COALESCE(:next_attempt_at, next_attempt_at),"
         " last_status = :last_status, last_error = :last_error,"
-        " delivered_at = CASE WHEN :status = 'delivered' THEN :now ELSE delivered_at END"
+        f" delivered_at = CASE WHEN :status = '{DELIVERED}' THEN :now ELSE delivered_at END"
         " WHERE id = :id",
         {
             "id": batch_id,
@@ -193,8 +193,8 @@ async def settle_batch(
 
 async def reclaim_expired(db: Db, *, now: int) -> int:
     rows = await db.fetch_all(
-        "UPDATE batches SET status = 'pending', lease_until = NULL, next_attempt_at = :now"
-        " WHERE status = 'sending' AND lease_until < :now RETURNING id",
+        f"UPDATE batches SET status = '{PENDING}', lease_until = NULL, next_attempt_at = :now"
+        f" WHERE status = '{SENDING}' AND lease_until < :now RETURNING id",
         {"now": now},
     )
     return len(rows)
@@ -204,7 +204,7 @@ async def retry_now(db: Db, callback_id: str, *, now: int) -> None:
     """A re-enabled callback's waiting batches are due at once."""
     await db.execute(
         "UPDATE batches SET next_attempt_at = :now WHERE callback_id = :callback_id"
-        " AND status = 'pending'",
+        f" AND status = '{PENDING}'",
         {"callback_id": callback_id, "now": now},
     )
 
@@ -212,7 +212,7 @@ async def retry_now(db: Db, callback_id: str, *, now: int) -> None:
 async def purge(db: Db, *, older_than: int) -> int:
     """Delivered batches (with their outbox rows) delivered before ``older_than``."""
     gone = await db.fetch_all(
-        "DELETE FROM batches WHERE status = 'delivered' AND delivered_at < :older_than"
+        f"DELETE FROM batches WHERE status = '{DELIVERED}' AND delivered_at < :older_than"
         " RETURNING id",
         {"older_than": older_than},
     )

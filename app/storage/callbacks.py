@@ -16,7 +16,7 @@ class Callback:
     url: str
     max_batch_size: int
     verified: bool
-    signature_key: str  # stored form: see services.secrets
+    signature_key: str  # sealed by services.webhooks.keys.KeyBox ("fernet:…" or "plain:…")
     key_encoding: str  # "base64": HMAC with the decoded key bytes; "utf8": with the key string
     strict_order: bool
     sfmc_strict: bool  # 3 s deadline and only 200-204 count, as SFMC does

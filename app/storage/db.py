@@ -2,7 +2,8 @@
 
 SQL is written once with ``:named`` binds. PostgreSQL goes through an asyncpg pool
 (``app.storage.postgres``, which rewrites the binds as ``$n``); SQLite through held sqlite3
-connections (``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself.
+connections (``app.storage.sqlite``), since sqlite3 takes ``:named`` binds itself. A driver
+failure that a retry can fix leaves this module as one error, ``StorageUnavailable``.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
+from app.errors import StorageUnavailable
 from app.storage import postgres, sqlite
 
 Dialect = Literal["sqlite", "postgresql"]
 T = TypeVar("T")
 Row = Mapping[str, Any]
 _EXCLUSIVE_LOCK_ID = 7_105_347  # arbitrary, constant
+_UNAVAILABLE = sqlite.UNAVAILABLE + postgres.UNAVAILABLE
 
 
 class Db:
@@ -38,12 +41,11 @@ class Db:
     def sqlite_path_of(url: str) -> pathlib.Path:
         return pathlib.Path(url.split("://", 1)[1].removeprefix("/"))
 
-    @property
-    def sqlite_path(self) -> pathlib.Path | None:
-        return self.sqlite_path_of(self.url) if self.dialect == "sqlite" else None
-
     async def connect(self) -> None:
-        await self._backend.connect()
+        try:
+            await self._backend.connect()
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     async def disconnect(self) -> None:
         await self._backend.disconnect()
@@ -53,24 +55,37 @@ class Db:
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any] | None = None) -> list[Row]:
-        return await self._backend.fetch_all(sql, values or {})  # type: ignore[return-value]
+        try:
+            return await self._backend.fetch_all(sql, values or {})  # type: ignore[return-value]
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
     async def fetch_val(self, sql: str, values: Mapping[str, Any] | None = None) -> Any:
-        rows = await self._backend.fetch_all(sql, values or {})
+        rows = await self.fetch_all(sql, values)
         return next(iter(rows[0].values())) if rows else None
 
     async def execute(self, sql: str, values: Mapping[str, Any] | None = None) -> None:
-        await self._backend.execute(sql, values or {})
+        try:
+            await self._backend.execute(sql, values or {})
+        except _UNAVAILABLE as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    async def ping(self) -> None:
+        """A round trip to the database (readiness); raises ``StorageUnavailable`` when it fails."""
+        await self.fetch_val("SELECT 1")
 
     async def execute_many(self, sql: str, rows: list[dict[str, Any]]) -> None:
         """One statement for many rows, through the driver; inside ``transaction()`` it joins
         that transaction."""
         if rows:
-            await self._backend.execute_many(sql, rows)
+            try:
+                await self._backend.execute_many(sql, rows)
+            except _UNAVAILABLE as exc:
+                raise StorageUnavailable(str(exc)) from exc
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
         """One atomic unit on both dialects; queries awaited inside it join it (nested calls
-        join the outer one)."""
+        join the outer one). A failed BEGIN or COMMIT raises ``StorageUnavailable``."""
         return self._backend.transaction()
 
     @contextlib.asynccontextmanager
@@ -92,7 +107,10 @@ class Db:
         """Run ``work`` in a write transaction, on SQLite one shared with other queued work
         (group commit: one COMMIT for everything waiting); returns once it is committed."""
         if self._sqlite is not None:
-            return await self._sqlite.grouped(work)
+            try:
+                return await self._sqlite.grouped(work)
+            except _UNAVAILABLE as exc:  # the shared transaction failed around this work
+                raise StorageUnavailable(str(exc)) from exc
         async with self.transaction():
             return await work()
 

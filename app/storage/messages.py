@@ -199,11 +199,6 @@ async def reclaim_expired_leases(db: Db, *, now: int) -> int:
     return len(rows)
 
 
-async def next_due_at(db: Db) -> int | None:
-    value = await db.fetch_val("SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'")
-    return None if value is None else int(value)
-
-
 async def finish(
     db: Db,
     message_id: str,

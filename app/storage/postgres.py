@@ -22,6 +22,21 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from app.errors import StorageUnavailable
+
+# Failures a retry can fix (down, restarting, out of connections); they leave storage as
+# StorageUnavailable (here and in Db). A programming error (bad SQL) stays the driver's, a
+# 500, so that it is noticed.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection cut mid-protocol by a restart
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+)
+
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _ACQUIRE_TIMEOUT_S = 10.0  # all connections busy this long: a 503, not a hang
 
@@ -89,18 +104,18 @@ class Postgres:
         if self._current.get() is not None:
             yield
             return
-        async with self._connection() as connection:
-            token = self._current.set(connection)
-            try:
-                async with connection.transaction():
-                    yield
-            finally:
-                self._current.reset(token)
+        try:
+            async with self._connection() as connection:
+                token = self._current.set(connection)
+                try:
+                    async with connection.transaction():
+                        yield
+                finally:
+                    self._current.reset(token)
+        except UNAVAILABLE as exc:  # no connection, or BEGIN or COMMIT failed
+            raise StorageUnavailable(str(exc)) from exc
 
     @contextlib.asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[Any]:
         async with self._connection() as connection:
             yield connection
-
-
-Error = asyncpg.PostgresError

@@ -34,6 +34,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
+from app.errors import StorageUnavailable
+
+# Failures a retry can fix (locked past the timeout, disk full, I/O); they leave storage as
+# StorageUnavailable. Programming errors (IntegrityError, …) stay the driver's.
+UNAVAILABLE: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+
 _HEAVY_WRITES = re.compile(r"\s*DELETE\b", re.I)
 _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA)\b", re.I)
 _THREAD_READERS = 2
@@ -206,14 +212,20 @@ class Sqlite:
             writer = self._writer
             token = self._current.set(writer)
             try:
-                await self._begin(writer)
+                try:
+                    await self._begin(writer)
+                except UNAVAILABLE as exc:
+                    raise StorageUnavailable(str(exc)) from exc
                 try:
                     yield
                 except BaseException:
                     if writer.in_transaction:
                         writer.execute("ROLLBACK")
                     raise
-                writer.execute("COMMIT")
+                try:
+                    writer.execute("COMMIT")
+                except UNAVAILABLE as exc:
+                    raise StorageUnavailable(str(exc)) from exc
                 self._dirty.set()
             finally:
                 self._current.reset(token)
@@ -281,6 +293,3 @@ class Sqlite:
                 yield self._writer
             finally:
                 self._writer.execute("PRAGMA busy_timeout = 0")
-
-
-Error = sqlite3.Error

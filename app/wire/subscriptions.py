@@ -14,30 +14,16 @@ from pydantic import (
     model_validator,
 )
 
-from app.errors import Invalid
-from app.services.webhooks import fanout
+from app.wire import events
 from app.wire.base import SfmcModel
 from app.wire.callbacks import Name, given
-from app.wire.errors import refuse
 
 _ID = "8f14e45f-ceea-467a-9a36-dedd4bea2543"
 _SUB = "5a105e8b-9d40-4132-9780-d62ea2265d8a"
 
 
-def event_types(raw: Any) -> list[str]:
-    """Known types in canonical spelling (``EmailSent`` is ``TransactionalSendEvents.EmailSent``;
-    the status API's ``SMSSent`` is ``SmsSent``)."""
-    try:
-        return fanout.canonical_types(raw)
-    except Invalid as exc:
-        raise refuse("format", exc.message) from None
-
-
-def _filters(raw: Any) -> list[str]:
-    try:
-        return fanout.parse_filters(raw)
-    except Invalid as exc:
-        raise refuse("format", exc.message) from None
+event_types = events.canonical_types
+_filters = events.parse_filters
 
 
 def _status(raw: Any) -> str:
@@ -47,7 +33,7 @@ def _status(raw: Any) -> str:
 
 
 _SPELLINGS: list[JsonValue] = [
-    *sorted({*fanout.EVENT_TYPES, *(t.removeprefix(fanout.PREFIX) for t in fanout.EVENT_TYPES)})
+    *sorted({*events.EVENT_TYPES, *(t.removeprefix(events.PREFIX) for t in events.EVENT_TYPES)})
 ]
 EventTypes = Annotated[
     list[str],
@@ -63,7 +49,7 @@ Filters = Annotated[
     list[str],
     BeforeValidator(_filters),
     Field(
-        description="name=value, name one of " + ", ".join(fanout.FILTER_NAMES),
+        description="name=value, name one of " + ", ".join(events.FILTER_NAMES),
         examples=[["definitionKey=order-confirm"]],
     ),
 ]

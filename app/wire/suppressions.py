@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from app.services.sending import validate
+from app.errors import Invalid
+from app.wire import validate
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
 
@@ -14,13 +15,16 @@ NOT_AN_ADDRESS = "is not an email address or an E.164 phone number"
 
 
 def normalise_address(address: Any) -> str:
-    """The form addresses are stored and compared in: lower-cased email, or phone digits."""
-    if validate.is_email(address):
-        return str(address).lower()
-    digits = validate.phone_digits(address)
-    if digits is None:
-        raise refuse("format", NOT_AN_ADDRESS)
-    return digits
+    """The form addresses are stored and compared in: an email address in its normal form
+    (``validate.email_address``) lower-cased, or a phone number's E.164 digits."""
+    try:
+        return validate.email_address(address).lower()
+    except Invalid:
+        pass
+    try:
+        return validate.phone_number(address)
+    except Invalid:
+        raise refuse("format", NOT_AN_ADDRESS) from None
 
 
 class SuppressionIn(SfmcModel):

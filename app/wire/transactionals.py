@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
 
 from app import clock
-from app.services.sending import validate
+from app.errors import Invalid
+from app.wire import validate
 from app.wire.base import BroadcastModel
 from app.wire.errors import refuse
 
@@ -35,9 +36,13 @@ def _present(value: str) -> str:
 
 
 def _email_or_empty(value: str) -> str:
-    if value and not validate.is_email(value):
-        raise refuse("format", "is invalid")
-    return value
+    """The address in its normal form (``validate.email_address``), or empty."""
+    if not value:
+        return value
+    try:
+        return validate.email_address(value)
+    except Invalid:
+        raise refuse("format", "is invalid") from None
 
 
 def _schedule(value: str, info: ValidationInfo) -> str:

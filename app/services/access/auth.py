@@ -59,12 +59,12 @@ class Grant:
     expires_in_s: int = EXPIRES_IN_S
 
 
-async def load_signing_key(db: Db, secret_key: str) -> bytes:
+async def load_signing_key(db: Db, secret_key: str, *, now: int) -> bytes:
     """The access-token key: derived from TIDINGS_SECRET_KEY, else generated once and stored."""
     if secret_key:
         return hmac.new(secret_key.encode(), b"tidings/access-token", hashlib.sha256).digest()
     stored = await server_keys.get_or_create(
-        db, "access_token_signing", candidate=secrets.token_hex(32), at=clock.now_ms()
+        db, "access_token_signing", candidate=secrets.token_hex(32), at=now
     )
     return bytes.fromhex(stored)
 

@@ -16,57 +16,62 @@ from app.storage.db import Db
 Say = Callable[[str], None]
 
 
-async def run(db: Db, settings: Settings, *, say: Say = print) -> None:
+async def run(db: Db, settings: Settings, *, now: int, say: Say = print) -> None:
     """Apply TIDINGS_BOOTSTRAP_*; with none set and no client at all, create one and say so."""
     if settings.bootstrap_client_id or settings.bootstrap_client_secret:
-        await _ensure_client(db, settings)
+        await _ensure_client(db, settings, now)
     if settings.bootstrap_api_token:
-        await _ensure_api_token(db, settings)
+        await _ensure_api_token(db, settings, now)
     if not settings.bootstrap_client_id and await clients.count(db) == 0:
-        await _first_client(db, settings, say)
+        await _first_client(db, settings, say, now)
 
 
-async def _ensure_account(db: Db, account_id: int | None) -> int:
+async def _ensure_account(db: Db, account_id: int | None, now: int) -> int:
     if account_id is not None:
         if await accounts.get(db, account_id) is None:
-            await credentials.create_account(db, name="bootstrap", account_id=account_id)
+            await credentials.create_account(db, name="bootstrap", account_id=account_id, now=now)
         return account_id
     existing = await accounts.list_all(db)
     if existing:
         return existing[0].id
-    return (await credentials.create_account(db, name="default")).id
+    return (await credentials.create_account(db, name="default", now=now)).id
 
 
-async def _ensure_client(db: Db, settings: Settings) -> None:
+async def _ensure_client(db: Db, settings: Settings, now: int) -> None:
     client_id, secret = settings.bootstrap_client_id, settings.bootstrap_client_secret
     if not client_id or not secret:
         raise Invalid("TIDINGS_BOOTSTRAP_CLIENT_ID and TIDINGS_BOOTSTRAP_CLIENT_SECRET go together")
     existing = await clients.get(db, client_id)
     if existing is None:
-        account_id = await _ensure_account(db, settings.bootstrap_account_id)
+        account_id = await _ensure_account(db, settings.bootstrap_account_id, now)
         await credentials.create_client(
-            db, account_id=account_id, name="bootstrap", client_id=client_id, client_secret=secret
+            db,
+            account_id=account_id,
+            name="bootstrap",
+            client_id=client_id,
+            client_secret=secret,
+            now=now,
         )
         return
     await credentials.reset_client(db, client_id, client_secret=secret)
 
 
-async def _ensure_api_token(db: Db, settings: Settings) -> None:
+async def _ensure_api_token(db: Db, settings: Settings, now: int) -> None:
     existing = await api_tokens.get_by_hash(
         db, credentials.hash_secret(settings.bootstrap_api_token)
     )
     if existing is not None:
         await api_tokens.restore(db, existing.id, scopes=scope_rules.join(scope_rules.TOKEN_SCOPES))
         return
-    account_id = await _ensure_account(db, settings.bootstrap_account_id)
+    account_id = await _ensure_account(db, settings.bootstrap_account_id, now)
     await credentials.create_api_token(
-        db, account_id=account_id, name="bootstrap", secret=settings.bootstrap_api_token
+        db, account_id=account_id, name="bootstrap", secret=settings.bootstrap_api_token, now=now
     )
 
 
-async def _first_client(db: Db, settings: Settings, say: Say) -> None:
-    account_id = await _ensure_account(db, settings.bootstrap_account_id)
-    issued = await credentials.create_client(db, account_id=account_id, name="first-run")
+async def _first_client(db: Db, settings: Settings, say: Say, now: int) -> None:
+    account_id = await _ensure_account(db, settings.bootstrap_account_id, now)
+    issued = await credentials.create_client(db, account_id=account_id, name="first-run", now=now)
     say(
         "Tidings created a first API client (shown once; store the secret now):\n"
         f"  account_id:    {account_id}\n"

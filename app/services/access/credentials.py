@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import secrets
 
-from app import clock
 from app.errors import Conflict, Invalid, NotFound
 from app.services.access import scopes as scope_rules
 from app.settings import MIN_SECRET_LENGTH
@@ -44,7 +43,9 @@ class IssuedToken:
     secret: str  # the bearer token itself, shown once
 
 
-async def create_account(db: Db, *, name: str, account_id: int | None = None) -> accounts.Account:
+async def create_account(
+    db: Db, *, name: str, now: int, account_id: int | None = None
+) -> accounts.Account:
     if not name.strip():
         raise Invalid("account name must not be blank")
     wanted = account_id if account_id is not None else await accounts.next_id(db)
@@ -52,7 +53,7 @@ async def create_account(db: Db, *, name: str, account_id: int | None = None) ->
         raise Invalid("account id must be a positive integer")
     if await accounts.get(db, wanted) is not None:
         raise Conflict(f"account {wanted} exists already")
-    account = accounts.Account(id=wanted, name=name.strip(), created_at=clock.now_ms())
+    account = accounts.Account(id=wanted, name=name.strip(), created_at=now)
     await accounts.insert(db, account)
     return account
 
@@ -62,6 +63,7 @@ async def create_client(
     *,
     account_id: int,
     name: str,
+    now: int,
     scopes: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
@@ -77,7 +79,7 @@ async def create_client(
         name=name,
         secret_hash=hash_secret(secret),
         scopes=scope_rules.join(granted),
-        created_at=clock.now_ms(),
+        created_at=now,
     )
     if await clients.get(db, client.client_id) is not None:
         raise Conflict(f"client {client.client_id} exists already")
@@ -90,6 +92,7 @@ async def create_api_token(
     *,
     account_id: int,
     name: str,
+    now: int,
     scopes: str | None = None,
     secret: str | None = None,
 ) -> IssuedToken:
@@ -108,7 +111,7 @@ async def create_api_token(
         name=name,
         token_hash=hash_secret(value),
         scopes=scope_rules.join(granted),
-        created_at=clock.now_ms(),
+        created_at=now,
     )
     await api_tokens.insert(db, token)
     return IssuedToken(token=token, secret=value)
@@ -125,13 +128,13 @@ async def reset_client(db: Db, client_id: str, *, client_secret: str) -> None:
     )
 
 
-async def revoke_client(db: Db, client_id: str) -> None:
-    if not await clients.revoke(db, client_id, at=clock.now_ms()):
+async def revoke_client(db: Db, client_id: str, *, now: int) -> None:
+    if not await clients.revoke(db, client_id, at=now):
         raise NotFound(f"no client {client_id}")
 
 
-async def revoke_api_token(db: Db, token_id: str) -> None:
-    if not await api_tokens.revoke(db, token_id, at=clock.now_ms()):
+async def revoke_api_token(db: Db, token_id: str, *, now: int) -> None:
+    if not await api_tokens.revoke(db, token_id, at=now):
         raise NotFound(f"no API token {token_id}")
 
 

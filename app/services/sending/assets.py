@@ -6,9 +6,10 @@ from typing import Any
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
-from app.services.sending import render, validate
+from app.services.sending import render
 from app.storage import assets
 from app.storage.db import Db
+from app.wire import validate
 
 Asset = assets.Asset
 ASSET_TYPES = {208: "htmlemail", 207: "templatebasedemail", 209: "textonlyemail"}
@@ -89,9 +90,8 @@ def _fields(body: Any, current: Asset | None) -> dict[str, Any]:
     return fields
 
 
-async def create(db: Db, account_id: int, body: Any) -> Asset:
+async def create(db: Db, account_id: int, body: Any, *, now: int) -> Asset:
     fields = _fields(body, None)
-    now = clock.now_ms()
     async with db.write():
         if await assets.get_by_key(db, account_id, fields["customer_key"]):
             raise Conflict("An asset with this customerKey exists", code=30004)
@@ -114,7 +114,18 @@ async def get_by_key(db: Db, account_id: int, customer_key: str) -> Asset:
     return found
 
 
-async def patch(db: Db, account_id: int, asset_id: int, body: Any) -> Asset:
+async def find(
+    db: Db, account_id: int, customer_key: str | None, *, limit: int, offset: int
+) -> tuple[list[Asset], int]:
+    """The asset with ``customer_key`` (none or one), or one page of all; and the total."""
+    if customer_key is not None:
+        found = await assets.get_by_key(db, account_id, customer_key)
+        return ([found], 1) if found else ([], 0)
+    page = await assets.list_page(db, account_id, limit=limit, offset=offset)
+    return page, await assets.count(db, account_id)
+
+
+async def patch(db: Db, account_id: int, asset_id: int, body: Any, *, now: int) -> Asset:
     current = await get(db, account_id, asset_id)
     fields = _fields(body, current)
     async with db.write():
@@ -127,7 +138,7 @@ async def patch(db: Db, account_id: int, asset_id: int, body: Any) -> Asset:
                 id=asset_id,
                 account_id=account_id,
                 created_at=current.created_at,
-                modified_at=clock.now_ms(),
+                modified_at=now,
                 **fields,
             ),
         )

@@ -17,6 +17,7 @@ import orjson
 from app import clock
 from app.errors import Conflict, InvalidFields, NotFound
 from app.services.sending import outcomes, render
+from app.services.wakeups import Wakeups
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
 from app.wire.transactionals import TransactionalIn
@@ -69,11 +70,17 @@ class Answer:
     status_code: int
     body: dict[str, Any]
     replayed: bool = False
-    message: messages.Message | None = None  # the new message, when one was stored
 
 
 async def create(
-    db: Db, account_id: int, sent: TransactionalIn, *, key: str | None, now: int, base_url: str
+    db: Db,
+    account_id: int,
+    sent: TransactionalIn,
+    *,
+    key: str | None,
+    now: int,
+    base_url: str,
+    wake: Wakeups,
 ) -> Answer:
     """Store the email (201), or replay the first answer for a reused Idempotency-Key."""
     request = normalised(sent, now=now)
@@ -92,7 +99,14 @@ async def create(
             await idempotency.complete(db, account_id, key, 201, wire)
 
     await db.grouped(store)  # committed, with whatever else is queued, before the 201
-    return Answer(201, wire, message=message)
+    wake.sender()
+    return Answer(201, wire)
+
+
+async def purge_idempotency_keys(db: Db, *, now: int) -> int:
+    """Idempotency-Key rows past their window are dropped; the count dropped."""
+    async with db.write():
+        return await idempotency.purge(db, older_than=now - IDEMPOTENCY_WINDOW_S * 1000)
 
 
 async def _claim(db: Db, account_id: int, key: str, digest: str, *, now: int) -> Answer | None:
@@ -158,6 +172,13 @@ async def get(db: Db, account_id: int, message_id: str) -> messages.Message:
     if message is None or message.account_id != account_id or not is_transactional(message):
         raise NotFound("Transactional email not found")
     return message
+
+
+async def page(
+    db: Db, account_id: int, *, limit: int, offset: int
+) -> tuple[list[messages.Message], int]:
+    """Transactional emails, newest first, and their total."""
+    return await messages.transactionals_page(db, account_id, limit=limit, offset=offset)
 
 
 def is_transactional(message: messages.Message) -> bool:

@@ -9,9 +9,11 @@ from typing import Any
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
-from app.services.sending import outcomes, validate
+from app.services.sending import outcomes
+from app.services.wakeups import Wakeups
 from app.storage import assets, definitions, messages
 from app.storage.db import Db
+from app.wire import validate
 
 Definition = definitions.Definition
 _STATUSES = {"active": "Active", "inactive": "Inactive"}
@@ -95,15 +97,14 @@ def _email_options(options: dict[str, Any]) -> dict[str, Any]:
     shaped: dict[str, Any] = {"trackLinks": _bool(options, "trackLinks", True)}
     for name in ("cc", "bcc"):
         addresses = options.get(name) or []
-        if not isinstance(addresses, list) or not all(
-            validate.is_email(a) or (isinstance(a, str) and a.startswith("%%")) for a in addresses
-        ):
+        if not isinstance(addresses, list):
             raise _bad(f"options.{name}", "must be an array of email addresses")
-        shaped[name] = addresses
+        shaped[name] = [_copy_address(a, f"options.{name}") for a in addresses]
     if options.get("fromAddress") is not None:
-        if not validate.is_email(options["fromAddress"]):
-            raise _bad("options.fromAddress", "must be an email address")
-        shaped["fromAddress"] = options["fromAddress"]
+        try:
+            shaped["fromAddress"] = validate.email_address(options["fromAddress"])
+        except Invalid as exc:
+            raise _bad("options.fromAddress", "must be an email address") from exc
     if options.get("fromName") is not None:
         if not validate.is_single_line(options["fromName"]):
             raise _bad(
@@ -111,6 +112,16 @@ def _email_options(options: dict[str, Any]) -> dict[str, Any]:
             )
         shaped["fromName"] = options["fromName"]
     return shaped
+
+
+def _copy_address(value: Any, field: str) -> str:
+    """A cc/bcc entry: an address in its normal form, or a %%Attribute%% filled in at send."""
+    if isinstance(value, str) and value.startswith("%%"):
+        return value
+    try:
+        return validate.email_address(value)
+    except Invalid as exc:
+        raise _bad(field, "must be an array of email addresses") from exc
 
 
 def _sms_subscriptions(subs: dict[str, Any]) -> dict[str, Any]:
@@ -147,10 +158,9 @@ def _object(body: Any) -> dict[str, Any]:
     return body
 
 
-async def create(db: Db, account_id: int, channel: str, body: Any) -> Definition:
+async def create(db: Db, account_id: int, channel: str, body: Any, *, now: int) -> Definition:
     body = _object(body)
     shaped = await _shape(db, account_id, channel, body)
-    now = clock.now_ms()
     definition = Definition(
         id=str(uuid.uuid4()),
         account_id=account_id,
@@ -184,8 +194,35 @@ async def get(db: Db, account_id: int, channel: str, key: str) -> Definition:
     return found
 
 
+ORDERABLE = definitions.ORDERABLE  # the fields a list may be ordered by
+
+
+async def list_page(
+    db: Db,
+    account_id: int,
+    channel: str,
+    *,
+    status: tuple[str, bool] | None,
+    order_by: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> list[Definition]:
+    """One page of the channel's definitions, filtered by status (``(status, equal)``)."""
+    return await definitions.list_page(
+        db,
+        account_id,
+        channel,
+        status=status,
+        order_by=order_by,
+        descending=descending,
+        limit=limit,
+        offset=offset,
+    )
+
+
 async def patch(
-    db: Db, account_id: int, channel: str, key: str, body: Any, *, now: int
+    db: Db, account_id: int, channel: str, key: str, body: Any, *, now: int, wake: Wakeups
 ) -> Definition:
     """Merge ``body`` into the definition; re-activating releases its queue (returns it)."""
     body = _object(body)
@@ -213,8 +250,11 @@ async def patch(
         ):
             raise Conflict("MCMS_UTM_Runtime_ObjectAlreadyExists: the name is taken", code=30004)
         await definitions.update(db, updated)
-        if updated.is_active and not current.is_active:
+        released = updated.is_active and not current.is_active
+        if released:
             await messages.release_held(db, current.id, now=updated.modified_at)
+    if released:
+        wake.sender()
     return updated
 
 
@@ -233,7 +273,9 @@ def _merge(current: Definition, body: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-async def delete(db: Db, account_id: int, channel: str, key: str, *, now: int) -> str:
+async def delete(
+    db: Db, account_id: int, channel: str, key: str, *, now: int, wake: Wakeups
+) -> str:
     """Archive under a new key (freeing the old one); held messages end NotSent 37."""
     current = await get(db, account_id, channel, key)
     archived = f"{current.definition_key}-deleted-{secrets.token_hex(4)}"
@@ -251,7 +293,8 @@ async def delete(db: Db, account_id: int, channel: str, key: str, *, now: int) -
             modified_at=now,
         ),
     )
-    await end_held(db, current.id, 37, "The send definition was deleted", now=now)
+    if await end_held(db, current.id, 37, "The send definition was deleted", now=now):
+        wake.dispatcher()  # their NotSent events
     return archived
 
 
@@ -263,14 +306,32 @@ async def queue_stats(
     return count, 0 if oldest is None else max(0, (now - oldest) // 1000)
 
 
-async def purge_queue(db: Db, account_id: int, channel: str, key: str, *, now: int) -> None:
+async def purge_queue(
+    db: Db, account_id: int, channel: str, key: str, *, now: int, wake: Wakeups
+) -> None:
     current = await get(db, account_id, channel, key)
     if current.status != "Inactive":
         raise Invalid(
             "MCMS_UTM_Runtime_InvalidOperation: Definition status must be inactive to delete queue",
             code=30001,
         )
-    await end_held(db, current.id, 39, "The definition's queue was deleted", now=now)
+    if await end_held(db, current.id, 39, "The definition's queue was deleted", now=now):
+        wake.dispatcher()  # their NotSent events
+
+
+async def expire_held(db: Db, *, now: int, queue_window_s: int, wake: Wakeups) -> int:
+    """Messages held by an Inactive definition longer than the queue window end NotSent 139."""
+    ended = await end_held(
+        db,
+        None,
+        139,
+        "The message timed out in the definition's queue",
+        now=now,
+        older_than=now - queue_window_s * 1000,
+    )
+    if ended:
+        wake.dispatcher()
+    return ended
 
 
 async def end_held(

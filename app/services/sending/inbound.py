@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.services.sending import outcomes, suppression
 from app.services.sending.reports import Bounce, Receipt
+from app.services.wakeups import Wakeups
 from app.storage import events, messages
 from app.storage.db import Db
+from app.wire import validate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +35,14 @@ class Recorded:
         }
 
 
+def _as_stored(address: str) -> str:
+    """A reported address in the normal form sends are stored in (so ``xn--`` finds Unicode)."""
+    try:
+        return validate.email_address(address).lower()
+    except Invalid:
+        return address.lower()
+
+
 async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
     """The message a report names, most specific id first."""
     candidates: list[messages.Message | None] = []
@@ -46,7 +56,7 @@ async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
         )
     if bounce.recipient and bounce.account_id is not None:  # never across accounts
         candidates.append(
-            await messages.latest_to(db, bounce.account_id, channel, bounce.recipient.lower())
+            await messages.latest_to(db, bounce.account_id, channel, _as_stored(bounce.recipient))
         )
     return next(
         (
@@ -58,7 +68,7 @@ async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
     )
 
 
-async def record_bounce(db: Db, bounce: Bounce, *, now: int) -> Recorded:
+async def record_bounce(db: Db, bounce: Bounce, *, now: int, wake: Wakeups) -> Recorded:
     message = await find(db, "email", bounce)
     if message is None:
         raise NotFound("No email message matches this bounce")
@@ -68,7 +78,7 @@ async def record_bounce(db: Db, bounce: Bounce, *, now: int) -> Recorded:
         smtp_reason=bounce.smtp_reason,
         bounce_message=bounce.bounce_message,
     )
-    recorded = await _record(db, message, outcome, now=now)
+    recorded = await _record(db, message, outcome, now=now, wake=wake)
     if bounce.hard and not recorded.duplicate:
         await suppression.after_bounce(
             db, message, bounce.smtp_reason, recorded.event.event_id, now=now
@@ -77,7 +87,7 @@ async def record_bounce(db: Db, bounce: Bounce, *, now: int) -> Recorded:
 
 
 async def _record(
-    db: Db, message: messages.Message, outcome: outcomes.Outcome, *, now: int
+    db: Db, message: messages.Message, outcome: outcomes.Outcome, *, now: int, wake: Wakeups
 ) -> Recorded:
     """Write the event unless the same report (type and info) was recorded for this message."""
     if message.sent_at is None:
@@ -90,10 +100,11 @@ async def _record(
             return Recorded(message, earlier, duplicate=True)
     event = await outcomes.record(db, message, outcome, now=now)
     assert event is not None  # not a claimed outcome: always recorded
+    wake.dispatcher()
     return Recorded(message, event, duplicate=False)
 
 
-async def record_receipt(db: Db, receipt: Receipt, *, now: int) -> Recorded:
+async def record_receipt(db: Db, receipt: Receipt, *, now: int, wake: Wakeups) -> Recorded:
     lookup = Bounce(
         hard=False,
         smtp_reason="",
@@ -114,4 +125,4 @@ async def record_receipt(db: Db, receipt: Receipt, *, now: int) -> Recorded:
         sender=receipt.sender,
         country_code=receipt.country_code,
     )
-    return await _record(db, message, outcome, now=now)
+    return await _record(db, message, outcome, now=now, wake=wake)

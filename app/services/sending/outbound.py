@@ -14,11 +14,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app import clock, providers
+from app.errors import Invalid
 from app.services import fairshare
-from app.services.sending import inbound, outcomes, render, reports, suppression, validate
+from app.services.sending import inbound, outcomes, render, reports, suppression
+from app.services.wakeups import Wakeups
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
+from app.wire import validate
 
 log = logging.getLogger("tidings.sender")
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
@@ -39,6 +42,14 @@ def retry_delay_s(attempts: int) -> int:
 class _NotSent(Exception):
     code: int
     reason: str
+
+
+def _copies(addresses: list[str], code: int, reason: str) -> tuple[str, ...]:
+    """Rendered cc/bcc addresses in their normal form; one that is not an address: NotSent."""
+    try:
+        return tuple(validate.email_address(a) for a in addresses)
+    except Invalid as exc:
+        raise _NotSent(code, reason) from exc
 
 
 @contextlib.contextmanager
@@ -88,6 +99,7 @@ class Sender:
     ) -> None:
         self._db = db
         self._on_outcome = on_outcome  # wakes the webhook dispatcher
+        self._wakes = Wakeups(dispatcher=on_outcome)
         self._email = email
         self._sms = sms
         self._settings = settings
@@ -247,21 +259,17 @@ class Sender:
             preheader = expand(source["preheader"])
             html = expand(source["html"], escape_html=True)
             text = expand(source["text"]) if source["text"] else ""
-            cc = tuple(expand(a) for a in options.get("cc") or [])
-            bcc = tuple(expand(a) for a in options.get("bcc") or [])
+            cc = [expand(a) for a in options.get("cc") or []]
+            bcc = [expand(a) for a in options.get("bcc") or []]
         if not subject:
             raise _NotSent(127, "The rendered subject is empty")
-        if not all(validate.is_email(a) for a in cc):
-            raise _NotSent(132, "A cc address is not a valid email address")
-        if not all(validate.is_email(a) for a in bcc):
-            raise _NotSent(133, "A bcc address is not a valid email address")
         return providers.Email(
             message_id=message.id,
             from_address=options.get("fromAddress") or self._settings.from_address,
             from_name=render.single_line(options.get("fromName") or self._settings.from_name),
             to=message.recipient,
-            cc=cc,
-            bcc=bcc,
+            cc=_copies(cc, 132, "A cc address is not a valid email address"),
+            bcc=_copies(bcc, 133, "A bcc address is not a valid email address"),
             subject=subject,
             html=render.with_preheader(html, preheader),
             text=text or render.html_to_text(html),
@@ -353,7 +361,7 @@ class Sender:
                 bounce_message=report.detail,
                 message_id=message.id,
             )
-            await inbound.record_bounce(self._db, bounce, now=self._now())
+            await inbound.record_bounce(self._db, bounce, now=self._now(), wake=self._wakes)
         else:
             receipt = reports.Receipt(
                 kind="Bounced",
@@ -361,7 +369,7 @@ class Sender:
                 status_message=report.detail,
                 message_id=message.id,
             )
-            await inbound.record_receipt(self._db, receipt, now=self._now())
+            await inbound.record_receipt(self._db, receipt, now=self._now(), wake=self._wakes)
 
     async def _retry_or_give_up(self, message: messages.Message, detail: str) -> None:
         now = self._now()

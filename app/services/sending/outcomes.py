@@ -6,9 +6,9 @@ import dataclasses
 import uuid
 from typing import Any
 
-from app.services import stats
 from app.services.webhooks import fanout
 from app.storage import events, messages
+from app.storage import stats as rollups
 from app.storage.db import Db
 
 PREFIX = "TransactionalSendEvents."
@@ -172,7 +172,30 @@ async def record(
             return None
         stored = dataclasses.replace(event, id=await events.insert(db, event))
         await fanout.enqueue(db, stored, now=now)  # the webhook outbox, in the same transaction
-        await stats.count(db, stored)  # and the rollups
+        await count(db, stored)  # and the rollups
         return stored
 
     return await db.grouped(write)  # one COMMIT for all the outcomes finishing together
+
+
+def detail_of(event: events.Event) -> str:
+    """What an event's rollup row is broken down by: NotSent code, bounce code, receipt code."""
+    kind = event.type.removeprefix(fanout.PREFIX)
+    if kind == "EmailBounced":
+        return f"{event.info.get('bounceCode', '')} {event.info.get('smtpReason', '')}".strip()
+    if kind.endswith("NotSent") or (kind.startswith("Sms") and kind != "SmsSent"):
+        return str(event.info.get("statusCode", ""))
+    return ""
+
+
+async def count(db: Db, event: events.Event) -> None:
+    """Add an event to its hour; call in the transaction that writes it."""
+    await rollups.count_event(
+        db,
+        account_id=event.account_id,
+        at=event.occurred_at,
+        channel=event.channel,
+        event_type=event.type,
+        definition_key=event.definition_key or "",
+        detail=detail_of(event),
+    )

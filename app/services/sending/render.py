@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
 
-from app.services.sending import validate
+from app.wire import validate
 
 _PLACEHOLDER = re.compile(r"%%([A-Za-z_][A-Za-z0-9_\-. ]{0,99})%%")
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul"}

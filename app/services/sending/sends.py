@@ -15,9 +15,10 @@ from typing import Any
 import orjson
 
 from app.errors import Invalid
-from app.services.sending import validate
+from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
+from app.wire import validate
 
 MAX_RECIPIENTS = 2000
 MAX_KEY_LENGTH = 100
@@ -68,6 +69,7 @@ async def accept(
     path_key: str | None,
     now: int,
     key_window_s: int,
+    wake: Wakeups,
 ) -> Accepted:
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
     if not isinstance(body, dict):
@@ -103,6 +105,8 @@ async def accept(
         if message is not None:
             fresh.append(message)
     created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
+    if created:
+        wake.sender()
     return Accepted(request_id=request_id, responses=responses, created=created)
 
 
@@ -161,10 +165,10 @@ def _one(
         return _error({}, 10001, "InvalidValue_recipient", "each recipient is an object"), None
     key = raw.get("messageKey")
     entry: dict[str, Any] = {"messageKey": key if key is not None else new_message_key()}
-    problem = _recipient_problem(raw, channel)
-    if problem is not None:
-        return _error(entry, *problem), None
-    to = raw["to"] if channel == "email" else validate.phone_digits(raw["to"])
+    try:
+        to = _recipient(raw, channel, definition)
+    except _Refused as refused:
+        return _error(entry, refused.code, refused.name, refused.detail), None
     attributes = raw.get("attributes") or {}
     merged = shared | attributes
     payload = {
@@ -195,27 +199,54 @@ def _one(
     return entry, message
 
 
-def _recipient_problem(raw: dict[str, Any], channel: str) -> tuple[int, str, str] | None:
+@dataclasses.dataclass(frozen=True)
+class _Refused(Exception):
+    """One recipient's 109xxx entry in a 202's ``responses``."""
+
+    code: int
+    name: str
+    detail: str
+
+
+def _recipient(raw: dict[str, Any], channel: str, definition: definitions.Definition) -> str:
+    """The recipient's address in its normal form, or _Refused with the first problem."""
     unknown = sorted(set(raw) - _RECIPIENT_FIELDS)
     if unknown:
-        return 109122, "UnknownFieldName", f"unknown recipient field(s) {', '.join(unknown)}"
+        raise _Refused(
+            109122, "UnknownFieldName", f"unknown recipient field(s) {', '.join(unknown)}"
+        )
     key = raw.get("messageKey")
     if key is not None and (not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH):
-        return 109108, "InvalidValue_messageKey", "messageKey must be 1-100 characters"
+        raise _Refused(109108, "InvalidValue_messageKey", "messageKey must be 1-100 characters")
     contact = raw.get("contactKey")
     if contact is not None and (not isinstance(contact, str) or len(contact) > 254):
-        return 109109, "InvalidValue_subscriberKey", "contactKey must be a string"
+        raise _Refused(109109, "InvalidValue_subscriberKey", "contactKey must be a string")
     if channel == "email" and not contact:
-        return 109105, "MissingRequiredField_subscriberKey", "contactKey is required"
+        raise _Refused(109105, "MissingRequiredField_subscriberKey", "contactKey is required")
     if not raw.get("to"):
-        return 109106, "MissingRequiredField_to", "Invalid subscriber: to is required"
-    if channel == "email" and not validate.is_email(raw["to"]):
-        return 109124, "email_does_not_pass_validation", "to is not a valid email address"
-    if channel == "sms" and validate.phone_digits(raw["to"]) is None:
-        return 109121, "InvalidValue_to", "to must be a mobile number with country code"
+        raise _Refused(109106, "MissingRequiredField_to", "Invalid subscriber: to is required")
+    to = _to(raw["to"], channel, definition)
     if not validate.is_flat_attributes(raw.get("attributes") or {}):
-        return 10001, "InvalidValue_attributes", "attributes must be a flat object"
-    return None
+        raise _Refused(10001, "InvalidValue_attributes", "attributes must be a flat object")
+    return to
+
+
+def _to(value: Any, channel: str, definition: definitions.Definition) -> str:
+    try:
+        if channel == "email":
+            return validate.email_address(value)
+        region = (definition.body.get("subscriptions") or {}).get("countryCode")
+        return validate.phone_number(value, region=region)
+    except Invalid as exc:
+        if channel == "email":
+            refused = _Refused(
+                109124, "email_does_not_pass_validation", "to is not a valid email address"
+            )
+        else:
+            refused = _Refused(
+                109121, "InvalidValue_to", "to must be a mobile number with country code"
+            )
+        raise refused from exc
 
 
 async def _store(

@@ -1,7 +1,7 @@
 """ENS callbacks: register (with a liveness probe), verify, update, rotate keys, delete, enable.
 
-The probe and test sends go through the delivery client, so they get the same SSRF guard as
-every webhook POST.
+The probe goes through the delivery client (a ``ports.Poster`` handed in at start), so it gets
+the same SSRF guard as every webhook POST.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.delivery import client, guard, signing
 from app.errors import Conflict, Invalid, NotFound
+from app.services.wakeups import Wakeups
+from app.services.webhooks import keys as signing_keys
 from app.services.webhooks.keys import KeyBox
+from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
@@ -72,9 +74,17 @@ class Manager:
     """Callback management for one running service (database, key box, delivery client)."""
 
     def __init__(
-        self, db: Db, keys: KeyBox, poster: client.Poster, settings: Settings, now: clock.Clock
+        self,
+        db: Db,
+        keys: KeyBox,
+        poster: Poster,
+        settings: Settings,
+        now: clock.Clock,
+        *,
+        wake: Wakeups,
     ) -> None:
         self._db = db
+        self._wake = wake
         self._keys = keys
         self._poster = poster
         self._settings = settings
@@ -86,21 +96,21 @@ class Manager:
             raise not_found(callback_id)
         return found
 
+    async def list_all(self, account_id: int) -> list[Callback]:
+        return await callbacks.list_all(self._db, account_id)
+
     async def create(self, account_id: int, items: list[CallbackIn]) -> list[dict[str, Any]]:
         """Register, then probe each; 201 only when every probe got a 2xx."""
         for item in items:
-            try:
-                await guard.check_resolves_public(
-                    item.url, allow_private=self._settings.allow_private_callbacks
-                )
-            except guard.Refused as exc:
-                raise _bad("url", f"is not allowed: {exc}") from None
+            refusal = await self._poster.refusal(item.url)
+            if refusal is not None:
+                raise _bad("url", f"is not allowed: {refusal}")
             if await callbacks.by_url(self._db, account_id, item.url) is not None:
                 raise Conflict(f"A callback for {item.url} already exists", code=30004)
         self._check_room(await callbacks.count_for_account(self._db, account_id), len(items))
         created, failed = [], []
         for item in items:
-            key = signing.new_key()
+            key = signing_keys.new_key()
             now = self._now()
             callback = Callback(
                 id=str(uuid.uuid4()),
@@ -139,7 +149,7 @@ class Manager:
                 code=10001,
             )
 
-    async def _probe(self, callback: Callback) -> client.Reply:
+    async def _probe(self, callback: Callback) -> Reply:
         """POST the unsigned {callbackId, verificationKey}; the key is good for 4 hours, once."""
         verification_key = secrets.token_urlsafe(24)
         now = self._now()
@@ -214,7 +224,7 @@ class Manager:
     async def regenerate(self, account_id: int, callback_id: str) -> dict[str, Any]:
         """A new key, shown once; the old one keeps signing too for the grace period."""
         current = await self.get(account_id, callback_id)
-        key, now = signing.new_key(), self._now()
+        key, now = signing_keys.new_key(), self._now()
         grace_ms = self._settings.webhook_key_grace_s * 1000
         rotated = dataclasses.replace(
             current,
@@ -243,10 +253,11 @@ class Manager:
         async with self._db.write():
             await callbacks.save(self._db, enabled)
             await batches.retry_now(self._db, current.id, now=now)
+        self._wake.dispatcher()  # its waiting events go out at once
         return to_wire(enabled)
 
 
-def _probe_failure(callback: Callback, reply: client.Reply) -> str:
+def _probe_failure(callback: Callback, reply: Reply) -> str:
     answer = f"HTTP {reply.status}" if reply.status else (reply.error_class or "no answer")
     return (
         f"MCMS_UWH_Runtime_GeneralFailure_probeCallbackLiveness: CallbackId is {callback.id}."

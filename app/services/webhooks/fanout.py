@@ -6,65 +6,12 @@ import dataclasses
 import weakref
 from typing import Any
 
-from app.errors import Invalid
-from app.storage import events, outbox, subscriptions
+from app.storage import events, listen, outbox, subscriptions
 from app.storage.db import Db
+from app.wire import events as event_types
 
-PREFIX = "TransactionalSendEvents."
-EVENT_TYPES = tuple(
-    PREFIX + name
-    for name in (
-        "EmailSent",
-        "EmailNotSent",
-        "EmailBounced",
-        "SmsSent",
-        "SmsNotSent",
-        "SmsTransient",
-        "SmsDelivered",
-        "SmsBounced",
-    )
-)
-_BY_LOWER = {t.lower(): t for t in EVENT_TYPES} | {
-    t.removeprefix(PREFIX).lower(): t for t in EVENT_TYPES
-}
-# Filterable names (SFMC): definitionKey everywhere; statusCode on NotSent; bounceCode and
-# smtpReason on EmailBounced (and statusCode on SMS receipts).
-FILTER_NAMES = ("definitionKey", "statusCode", "bounceCode", "smtpReason")
+PREFIX = event_types.PREFIX
 NOTIFY_CHANNEL = "tidings_outbox"
-
-
-def canonical_types(raw: Any) -> list[str]:
-    """Known types in canonical spelling (the status API's ``SMSSent`` is ``SmsSent``)."""
-    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
-        raise Invalid("eventCategoryTypes must be a non-empty array of strings", code=10001)
-    unknown = [t for t in raw if t.lower() not in _BY_LOWER]
-    if unknown:
-        raise Invalid(
-            f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
-            code=10001,
-        )
-    return list(dict.fromkeys(_BY_LOWER[t.lower()] for t in raw))
-
-
-def parse_filters(raw: Any) -> list[str]:
-    """``["definitionKey=order-confirm"]`` (``:`` tolerated); blank entries dropped."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
-        raise Invalid("filters must be an array of 'name=value' strings", code=10001)
-    parsed = []
-    for entry in raw:
-        if not entry.strip():
-            continue
-        name, sep, value = entry.partition("=") if "=" in entry else entry.partition(":")
-        name = name.strip()
-        if not sep or name not in FILTER_NAMES or not value.strip():
-            raise Invalid(
-                f"Filter {entry!r} must be name=value with name one of {', '.join(FILTER_NAMES)}",
-                code=10001,
-            )
-        parsed.append(f"{name}={value.strip()}")
-    return parsed
 
 
 def _value(event: events.Event, name: str) -> str | None:
@@ -167,8 +114,7 @@ async def enqueue(db: Db, event: events.Event, *, now: int) -> int:
         )
     if owed:
         await outbox.insert_rows(db, list(owed.values()))
-        if db.dialect == "postgresql":  # other processes' dispatchers wake on commit
-            await db.execute(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+        await listen.outbox_filled(db)
     return len(owed)
 
 

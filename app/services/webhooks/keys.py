@@ -7,6 +7,7 @@ protection available; it is keyed from TIDINGS_SECRET_KEY, which never enters th
 from __future__ import annotations
 
 import base64
+import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -15,6 +16,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.errors import ConfigError
 
 _SEALED, _PLAIN = "fernet:", "plain:"
+
+
+def new_key() -> str:
+    """A signing key: base64 of 32 random bytes (44 characters), as SFMC issues them."""
+    return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class KeyBox:

@@ -8,10 +8,11 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.delivery import dispatcher
 from app.errors import Invalid
 from app.services import stats
+from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks, fanout
+from app.services.webhooks.ports import TestSender
 from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
@@ -148,7 +149,13 @@ async def select(
 
 
 async def replay(
-    db: Db, callback: callbacks.Callback, body: ReplayIn, *, now: int, max_events: int
+    db: Db,
+    callback: callbacks.Callback,
+    body: ReplayIn,
+    *,
+    now: int,
+    max_events: int,
+    wake: Wakeups,
 ) -> dict[str, Any]:
     """Deliver again the account's events in [from, to) that the callback's active
     subscriptions select (types and filters), optionally only some of their types."""
@@ -173,6 +180,7 @@ async def replay(
     if rows:
         async with db.write():
             await outbox.insert_rows(db, rows)
+        wake.dispatcher()
     more = chosen.next_from is not None
     return {
         "callbackId": callback.id,
@@ -206,7 +214,7 @@ def sample_event(callback: callbacks.Callback, *, now: int) -> events.Event:
 
 
 async def test_send(
-    webhooks: dispatcher.Dispatcher, callback: callbacks.Callback, *, now: int
+    webhooks: TestSender, callback: callbacks.Callback, *, now: int
 ) -> dict[str, Any]:
     require_verified(callback, "test events")
     body = orjson.dumps([fanout.to_wire(sample_event(callback, now=now))])

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
+from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks
 from app.storage import callbacks as callback_rows
 from app.storage import outbox, subscriptions
@@ -114,9 +115,10 @@ async def by_callback(db: Db, account_id: int, callback_id: str) -> list[dict[st
 
 
 async def update(
-    db: Db, account_id: int, items: list[SubscriptionPatch], *, now: int
-) -> tuple[list[dict[str, Any]], bool]:
-    """PUT: types, filters, name, status (active ⇄ paused, with a reason). (wire, resumed any)."""
+    db: Db, account_id: int, items: list[SubscriptionPatch], *, now: int, wake: Wakeups
+) -> list[dict[str, Any]]:
+    """PUT: types, filters, name, status (active ⇄ paused, with a reason); a resumed
+    subscription's buffered deliveries go out at once."""
     results, resumed = [], False
     for item in items:
         current, callback = await _pair(db, account_id, item.subscription_id)
@@ -133,7 +135,9 @@ async def update(
                 await outbox.release_held(db, current.id)  # the buffer goes out now
                 resumed = True
         results.append(to_wire(changed, callback))
-    return results, resumed
+    if resumed:
+        wake.dispatcher()
+    return results
 
 
 async def delete(db: Db, account_id: int, subscription_id: str) -> None:

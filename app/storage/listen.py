@@ -1,4 +1,5 @@
-"""Cross-process wake-ups on PostgreSQL: LISTEN for the NOTIFY that fan-out sends at commit.
+"""Cross-process wake-ups on PostgreSQL: NOTIFY at commit when deliveries were queued, and a
+LISTEN connection that wakes this process's dispatcher.
 
 When the connection is lost (PostgreSQL restarted), it reconnects with backoff and then wakes
 the dispatcher once, for anything committed while it was away. Meanwhile the sweep still finds
@@ -15,13 +16,22 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from app.services.webhooks import fanout
+from app.storage.db import Db
 
 log = logging.getLogger("tidings.notify")
 _MAX_BACKOFF_S = 5.0
+CHANNEL = "tidings_outbox"
+
+
+async def outbox_filled(db: Db) -> None:
+    """In a transaction that queued deliveries: other processes' dispatchers wake on commit."""
+    if db.dialect == "postgresql":
+        await db.execute(f"SELECT pg_notify('{CHANNEL}', '')")
 
 
 class Listener:
+    """LISTEN on ``CHANNEL`` and call ``on_notify`` for each NOTIFY (and after a reconnect)."""
+
     def __init__(self, database_url: str, on_notify: Callable[[], None]) -> None:
         self._url = database_url
         self._on_notify = on_notify
@@ -31,13 +41,13 @@ class Listener:
 
     async def start(self) -> None:
         if not await self._listen():
-            log.warning("LISTEN %s failed; relying on the sweep", fanout.NOTIFY_CHANNEL)
+            log.warning("LISTEN %s failed; relying on the sweep", CHANNEL)
             self._lost()
 
     async def _listen(self) -> bool:
         try:
             connection = await asyncpg.connect(self._url)
-            await connection.add_listener(fanout.NOTIFY_CHANNEL, self._notified)
+            await connection.add_listener(CHANNEL, self._notified)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             return False
         connection.add_termination_listener(lambda _: self._lost())
@@ -54,7 +64,7 @@ class Listener:
         while not self._stopping:
             await asyncio.sleep(pause)
             if await self._listen():
-                log.info("LISTEN %s restored", fanout.NOTIFY_CHANNEL)
+                log.info("LISTEN %s restored", CHANNEL)
                 self._on_notify()
                 return
             pause = min(pause * 2, _MAX_BACKOFF_S)
