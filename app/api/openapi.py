@@ -461,12 +461,24 @@ def _schema_of(answer: Any) -> Schema | None:
     return ref(answer.__name__)
 
 
+def _body_of(op: endpoint.Endpoint) -> Schema | None:
+    """The request model; for an ENS operation, an array of 1 to ``most_per_request`` of them
+    (a bare object is taken as one)."""
+    if op.request is None:
+        return None
+    one = ref(op.request.__name__)
+    if not op.many:
+        return one
+    most = op.request.most_per_request
+    return {"anyOf": [array(one) | {"minItems": 1, "maxItems": most}, one]}
+
+
 def _declared(op: endpoint.Endpoint) -> tuple[str, str, Schema]:
     method, path, built = operation(
         op.method, op.path, op.summary, tag=op.tags[0], family=op.errors,
         scope=op.scopes[0] if op.scopes else None,
         security=op.security if op.scopes is None else "bearer",
-        body=ref(op.request.__name__) if op.request else None, form=op.form,
+        body=_body_of(op), form=op.form,
         ok={status: _schema_of(answer) for status, answer in op.responses.items()},
         errors=op.statuses, query=op.query,
     )  # fmt: skip
