@@ -982,6 +982,14 @@ STATS_CASES: list[tuple[str, str, Any, int, Any]] = [
         400,
         {"errors": {"limit": ["limit must be an integer from 1 to 200"]}},
     ),
+    # the default range (24 h before "to") starts before year 1: reported under "from"
+    (
+        "GET",
+        "/api/v1/stats/summary?to=0001-01-01T01:00:00Z",
+        None,
+        400,
+        {"errors": {"from": ["from must be after 0001-01-01T00:00:00Z"]}},
+    ),
 ]
 
 INBOUND_CASES: list[tuple[str, str, Any, int, Any]] = [

@@ -77,12 +77,12 @@ def convert(model: type[WireModel], exc: ValidationError, family: str) -> Invali
     if family == BROADCAST:
         return InvalidFields(_every_field(model, problems))
     detail = problems[0]
-    field = _python_name(model, _field(detail))
+    field, wire_name = _python_name(model, _field(detail)), _wire_field(model, detail)
     if family == OAUTH:
         return _oauth(model, field, detail)
     code = model.error_codes.get(field, 10000)
-    message = _message(model, field, detail, prefix=_field(detail))
-    return Invalid(message, code=code, field=_field(detail))
+    message = _message(model, field, detail, prefix=wire_name)
+    return Invalid(message, code=code, field=wire_name)
 
 
 def _every_field(model: type[WireModel], problems: list[ErrorDetails]) -> dict[str, list[str]]:
@@ -90,7 +90,7 @@ def _every_field(model: type[WireModel], problems: list[ErrorDetails]) -> dict[s
     fields: dict[str, list[str]] = {}
     for _, detail in ranked:
         field = _python_name(model, _field(detail))
-        name = model.error_names.get(field, _field(detail))
+        name = model.error_names.get(field, _wire_field(model, detail))
         message = _message(model, field, detail, prefix=None)
         if message not in fields.setdefault(name, []):
             fields[name].append(message)
@@ -150,6 +150,14 @@ def _python_name(model: type[WireModel], wire_name: str) -> str:
 
 def _field(detail: ErrorDetails) -> str:
     return str(detail["loc"][0]) if detail["loc"] else "base"
+
+
+def _wire_field(model: type[WireModel], detail: ErrorDetails) -> str:
+    """The failing field as clients spell it (a default that fails validation is reported
+    under its Python name; clients know only the alias)."""
+    name = _field(detail)
+    info = model.model_fields.get(name)
+    return info.alias if info is not None and info.alias else name
 
 
 def _is_custom(detail: ErrorDetails) -> bool:
