@@ -137,11 +137,13 @@ class CallbackOut(SfmcModel):
     callback_name: str = Field(examples=["orders"])
     url: str = Field(examples=[_HOOK])
     max_batch_size: int = Field(examples=[1000])
-    status: Literal["unverified", "verified", "disabled"] = Field(examples=["verified"])
+    status: str = Field(
+        examples=["verified"], json_schema_extra={"enum": ["unverified", "verified", "disabled"]}
+    )
     status_reason: str = Field(
         description="none, awaiting ens-verify, or why it was disabled", examples=["none"]
     )
-    key_encoding: KeyEncoding = Field(examples=["base64"])
+    key_encoding: str = Field(examples=["base64"], json_schema_extra={"enum": ["base64", "utf8"]})
     strict_order: bool = Field(examples=[False])
     sfmc_strict: bool = Field(examples=[False])
 

@@ -133,6 +133,6 @@ class SubscriptionOut(SfmcModel):
     subscription_name: str = Field(examples=["orders"])
     event_category_types: list[str] = Field(examples=[["TransactionalSendEvents.EmailSent"]])
     filters: list[str] = Field(examples=[["definitionKey=order-confirm"]])
-    status: Literal["active", "paused"] = Field(examples=["active"])
+    status: str = Field(examples=["active"], json_schema_extra={"enum": ["active", "paused"]})
     status_reason: str = Field(examples=[""])
     buffer_while_paused: bool = Field(examples=[False])

@@ -24,7 +24,7 @@ from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
-from app.wire.callbacks import CallbackIn, CallbackPatch, VerifyIn
+from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, VerifyIn
 
 Callback = callbacks.Callback
 VERIFY_WINDOW_MS = 4 * 3600 * 1000
@@ -54,20 +54,14 @@ def status_of(callback: Callback) -> tuple[str, str]:
 
 
 def to_wire(callback: Callback) -> dict[str, Any]:
-    """Never the signing key."""
+    """As ``CallbackOut`` declares it: never the signing key."""
     status, reason = status_of(callback)
-    return {
-        "callbackId": callback.id,
-        "callbackName": callback.name,
-        "url": callback.url,
-        "maxBatchSize": callback.max_batch_size,
-        "status": status,
-        "statusReason": reason,
-        # Extensions:
-        "keyEncoding": callback.key_encoding,
-        "strictOrder": callback.strict_order,
-        "sfmcStrict": callback.sfmc_strict,
-    }
+    return CallbackOut(
+        callback_id=callback.id, callback_name=callback.name, url=callback.url,
+        max_batch_size=callback.max_batch_size, status=status, status_reason=reason,
+        key_encoding=callback.key_encoding, strict_order=callback.strict_order,
+        sfmc_strict=callback.sfmc_strict,
+    ).model_dump()  # fmt: skip
 
 
 class Manager:

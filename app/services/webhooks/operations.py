@@ -16,7 +16,7 @@ from app.services.webhooks.ports import TestSender
 from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
-from app.wire.operations import ReplayIn
+from app.wire.operations import AttemptOut, ReplayIn
 
 _HEALTH_WINDOW_MS = 24 * 3600 * 1000
 # A replay call reads at most this many events per event it may queue (filters can make
@@ -26,17 +26,13 @@ _PAGE = 1000
 
 
 def attempt_to_wire(attempt: attempt_rows.Attempt) -> dict[str, Any]:
-    return {
-        "attemptId": attempt.id,
-        "attemptedAt": clock.iso_utc(attempt.attempted_at),
-        "batchId": attempt.batch_id,
-        "events": attempt.event_count,
-        "ok": attempt.ok,
-        "statusCode": attempt.status_code,
-        "latencyMs": attempt.latency_ms,
-        "errorClass": attempt.error_class,
-        "responseExcerpt": attempt.response_excerpt,
-    }
+    """As ``AttemptOut`` declares it."""
+    return AttemptOut(
+        attempt_id=attempt.id or 0, attempted_at=clock.iso_utc(attempt.attempted_at),
+        batch_id=attempt.batch_id, events=attempt.event_count, ok=attempt.ok,
+        status_code=attempt.status_code, latency_ms=attempt.latency_ms,
+        error_class=attempt.error_class, response_excerpt=attempt.response_excerpt,
+    ).model_dump()  # fmt: skip
 
 
 async def attempts(

@@ -12,7 +12,7 @@ from app.services.webhooks import callbacks
 from app.storage import callbacks as callback_rows
 from app.storage import outbox, subscriptions
 from app.storage.db import Db
-from app.wire.subscriptions import SubscriptionIn, SubscriptionPatch
+from app.wire.subscriptions import SubscriptionIn, SubscriptionOut, SubscriptionPatch
 
 Subscription = subscriptions.Subscription
 MAX_PER_CALLBACK = 200
@@ -28,19 +28,15 @@ def _not_found(subscription_id: str) -> NotFound:
 
 
 def to_wire(subscription: Subscription, callback: callback_rows.Callback) -> dict[str, Any]:
-    return {
-        "callbackId": callback.id,
-        "callbackName": callback.name,
-        "url": callback.url,
-        "maxBatchSize": callback.max_batch_size,
-        "subscriptionId": subscription.id,
-        "subscriptionName": subscription.name,
-        "eventCategoryTypes": subscription.event_types,
-        "filters": subscription.filters,
-        "status": subscription.status,
-        "statusReason": subscription.status_reason,
-        "bufferWhilePaused": subscription.buffer_while_paused,  # extension
-    }
+    """As ``SubscriptionOut`` declares it, with its callback's fields (as SFMC answers)."""
+    return SubscriptionOut(
+        callback_id=callback.id, callback_name=callback.name, url=callback.url,
+        max_batch_size=callback.max_batch_size, subscription_id=subscription.id,
+        subscription_name=subscription.name, event_category_types=subscription.event_types,
+        filters=subscription.filters, status=subscription.status,
+        status_reason=subscription.status_reason,
+        buffer_while_paused=subscription.buffer_while_paused,
+    ).model_dump()  # fmt: skip
 
 
 async def create(
