@@ -4,11 +4,10 @@
 
 const RANGES = { "1h": 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
 const REFRESH_MS = 5000;
-const COLORS = {
-  EmailSent: "#1a7f37", EmailNotSent: "#b45309", EmailBounced: "#b42318",
-  SmsSent: "#2f5bd3", SmsNotSent: "#a16207", SmsBounced: "#9f1239",
-  SmsDelivered: "#0e7490", SmsTransient: "#94a3b8",
-};
+// The event types, each with its short name and colour: the server puts them into the page.
+const EVENT_TYPES = JSON.parse(document.getElementById("event-types").textContent);
+const COLORS = Object.fromEntries(EVENT_TYPES.map((t) => [t.short, t.colour]));
+const SHORT = Object.fromEntries(EVENT_TYPES.map((t) => [t.type, t.short]));
 const SVG = "http://www.w3.org/2000/svg";
 let range = "24h";
 
@@ -30,7 +29,7 @@ function setText(element, value) {
 
 const percent = (x) => (x === null || x === undefined ? "–" : `${(x * 100).toFixed(1)} %`);
 const millis = (x) => (x === null || x === undefined ? "–" : x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x} ms`);
-const short = (type) => type.replace("TransactionalSendEvents.", "");
+const short = (type) => SHORT[type] || type;
 
 function figure(name, value) {
   setText(document.querySelector(`[data-figure="${name}"]`), value);

@@ -5,6 +5,7 @@ Debian's chromium (``.ci/run`` installs it), driven by Playwright without its ow
 
 from __future__ import annotations
 
+import json
 import pathlib
 import shutil
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from app.api import openapi, routes  # noqa: F401 (importing the handlers fills the registry)
+from app.wire import vocabulary
 from tests.receiver import receiver_in_thread
 from tests.server import access_token, serving, verified_hook, wait_for
 
@@ -126,3 +128,47 @@ def test_the_api_reference_page_renders_every_operation(tmp_path: Any) -> None:
     assert metrics_label == "token only if configured"  # /metrics is open by default
     assert 0 < shown < expected
     assert problems == [] and outside == []
+
+
+@pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_the_chart_colours_each_type_as_the_page_data_says(tmp_path: Any) -> None:
+    """The colours come from the event types the server put into the page, not a list in JS."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/colours.db",
+        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
+        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
+        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
+        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
+    }
+    with receiver_in_thread() as target, serving(env) as server:
+        base = server.base_url
+        _make_activity(base, target)
+        wait_for("both events delivered", lambda: len(target.events()) == 2, 20, every_s=0.05)
+        with playwright_api.sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-background-networking"],
+            )
+            page = browser.new_page()
+            page.goto(base + "stats")
+            page.fill("input[name=client_id]", CLIENT_ID)
+            page.fill("input[name=client_secret]", SECRET)
+            page.click("#signin button[type=submit]")
+            page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+            data = page.text_content("#event-types") or "[]"
+            lines = page.eval_on_selector_all(
+                "#chart polyline", "ls => ls.map(l => [l.dataset.type, l.getAttribute('stroke')])"
+            )
+            swatches = page.eval_on_selector_all(
+                "#legend li",
+                "lis => lis.map(li => [li.textContent, li.firstChild.style.background])",
+            )
+            browser.close()
+    colours = {t["short"]: t["colour"] for t in json.loads(data)}
+    assert colours == {t.short: t.colour for t in vocabulary.EventType}
+    assert sorted(lines) == [
+        ["EmailBounced", colours["EmailBounced"]],
+        ["EmailSent", colours["EmailSent"]],
+    ]
+    rgb = {kind: "rgb({}, {}, {})".format(*bytes.fromhex(c[1:])) for kind, c in colours.items()}
+    assert sorted(swatches) == [[kind, rgb[kind]] for kind in ("EmailBounced", "EmailSent")]

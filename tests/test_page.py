@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
 from app import clock as clock_module
+from app.wire import vocabulary
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
 from tests.webhooks import send_email
 
@@ -80,3 +82,16 @@ async def test_static_serves_page_assets_only(service: Service) -> None:
     for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", readme):
         assert not image.startswith("static/"), image
         assert (ROOT / image).is_file(), image
+
+
+async def test_the_page_carries_the_event_types_it_draws_from_the_vocabulary(
+    service: Service,
+) -> None:
+    """Each type with its short name and colour, in a data block (no script runs from it)."""
+    page = await service.http.get("/stats")
+    found = re.search(r'<script id="event-types" type="application/json">(.*?)</script>', page.text)
+    assert found is not None
+    assert json.loads(found.group(1)) == [
+        {"type": t.value, "short": t.short, "colour": t.colour} for t in vocabulary.EventType
+    ]
+    assert "script-src 'self'" in page.headers["content-security-policy"]  # unchanged

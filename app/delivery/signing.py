@@ -13,19 +13,25 @@ import hashlib
 import hmac
 
 from app.services.webhooks import keys
+from app.wire import vocabulary
+
+_STANDARD, _SFMC = vocabulary.SignatureScheme.STANDARD_WEBHOOKS, vocabulary.SignatureScheme.SFMC
+
 
 new_key = keys.new_key  # made where they are kept; tests and the bench sign with fresh ones
 
 
 def _key_bytes(key: str, encoding: str) -> bytes:
-    return key.encode() if encoding == "utf8" else base64.b64decode(key)
+    if encoding == vocabulary.KeyEncoding.UTF8:
+        return key.encode()
+    return base64.b64decode(key)
 
 
 def _mac(key: bytes, payload: bytes) -> str:
     return base64.b64encode(hmac.new(key, payload, hashlib.sha256).digest()).decode()
 
 
-def sfmc(key: str, body: bytes, *, encoding: str = "base64") -> str:
+def sfmc(key: str, body: bytes, *, encoding: str = vocabulary.KeyEncoding.BASE64) -> str:
     return _mac(_key_bytes(key, encoding), body)
 
 
@@ -46,11 +52,11 @@ def headers(
     signed = {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp_s),
-        "webhook-signature": standard(key, webhook_id, timestamp_s, body),
-        "x-sfmc-ens-signature": sfmc(key, body, encoding=encoding),
+        _STANDARD.value: standard(key, webhook_id, timestamp_s, body),
+        _SFMC.value: sfmc(key, body, encoding=encoding),
     }
     if previous_key:
         old = standard(previous_key, webhook_id, timestamp_s, body)
-        signed["webhook-signature"] += " " + old
-        signed["x-sfmc-ens-signature-previous"] = sfmc(previous_key, body, encoding=encoding)
+        signed[_STANDARD.value] += " " + old  # verifiers try each signature in the list
+        signed[_SFMC.value + "-previous"] = sfmc(previous_key, body, encoding=encoding)
     return signed

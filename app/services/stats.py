@@ -9,11 +9,12 @@ from typing import Any
 from app import clock
 from app.services import latency
 from app.services.sending import outcomes
-from app.services.webhooks import callbacks, fanout
+from app.services.webhooks import callbacks
 from app.storage import callbacks as callback_rows
 from app.storage import events, outbox
 from app.storage import stats as rollups
 from app.storage.db import Db
+from app.wire import vocabulary
 from app.wire.stats import STEP_MS, TimeseriesQuery
 
 # SMS receipt status codes that name a temporary failure: 4501 Expired (the carrier kept trying
@@ -21,6 +22,9 @@ from app.wire.stats import STEP_MS, TimeseriesQuery
 # codes 30001 queue overflow, 30003 unreachable handset, 30017 carrier network congestion.
 # Every other failed receipt (4500 Undeliverable, unknown or landline numbers, …) is a hard bounce.
 SMS_SOFT_BOUNCE_CODES = frozenset({"4501", "30001", "30003", "30017"})
+_Outcome = vocabulary.Outcome
+# The outcomes each channel's summary counts (an SMS receipt still on its way is none of them).
+_BY_CHANNEL = (_Outcome.SENT, _Outcome.NOT_SENT, _Outcome.BOUNCED, _Outcome.DELIVERED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,15 +73,19 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
     reasons: dict[tuple[str, str], int] = defaultdict(int)
     bounces: dict[tuple[str, str], int] = defaultdict(int)
     for row in rows:
-        kind = row.type.removeprefix(fanout.PREFIX).removeprefix("Email").removeprefix("Sms")
+        event_type = vocabulary.EventType.lookup(row.type)
+        if event_type is None:
+            continue
+        kind = event_type.outcome
         by_kind[kind] += row.count
         by_channel[row.channel][kind] += row.count
-        if kind == "NotSent":
+        if kind == _Outcome.NOT_SENT:
             reasons[(row.channel, row.detail)] += row.count
-        if kind == "Bounced":
+        if kind == _Outcome.BOUNCED:
             bounces[(row.channel, row.detail)] += row.count
-    sent, not_sent, bounced = by_kind["Sent"], by_kind["NotSent"], by_kind["Bounced"]
-    hard = sum(n for key, n in bounces.items() if bounce_code(*key) == "HARD")
+    sent, not_sent = by_kind[_Outcome.SENT], by_kind[_Outcome.NOT_SENT]
+    bounced = by_kind[_Outcome.BOUNCED]
+    hard = sum(n for key, n in bounces.items() if bounce_code(*key) == vocabulary.BounceClass.HARD)
     attempts = await rollups.attempt_counts(db, account_id, since=span.since, until=span.until)
     return {
         "from": clock.iso_utc(span.since),
@@ -88,16 +96,14 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
         "bounceRate": _rate(bounced, sent + bounced),
         "deliverySuccessRate": _rate(sent, sent + not_sent + bounced),
         "byChannel": {
-            channel: {k: kinds.get(k, 0) for k in ("Sent", "NotSent", "Bounced", "Delivered")}
+            channel: {k.value: kinds.get(k, 0) for k in _BY_CHANNEL}
             for channel, kinds in sorted(by_channel.items())
         },
         "notSentByReason": [
             {
                 "channel": channel,
                 "statusCode": code,
-                "reason": outcomes.NOT_SENT_NAMES.get(int(code), "Error")
-                if code.isdigit()
-                else code,
+                "reason": vocabulary.NotSent.name_of(int(code)) if code.isdigit() else code,
                 "count": n,
             }
             for (channel, code), n in sorted(reasons.items(), key=lambda kv: -kv[1])
@@ -110,17 +116,18 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
     }
 
 
-def bounce_code(channel: str, detail: str) -> str:
+def bounce_code(channel: str, detail: str) -> vocabulary.BounceClass:
     """HARD or SOFT: an email bounce says which ("HARD 5.1.1"); an SMS bounce's detail is its
     receipt status code, hard unless it names a temporary condition (SMS_SOFT_BOUNCE_CODES)."""
-    if channel == "sms":
-        return "SOFT" if detail in SMS_SOFT_BOUNCE_CODES else "HARD"
-    return "HARD" if detail.startswith("HARD") else "SOFT"
+    hard, soft = vocabulary.BounceClass.HARD, vocabulary.BounceClass.SOFT
+    if channel == vocabulary.Channel.SMS:
+        return soft if detail in SMS_SOFT_BOUNCE_CODES else hard
+    return hard if detail.startswith(hard) else soft
 
 
 def _bounce_entry(channel: str, detail: str, count: int) -> dict[str, Any]:
     """Email: its enhanced status code (smtpReason); SMS: its receipt status code."""
-    entry = {"channel": channel, "bounceCode": bounce_code(channel, detail)}
+    entry = {"channel": channel, "bounceCode": bounce_code(channel, detail).value}
     if channel == "sms":
         return entry | {"statusCode": detail, "count": count}
     return entry | {"smtpReason": detail.partition(" ")[2], "count": count}
@@ -141,10 +148,10 @@ async def callback_health(
     figures = _webhook_figures(counts)
     backlog = await outbox.backlog(db, callback.id)
     status, reason = callbacks.status_of(callback)
-    if status != "verified":
-        state = status
-    else:
-        state = "failing" if callback.failing_since is not None else "healthy"
+    state: str = status
+    if status == vocabulary.CallbackStatus.VERIFIED:
+        failing = callback.failing_since is not None
+        state = vocabulary.CallbackHealth.FAILING if failing else vocabulary.CallbackHealth.HEALTHY
     oldest = backlog.oldest_created_at
     return {
         "callbackId": callback.id,

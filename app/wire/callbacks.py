@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
 
+from app.wire import vocabulary
 from app.wire.base import SfmcModel
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ def _url(value: str) -> str:
 
 Name = Annotated[StrictStr, AfterValidator(_name)]
 Url = Annotated[StrictStr, AfterValidator(_url)]
-KeyEncoding = Literal["base64", "utf8"]
+KeyEncoding = vocabulary.KeyEncoding
 BatchSize = Annotated[StrictInt, Field(ge=1, le=1000)]
 
 _ERRORS: dict[str, str | tuple[str, str]] = {
@@ -67,7 +68,9 @@ class CallbackIn(SfmcModel):
     url: Url = Field(description=_URL_DOC, examples=[_HOOK], json_schema_extra={"format": "uri"})
     callback_name: Name = Field(examples=["orders"])
     max_batch_size: BatchSize = Field(1000, description=_BATCH_DOC, examples=[100])
-    key_encoding: KeyEncoding = Field("base64", description=_ENCODING_DOC, examples=["base64"])
+    key_encoding: KeyEncoding = Field(
+        vocabulary.KeyEncoding.BASE64, description=_ENCODING_DOC, examples=["base64"]
+    )
     strict_order: StrictBool = Field(False, description=_STRICT_DOC, examples=[False])
     sfmc_strict: StrictBool = Field(False, description=_SFMC_DOC, examples=[False])
 
@@ -137,13 +140,11 @@ class CallbackOut(SfmcModel):
     callback_name: str = Field(examples=["orders"])
     url: str = Field(examples=[_HOOK])
     max_batch_size: int = Field(examples=[1000])
-    status: str = Field(
-        examples=["verified"], json_schema_extra={"enum": ["unverified", "verified", "disabled"]}
-    )
+    status: vocabulary.CallbackStatus = Field(examples=["verified"])
     status_reason: str = Field(
         description="none, awaiting ens-verify, or why it was disabled", examples=["none"]
     )
-    key_encoding: str = Field(examples=["base64"], json_schema_extra={"enum": ["base64", "utf8"]})
+    key_encoding: KeyEncoding = Field(examples=["base64"])
     strict_order: bool = Field(examples=[False])
     sfmc_strict: bool = Field(examples=[False])
 

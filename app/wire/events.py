@@ -1,44 +1,35 @@
-"""The event types subscriptions name (canonical and short spellings) and their filters."""
+"""The event types a subscription (or a replay, or a stats series) names, in any accepted
+spelling, and the filters it may set; both checked here, named in the vocabulary."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.wire import vocabulary
 from app.wire.errors import refuse
 
-PREFIX = "TransactionalSendEvents."
-EVENT_TYPES = tuple(
-    PREFIX + name
-    for name in (
-        "EmailSent",
-        "EmailNotSent",
-        "EmailBounced",
-        "SmsSent",
-        "SmsNotSent",
-        "SmsTransient",
-        "SmsDelivered",
-        "SmsBounced",
-    )
+# Filterable names (SFMC): definitionKey everywhere, and the fields that say why of each type
+# (statusCode on NotSent and SMS receipts, bounceCode and smtpReason on EmailBounced).
+FILTER_NAMES = (
+    "definitionKey",
+    *dict.fromkeys(f for t in vocabulary.EventType for f in t.detail_fields),
 )
-_BY_LOWER = {t.lower(): t for t in EVENT_TYPES} | {
-    t.removeprefix(PREFIX).lower(): t for t in EVENT_TYPES
-}
-# Filterable names (SFMC): definitionKey everywhere; statusCode on NotSent; bounceCode and
-# smtpReason on EmailBounced (and statusCode on SMS receipts).
-FILTER_NAMES = ("definitionKey", "statusCode", "bounceCode", "smtpReason")
+# Every spelling a request may use: canonical, and without the prefix.
+SPELLINGS = sorted({*vocabulary.EventType, *(t.short for t in vocabulary.EventType)})
 
 
 def canonical_types(raw: Any) -> list[str]:
     """Known types in canonical spelling (the status API's ``SMSSent`` is ``SmsSent``)."""
     if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
         raise refuse("format", "eventCategoryTypes must be a non-empty array of strings")
-    unknown = [t for t in raw if t.lower() not in _BY_LOWER]
+    found = [vocabulary.EventType.lookup(t) for t in raw]
+    unknown = [t for t, known in zip(raw, found, strict=True) if known is None]
     if unknown:
+        known_types = ", ".join(vocabulary.EventType)
         raise refuse(
-            "format",
-            f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
+            "format", f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {known_types}"
         )
-    return list(dict.fromkeys(_BY_LOWER[t.lower()] for t in raw))
+    return list(dict.fromkeys(t.value for t in found if t is not None))
 
 
 def parse_filters(raw: Any) -> list[str]:

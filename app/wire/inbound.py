@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic.config import JsonDict
 
+from app.wire import vocabulary
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
 
@@ -47,7 +48,7 @@ def _text(raw: Any) -> str | None:
 
 def _bounce_code(raw: Any) -> str | None:
     code = str(raw).upper()
-    if code not in ("", "HARD", "SOFT"):
+    if code not in ("", *vocabulary.BounceClass):
         raise refuse("format", "bounceCode must be HARD or SOFT")
     return code or None
 
@@ -56,10 +57,10 @@ def _bounce_code(raw: Any) -> str | None:
 _TRANSIENT = ("accepted", "queued", "sending", "sent", "enroute", "buffered", "transient")
 _FAILED = ("failed", "undelivered", "undeliverable", "rejected", "bounced", "deleted", "unknown")
 RECEIPTS = {
-    "delivered": ("Delivered", "4000", "Delivered"),
-    "expired": ("Bounced", "4501", "Expired"),
-    **dict.fromkeys(_TRANSIENT, ("Transient", "3000", "Enroute")),
-    **dict.fromkeys(_FAILED, ("Bounced", "4500", "Undeliverable")),
+    "delivered": (vocabulary.Outcome.DELIVERED, "4000", "Delivered"),
+    "expired": (vocabulary.Outcome.BOUNCED, "4501", "Expired"),
+    **dict.fromkeys(_TRANSIENT, (vocabulary.Outcome.TRANSIENT, "3000", "Enroute")),
+    **dict.fromkeys(_FAILED, (vocabulary.Outcome.BOUNCED, "4500", "Undeliverable")),
 }
 
 

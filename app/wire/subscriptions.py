@@ -32,9 +32,7 @@ def _status(raw: Any) -> str:
     return raw.lower()
 
 
-_SPELLINGS: list[JsonValue] = [
-    *sorted({*events.EVENT_TYPES, *(t.removeprefix(events.PREFIX) for t in events.EVENT_TYPES)})
-]
+_SPELLINGS: list[JsonValue] = [*events.SPELLINGS]
 EventTypes = Annotated[
     list[str],
     BeforeValidator(event_types),

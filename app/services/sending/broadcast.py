@@ -16,10 +16,11 @@ import orjson
 
 from app import clock
 from app.errors import Conflict, InvalidFields, NotFound
-from app.services.sending import outcomes, render
+from app.services.sending import render
 from app.services.wakeups import Wakeups
 from app.storage import idempotency, messages, subscribers
 from app.storage.db import Db
+from app.wire import vocabulary
 from app.wire.transactionals import TransactionalIn
 
 _LONG = "is too long (maximum is {} characters)"
@@ -194,8 +195,8 @@ def status_reason(message: messages.Message) -> str | None:
     if message.status == messages.BOUNCED:
         return message.status_message
     if message.status == messages.NOT_SENT:
-        code = message.status_code or 100
-        name = outcomes.NOT_SENT_NAMES.get(code, "Error")
+        code = message.status_code or int(vocabulary.NotSent.ERROR)
+        name = vocabulary.NotSent.name_of(code)
         return f"{name} ({code}): {message.status_message}"
     return None
 

@@ -13,7 +13,7 @@ from app.services.sending import outcomes
 from app.services.wakeups import Wakeups
 from app.storage import assets, definitions, messages
 from app.storage.db import Db
-from app.wire import validate
+from app.wire import validate, vocabulary
 
 Definition = definitions.Definition
 _STATUSES = {"active": "Active", "inactive": "Inactive"}
@@ -293,7 +293,7 @@ async def delete(
             modified_at=now,
         ),
     )
-    if await end_held(db, current.id, 37, "The send definition was deleted", now=now):
+    if await end_held(db, current.id, vocabulary.NotSent.DEFINITION_DELETED, now=now):
         wake.dispatcher()  # their NotSent events
     return archived
 
@@ -315,7 +315,7 @@ async def purge_queue(
             "MCMS_UTM_Runtime_InvalidOperation: Definition status must be inactive to delete queue",
             code=30001,
         )
-    if await end_held(db, current.id, 39, "The definition's queue was deleted", now=now):
+    if await end_held(db, current.id, vocabulary.NotSent.QUEUE_CLEARED, now=now):
         wake.dispatcher()  # their NotSent events
 
 
@@ -324,8 +324,7 @@ async def expire_held(db: Db, *, now: int, queue_window_s: int, wake: Wakeups) -
     ended = await end_held(
         db,
         None,
-        139,
-        "The message timed out in the definition's queue",
+        vocabulary.NotSent.TIMED_OUT_IN_QUEUE,
         now=now,
         older_than=now - queue_window_s * 1000,
     )
@@ -338,12 +337,13 @@ async def end_held(
     db: Db,
     definition_id: str | None,
     code: int,
-    reason: str,
+    reason: str | None = None,
     *,
     now: int,
     older_than: int | None = None,
 ) -> int:
-    """Held messages (of one definition, or any held too long) end NotSent with ``code``."""
+    """Held messages (of one definition, or any held too long) end NotSent with ``code`` (and
+    its reason unless given)."""
     ended = 0
     while batch := await messages.held(db, definition_id=definition_id, older_than=older_than):
         for message in batch:

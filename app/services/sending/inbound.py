@@ -94,7 +94,7 @@ async def _record(
         raise Conflict(
             f"Message {message.message_key} was never handed to a provider ({message.status})"
         )
-    wanted = outcomes.PREFIX + outcome.event_type
+    wanted = outcome.event_type
     for earlier in await events.for_message(db, message.id):
         if earlier.type == wanted and earlier.info == outcome.info:
             return Recorded(message, earlier, duplicate=True)

@@ -21,15 +21,15 @@ from app.services.wakeups import Wakeups
 from app.settings import Settings
 from app.storage import assets, definitions, messages, subscribers, suppressions
 from app.storage.db import Db
-from app.wire import validate
+from app.wire import validate, vocabulary
 
 log = logging.getLogger("tidings.sender")
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
-# Final refusals before hand-over: the NotSent code and the start of its reason.
+# Final refusals before hand-over: the NotSent code, whose reason starts the message's.
 _REFUSALS = {
-    "rejected": (100, "The provider refused it"),
-    "sender_refused": (140, "The relay refused the sender address, not the recipient"),
-    "unbuildable": (103, "The message could not be built"),
+    "rejected": vocabulary.NotSent.ERROR,
+    "sender_refused": vocabulary.NotSent.UNVERIFIED_FROM_ADDRESS,
+    "unbuildable": vocabulary.NotSent.MESSAGE_BUILD_ERROR,
 }
 
 
@@ -40,16 +40,16 @@ def retry_delay_s(attempts: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class _NotSent(Exception):
-    code: int
-    reason: str
+    code: vocabulary.NotSent
+    reason: str | None = None  # the code's own, unless given
 
 
-def _copies(addresses: list[str], code: int, reason: str) -> tuple[str, ...]:
+def _copies(addresses: list[str], code: vocabulary.NotSent) -> tuple[str, ...]:
     """Rendered cc/bcc addresses in their normal form; one that is not an address: NotSent."""
     try:
         return tuple(validate.email_address(a) for a in addresses)
     except Invalid as exc:
-        raise _NotSent(code, reason) from exc
+        raise _NotSent(code) from exc
 
 
 @contextlib.contextmanager
@@ -58,7 +58,10 @@ def _missing_attribute_is_not_sent() -> Iterator[None]:
     try:
         yield
     except render.MissingAttribute as missing:
-        raise _NotSent(10, f"Attribute %%{missing.name}%% has no value") from missing
+        raise _NotSent(
+            vocabulary.NotSent.MISSING_REQUIRED_ATTRIBUTES,
+            f"Attribute %%{missing.name}%% has no value",
+        ) from missing
 
 
 def outcome_of(
@@ -66,12 +69,12 @@ def outcome_of(
 ) -> outcomes.Outcome:
     """What a provider's final answer means for the message (pure)."""
     if result.kind in _REFUSALS:
-        code, why = _REFUSALS[result.kind]
-        return outcomes.not_sent(message, code, f"{why}: {result.detail}")
+        code = _REFUSALS[result.kind]
+        return outcomes.not_sent(message, code, f"{code.reason}: {result.detail}")
     if result.kind == "bounced" and message.channel == "sms":
         return outcomes.sms_receipt(
             message,
-            kind="Bounced",
+            kind=vocabulary.Outcome.BOUNCED,
             status_code=result.enhanced_code or "4500",
             status_message=result.detail,
         )
@@ -179,7 +182,7 @@ class Sender:
         if message.definition_id is not None:
             definition = await definitions.get(self._db, message.definition_id)
             if definition is None or definition.status == "Deleted":
-                await self._not_sent(message, 37, "The send definition was deleted")
+                await self._not_sent(message, vocabulary.NotSent.DEFINITION_DELETED)
                 return
             if not definition.is_active:
                 await messages.hold(self._db, message.id, now=self._now())
@@ -188,7 +191,7 @@ class Sender:
             if await suppressions.is_suppressed(
                 self._db, message.account_id, message.recipient.lower()
             ):
-                raise _NotSent(27, "The address is on the account's suppression list")
+                raise _NotSent(vocabulary.NotSent.SUPPRESSED)
             profile = await self._subscriber(message, definition)
             if message.channel == "email":
                 await self._send_email(message, definition, profile)
@@ -213,8 +216,8 @@ class Sender:
         update = options.get("updateSubscriber", True)
         if existing is None and not auto_add:
             if message.channel == "sms":
-                raise _NotSent(47, "Mobile Address not found")
-            raise _NotSent(11, "The subscriber does not exist and autoAddSubscriber is false")
+                raise _NotSent(vocabulary.NotSent.MOBILE_ADDRESS_NOT_FOUND)
+            raise _NotSent(vocabulary.NotSent.NO_SUBSCRIBER)
         if existing is None or update:
             now = self._now()
             email = message.recipient if message.channel == "email" else None
@@ -262,14 +265,14 @@ class Sender:
             cc = [expand(a) for a in options.get("cc") or []]
             bcc = [expand(a) for a in options.get("bcc") or []]
         if not subject:
-            raise _NotSent(127, "The rendered subject is empty")
+            raise _NotSent(vocabulary.NotSent.EMPTY_SUBJECT)
         return providers.Email(
             message_id=message.id,
             from_address=options.get("fromAddress") or self._settings.from_address,
             from_name=render.single_line(options.get("fromName") or self._settings.from_name),
             to=message.recipient,
-            cc=_copies(cc, 132, "A cc address is not a valid email address"),
-            bcc=_copies(bcc, 133, "A bcc address is not a valid email address"),
+            cc=_copies(cc, vocabulary.NotSent.INVALID_CC),
+            bcc=_copies(bcc, vocabulary.NotSent.INVALID_BCC),
             subject=subject,
             html=render.with_preheader(html, preheader),
             text=text or render.html_to_text(html),
@@ -288,7 +291,9 @@ class Sender:
         key = (definition.body.get("content") or {}).get("customerKey", "")
         asset = await assets.get_by_key(self._db, message.account_id, key)
         if asset is None:
-            raise _NotSent(26, f"Content asset {key!r} does not exist")
+            raise _NotSent(
+                vocabulary.NotSent.BUILD_EMAIL_ERROR, f"Content asset {key!r} does not exist"
+            )
         return {
             "subject": asset.subject,
             "preheader": asset.preheader,
@@ -364,7 +369,7 @@ class Sender:
             await inbound.record_bounce(self._db, bounce, now=self._now(), wake=self._wakes)
         else:
             receipt = reports.Receipt(
-                kind="Bounced",
+                kind=vocabulary.Outcome.BOUNCED,
                 status_code=report.code,
                 status_message=report.detail,
                 message_id=message.id,
@@ -375,12 +380,15 @@ class Sender:
         now = self._now()
         first_try_at = message.queue_at or message.created_at
         if now - first_try_at >= self._settings.send_retry_window_s * 1000:
-            await self._not_sent(message, 15, f"Delivery attempts ran out: {detail}")
+            ran_out = vocabulary.NotSent.UNSPECIFIED_ERROR
+            await self._not_sent(message, ran_out, f"{ran_out.reason}: {detail}")
             return
         at = now + retry_delay_s(message.attempts) * 1000
         await messages.retry_at(self._db, message.id, at=at, now=now, note=detail[:500])
 
-    async def _not_sent(self, message: messages.Message, code: int, reason: str) -> None:
+    async def _not_sent(
+        self, message: messages.Message, code: vocabulary.NotSent, reason: str | None = None
+    ) -> None:
         await outcomes.record(
             self._db,
             message,

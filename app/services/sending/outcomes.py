@@ -10,35 +10,13 @@ from app.services.webhooks import fanout
 from app.storage import events, messages
 from app.storage import stats as rollups
 from app.storage.db import Db
-
-PREFIX = "TransactionalSendEvents."
-
-# The SFMC subscriber (NotSent) status codes Tidings produces, with their names.
-NOT_SENT_NAMES = {
-    5: "InvalidEmailAddress",
-    10: "MissingRequiredAttributes",
-    11: "NoAllSubscribersListEntry",
-    15: "UnspecifiedError",
-    26: "BuildEmailError",
-    27: "SuppressionListExclusion",
-    37: "QueuedTransactionDeleted",
-    39: "SubscriberQueueCleared",
-    100: "Error",
-    101: "Failure",
-    103: "MessageBuildError",
-    127: "EmptySubject",
-    129: "PhoneNumberValidationFailed",
-    132: "InvalidCCEmailAddressError",
-    133: "InvalidBCCEmailAddressError",
-    139: "TimedoutInQueue",
-    140: "UnverifiedFromEmailAddress",
-}
+from app.wire import vocabulary
 
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     status: str  # the message's new status: sent / not_sent / bounced (or unchanged for SMS)
-    event_type: str  # short ENS type: EmailSent, SmsNotSent, …
+    event_type: vocabulary.EventType
     info: dict[str, Any]
     status_code: int | None = None
     status_message: str | None = None
@@ -52,27 +30,37 @@ def _base(message: messages.Message) -> dict[str, Any]:
     }
 
 
-def _kind(message: messages.Message, what: str) -> str:
-    return ("Email" if message.channel == "email" else "Sms") + what
+def _type(message: messages.Message, outcome: vocabulary.Outcome) -> vocabulary.EventType:
+    return vocabulary.EventType.of(message.channel, outcome)
 
 
 def sent(message: messages.Message, *, rendered_subject: str | None = None) -> Outcome:
     info = _base(message)
     if message.channel == "email":
         info |= {"status": "Sent", "renderedSubject": rendered_subject or ""}
-    return Outcome(messages.SENT, _kind(message, "Sent"), info)
+    return Outcome(messages.SENT, _type(message, vocabulary.Outcome.SENT), info)
 
 
-def not_sent(message: messages.Message, code: int, reason: str) -> Outcome:
-    name = NOT_SENT_NAMES.get(code, "Error")
-    info = _base(message) | {"reason": reason, "statusCode": str(code), "statusMessage": name}
-    return Outcome(messages.NOT_SENT, _kind(message, "NotSent"), info, code, reason[:500])
+def not_sent(message: messages.Message, code: int, reason: str | None = None) -> Outcome:
+    """Not handed over, for the reason ``code`` stands for unless a more specific one is given."""
+    if reason is None:
+        known = vocabulary.NotSent.lookup(code)
+        reason = "" if known is None else known.reason
+    info = _base(message) | {
+        "reason": reason,
+        "statusCode": str(int(code)),
+        "statusMessage": vocabulary.NotSent.name_of(code),
+    }
+    event_type = _type(message, vocabulary.Outcome.NOT_SENT)
+    return Outcome(messages.NOT_SENT, event_type, info, int(code), reason[:500])
 
 
-def hand_over_bounce_code(smtp_reason: str) -> int:
+def hand_over_bounce_code(smtp_reason: str) -> vocabulary.NotSent:
     """The NotSent code of a message the recipient's server refused before accepting it:
     5 InvalidEmailAddress when the address is what it refused (5.1.x), else 101 Failure."""
-    return 5 if smtp_reason.startswith("5.1.") else 101
+    if smtp_reason.startswith("5.1."):
+        return vocabulary.NotSent.INVALID_EMAIL_ADDRESS
+    return vocabulary.NotSent.FAILURE
 
 
 def bounced(
@@ -88,30 +76,29 @@ def bounced(
     That one also carries the NotSent code and reason the status API and the NotSent feed show
     (``statusCode``, ``statusMessage``, ``reason`` in info, beside the ENS bounce fields).
     """
-    code = "HARD" if hard else "SOFT"
+    code = vocabulary.BounceClass.HARD if hard else vocabulary.BounceClass.SOFT
     info = _base(message) | {
-        "bounceCode": code,
+        "bounceCode": code.value,
         "bounceMessage": bounce_message[:500],
         "smtpReason": smtp_reason,
     }
+    event_type = _type(message, vocabulary.Outcome.BOUNCED)
     if not at_hand_over:
-        return Outcome(
-            messages.BOUNCED, _kind(message, "Bounced"), info, None, bounce_message[:500]
-        )
+        return Outcome(messages.BOUNCED, event_type, info, None, bounce_message[:500])
     status_code = hand_over_bounce_code(smtp_reason)
     reason = f"{code} bounce {smtp_reason} at hand-over: {bounce_message}"[:500]
     info |= {
         "reason": reason,
-        "statusCode": str(status_code),
-        "statusMessage": NOT_SENT_NAMES[status_code],
+        "statusCode": str(int(status_code)),
+        "statusMessage": status_code.sfmc_name,
     }
-    return Outcome(messages.BOUNCED, _kind(message, "Bounced"), info, status_code, reason)
+    return Outcome(messages.BOUNCED, event_type, info, int(status_code), reason)
 
 
 def sms_receipt(
     message: messages.Message,
     *,
-    kind: str,
+    kind: vocabulary.Outcome,
     status_code: str,
     status_message: str,
     sender: str = "",
@@ -125,8 +112,8 @@ def sms_receipt(
         "fromAddress": sender,
         "countryCode": country_code,
     }
-    status = messages.BOUNCED if kind == "Bounced" else message.status
-    return Outcome(status, "Sms" + kind, info)
+    status = messages.BOUNCED if kind == vocabulary.Outcome.BOUNCED else message.status
+    return Outcome(status, vocabulary.EventType.of(message.channel, kind), info)
 
 
 async def record(
@@ -149,7 +136,7 @@ async def record(
         account_id=message.account_id,
         message_id=message.id,
         channel=message.channel,
-        type=PREFIX + outcome.event_type,
+        type=outcome.event_type.value,
         definition_key=message.definition_key,
         definition_id=message.definition_id,
         occurred_at=now,
@@ -179,13 +166,13 @@ async def record(
 
 
 def detail_of(event: events.Event) -> str:
-    """What an event's rollup row is broken down by: NotSent code, bounce code, receipt code."""
-    kind = event.type.removeprefix(fanout.PREFIX)
-    if kind == "EmailBounced":
-        return f"{event.info.get('bounceCode', '')} {event.info.get('smtpReason', '')}".strip()
-    if kind.endswith("NotSent") or (kind.startswith("Sms") and kind != "SmsSent"):
-        return str(event.info.get("statusCode", ""))
-    return ""
+    """What an event's rollup row is broken down by: NotSent code, bounce code, receipt code
+    (its type's ``detail_fields``)."""
+    event_type = vocabulary.EventType.lookup(event.type)
+    if event_type is None:
+        return ""
+    values = [str(event.info.get(field, "")) for field in event_type.detail_fields]
+    return values[0] if len(values) == 1 else " ".join(values).strip()
 
 
 async def count(db: Db, event: events.Event) -> None:

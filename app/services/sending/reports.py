@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from app.wire import vocabulary
 from app.wire.inbound import RECEIPTS, BounceIn, ReceiptIn
 
 
@@ -23,7 +24,7 @@ class Bounce:
 
 @dataclasses.dataclass(frozen=True)
 class Receipt:
-    kind: str  # Transient, Delivered or Bounced
+    kind: vocabulary.Outcome  # Transient, Delivered or Bounced
     status_code: str
     status_message: str
     message_id: str | None = None
@@ -37,7 +38,7 @@ class Receipt:
 def bounce(body: BounceIn) -> Bounce:
     """The bounce a JSON report describes: HARD or SOFT from ``bounceCode``, else from the
     status's class; a default status for the kind when none is given."""
-    hard = body.bounce_code == "HARD" if body.bounce_code else not (
+    hard = body.bounce_code == vocabulary.BounceClass.HARD if body.bounce_code else not (
         body.smtp_reason or "").startswith("4")  # fmt: skip
     reason = body.smtp_reason or ("5.0.0" if hard else "4.0.0")
     return Bounce(

@@ -6,14 +6,15 @@ from typing import Any
 
 from app import clock
 from app.errors import Invalid, NotFound
-from app.services.sending import outcomes
 from app.storage import events, messages
 from app.storage.db import Db
+from app.wire import vocabulary
+
+_Outcome = vocabulary.Outcome
 
 
-def _category(channel: str, what: str) -> str:
-    # The status API spells SMS in capitals (SMSSent), unlike ENS (SmsSent).
-    return outcomes.PREFIX + ("Email" if channel == "email" else "SMS") + what
+def _category(channel: str, outcome: vocabulary.Outcome) -> str:
+    return vocabulary.EventType.of(channel, outcome).status_api_type
 
 
 async def of_message(
@@ -29,7 +30,7 @@ async def of_message(
         "timestamp": clock.sfmc_time(message.updated_at),
     }
     if message.status not in messages.FINAL:
-        return body | {"eventCategoryType": _category(channel, "Queued")}
+        return body | {"eventCategoryType": vocabulary.STATUS_API_QUEUED[channel]}
     info: dict[str, Any] = {
         "messageKey": message.message_key,
         "contactKey": message.contact_key,
@@ -40,11 +41,11 @@ async def of_message(
         info["providerId"] = message.provider_id
     accepted = message.status == messages.SENT or message.sent_at is not None
     if accepted:
-        category = _category(channel, "Sent")
+        category = _category(channel, _Outcome.SENT)
     else:  # not sent, or refused by the recipient's server before it accepted the message
-        category = _category(channel, "NotSent")
-        info["statusCode"] = message.status_code or 100
-        info["statusMessage"] = outcomes.NOT_SENT_NAMES.get(info["statusCode"], "Error")
+        category = _category(channel, _Outcome.NOT_SENT)
+        info["statusCode"] = message.status_code or int(vocabulary.NotSent.ERROR)
+        info["statusMessage"] = vocabulary.NotSent.name_of(info["statusCode"])
         info["reason"] = message.status_message
     if message.status == messages.BOUNCED:  # extension: SFMC shows bounces only in ENS events
         info["bounced"] = True
@@ -55,7 +56,8 @@ async def of_message(
 
 async def _bounce(db: Db, message: messages.Message) -> dict[str, Any]:
     """The newest bounce event's own fields, as the webhook carried them."""
-    found = [e for e in await events.for_message(db, message.id) if e.type.endswith("Bounced")]
+    bounced = vocabulary.EventType.of(message.channel, _Outcome.BOUNCED)
+    found = [e for e in await events.for_message(db, message.id) if e.type == bounced]
     if not found:
         return {}
     hidden = {"to", "subscriberKey", "messageKey"}
@@ -68,23 +70,22 @@ async def _bounce(db: Db, message: messages.Message) -> dict[str, Any]:
 async def not_sent_feed(
     db: Db, account_id: int, channel: str, *, after_id: int, limit: int
 ) -> dict[str, Any]:
-    prefix = outcomes.PREFIX + ("Email" if channel == "email" else "Sms")
     found = await events.not_sent_feed(
         db,
         account_id,
         channel,
-        not_sent_type=prefix + "NotSent",
-        bounced_type=prefix + "Bounced",
+        not_sent_type=vocabulary.EventType.of(channel, _Outcome.NOT_SENT).value,
+        bounced_type=vocabulary.EventType.of(channel, _Outcome.BOUNCED).value,
         after_id=after_id,
         limit=limit,
     )
     rows = [
         {
             "eventID": event.id,
-            "eventCategoryType": _category(channel, "NotSent"),
+            "eventCategoryType": _category(channel, _Outcome.NOT_SENT),
             "timestamp": clock.sfmc_time(event.occurred_at),
             "definitionKey": event.definition_key,
-            "statusCode": int(event.info.get("statusCode", 100)),
+            "statusCode": int(event.info.get("statusCode", vocabulary.NotSent.ERROR)),
             "statusMessage": event.info.get("statusMessage", ""),
             "info": {
                 "messageKey": event.info.get("messageKey"),

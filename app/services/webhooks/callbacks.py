@@ -24,6 +24,7 @@ from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
+from app.wire import vocabulary
 from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, VerifyIn
 
 Callback = callbacks.Callback
@@ -46,11 +47,13 @@ def _hash(verification_key: str) -> str:
     return hashlib.sha256(verification_key.encode()).hexdigest()
 
 
-def status_of(callback: Callback) -> tuple[str, str]:
+def status_of(callback: Callback) -> tuple[vocabulary.CallbackStatus, str]:
     """(status, statusReason) on the wire: unverified, verified, or disabled with its reason."""
     if callback.disabled_at is not None:
-        return "disabled", callback.disabled_reason or ""
-    return ("verified", "none") if callback.verified else ("unverified", "awaiting ens-verify")
+        return vocabulary.CallbackStatus.DISABLED, callback.disabled_reason or ""
+    if callback.verified:
+        return vocabulary.CallbackStatus.VERIFIED, "none"
+    return vocabulary.CallbackStatus.UNVERIFIED, "awaiting ens-verify"
 
 
 def to_wire(callback: Callback) -> dict[str, Any]:
@@ -59,7 +62,8 @@ def to_wire(callback: Callback) -> dict[str, Any]:
     return CallbackOut(
         callback_id=callback.id, callback_name=callback.name, url=callback.url,
         max_batch_size=callback.max_batch_size, status=status, status_reason=reason,
-        key_encoding=callback.key_encoding, strict_order=callback.strict_order,
+        key_encoding=vocabulary.KeyEncoding(callback.key_encoding),
+        strict_order=callback.strict_order,
         sfmc_strict=callback.sfmc_strict,
     ).model_dump()  # fmt: skip
 

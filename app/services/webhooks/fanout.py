@@ -8,10 +8,6 @@ from typing import Any
 
 from app.storage import events, listen, outbox, subscriptions
 from app.storage.db import Db
-from app.wire import events as event_types
-
-PREFIX = event_types.PREFIX
-NOTIFY_CHANNEL = "tidings_outbox"
 
 
 def _value(event: events.Event, name: str) -> str | None:

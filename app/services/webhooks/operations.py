@@ -16,6 +16,7 @@ from app.services.webhooks.ports import TestSender
 from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
+from app.wire import vocabulary
 from app.wire.operations import AttemptOut, ReplayIn
 
 _HEALTH_WINDOW_MS = 24 * 3600 * 1000
@@ -195,7 +196,7 @@ def sample_event(callback: callbacks.Callback, *, now: int) -> events.Event:
         account_id=callback.account_id,
         message_id="test",
         channel="email",
-        type=fanout.PREFIX + "EmailSent",
+        type=vocabulary.EventType.EMAIL_SENT.value,
         definition_key="tidings-test",
         definition_id=None,
         occurred_at=now,
