@@ -27,8 +27,16 @@ def _url(value: str) -> str:
     return value.strip()
 
 
-Name = Annotated[StrictStr, AfterValidator(_name)]
-Url = Annotated[StrictStr, AfterValidator(_url)]
+Name = Annotated[
+    StrictStr,
+    AfterValidator(_name),
+    Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"}),
+]
+Url = Annotated[
+    StrictStr,
+    AfterValidator(_url),
+    Field(max_length=2000, json_schema_extra={"pattern": r"^\s*https?://\S"}),
+]
 KeyEncoding = vocabulary.KeyEncoding
 BatchSize = Annotated[StrictInt, Field(ge=1, le=1000)]
 
