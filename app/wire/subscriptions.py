@@ -13,6 +13,7 @@ from pydantic import (
     StrictStr,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from app.wire import events
 from app.wire.base import SfmcModel
@@ -43,12 +44,19 @@ EventTypes = Annotated[
         json_schema_extra={"items": {"type": "string", "enum": _SPELLINGS}},
     ),
 ]
+_FILTER: JsonDict = {
+    "type": "string",
+    "pattern": r"^\s*(" + "|".join(events.FILTER_NAMES) + r")\s*[=:]\s*\S",
+}
 Filters = Annotated[
     list[str],
     BeforeValidator(_filters),
     Field(
-        description="name=value, name one of " + ", ".join(events.FILTER_NAMES),
+        description="name=value (or name:value), name one of "
+        + ", ".join(events.FILTER_NAMES)
+        + "; blank entries are dropped",
         examples=[["definitionKey=order-confirm"]],
+        json_schema_extra={"items": _FILTER},
     ),
 ]
 _ERRORS: dict[str, str | tuple[str, str]] = {
@@ -103,7 +111,7 @@ class SubscriptionPatch(SfmcModel):
     )  # fmt: skip
     filters: Annotated[list[str] | None, BeforeValidator(_filters)] = Field(
         None, description="Replaces the filters (null: none)",
-        examples=[["definitionKey=order-confirm"]],
+        examples=[["definitionKey=order-confirm"]], json_schema_extra={"items": _FILTER},
     )  # fmt: skip
     status: Annotated[
         Literal["active", "paused"] | None, BeforeValidator(_status)
