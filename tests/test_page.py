@@ -6,6 +6,8 @@ import json
 import pathlib
 import re
 
+import httpx
+
 from app import clock as clock_module
 from app.wire import vocabulary
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
@@ -47,6 +49,20 @@ async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
     # The cookie never authorises a write, so a forged cross-site POST has nothing to ride on.
     write = await service.http.post("/api/v1/suppressions", json={"address": "x@example.com"})
     assert write.status_code == 401
+    # The session token is a credential only as the cookie: sent as a bearer it writes nothing,
+    # reads nothing; and an API access token put in the cookie is no session.
+    token, signed_in = service.http.cookies["tidings_session"], httpx.Cookies(service.http.cookies)
+    service.http.cookies.clear()
+    as_bearer = {"Authorization": f"Bearer {token}"}
+    for method, path in (("POST", "/api/v1/suppressions"), ("GET", "/api/v1/stats/summary")):
+        response = await service.http.request(
+            method, path, headers=as_bearer, json={"address": "x@example.com"}
+        )
+        assert response.status_code == 401, (method, path)
+    service.http.cookies.set("tidings_session", a.access_token)
+    assert (await service.http.get("/api/v1/stats/summary")).status_code == 401
+    assert (await service.http.get("/stats/session")).json() == {"signedIn": False}
+    service.http.cookies = signed_in
     out = await service.http.post("/stats/logout", headers={"Origin": "http://testserver"})
     assert out.status_code == 303
     assert (await service.http.get("/stats/session")).json() == {"signedIn": False}

@@ -22,7 +22,8 @@ def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handl
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
             state = runtime(request)
-            principal = await state.auth.authenticate(_credential(request))
+            credential, from_cookie = _credential(request)
+            principal = await state.auth.authenticate(credential, session=from_cookie)
             if scope is not None and not any(principal.has(s) for s in (scope, *alternatives)):
                 raise Forbidden(f"Insufficient privileges: this route needs the {scope} scope")
             state.limits.request(principal)
@@ -42,14 +43,16 @@ def principal(request: Request) -> Principal:
 SESSION_COOKIE = "tidings_session"
 
 
-def _credential(request: Request) -> str | None:
-    """The Authorization header; for reads only, the stats page's session cookie instead.
+def _credential(request: Request) -> tuple[str | None, bool]:
+    """The Authorization header; for reads only, the stats page's session cookie instead (and
+    whether it was the cookie).
 
-    The cookie is SameSite=Strict and never authorises a write, so it cannot be used for CSRF.
+    The cookie is SameSite=Strict and never authorises a write, so it cannot be used for CSRF;
+    the session token it holds is accepted from the cookie only.
     """
     header = request.headers.get("authorization")
     if header is None and request.method in ("GET", "HEAD"):
         session = request.cookies.get(SESSION_COOKIE)
         if session:
-            return f"Bearer {session}"
-    return header
+            return f"Bearer {session}", True
+    return header, False

@@ -134,7 +134,9 @@ async def session(request: Request) -> Response:
     """Whether the cookie is a live session (200 either way, so the page logs no error)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     try:
-        who = await runtime(request).auth.authenticate(f"Bearer {cookie}" if cookie else None)
+        who = await runtime(request).auth.authenticate(
+            f"Bearer {cookie}" if cookie else None, session=True
+        )
     except Unauthenticated:
         return JSONResponse({"signedIn": False}, headers={"Cache-Control": "no-store"})
     body = {"signedIn": True, "accountId": who.account_id, "clientId": who.client_id}

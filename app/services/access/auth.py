@@ -111,20 +111,23 @@ class Authenticator:
         token = self._sign(client, granted, session=session)
         return Grant(access_token=token, scopes=granted), client
 
-    async def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(self, authorization: str | None, *, session: bool = False) -> Principal:
         """The principal behind an ``Authorization: Bearer …`` header value.
 
         A bearer that is not an access token this server signed is looked up as an API token,
-        whatever its prefix: teams moving from Broadcast keep their token values.
+        whatever its prefix: teams moving from Broadcast keep their token values. ``session``:
+        the value came from the stats page's cookie, which carries only a session token (8 h);
+        a session token anywhere else is refused, so a stolen cookie is no API credential.
         """
         scheme, _, token = (authorization or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated()
-        if not token.startswith(credentials.API_TOKEN_PREFIX):
-            claims = self._decode(token)
-            if claims is not None:
-                return await self._access_token(claims)
+        claims = None if token.startswith(credentials.API_TOKEN_PREFIX) else self._decode(token)
+        if (claims is not None and claims.get("ses") == 1) != session:
+            raise Unauthenticated()
+        if claims is not None:
+            return await self._access_token(claims)
         return await self._api_token(token)
 
     def _sign(self, client: clients.Client, granted: tuple[str, ...], *, session: bool) -> str:
