@@ -31,7 +31,9 @@ Converting a handler (see ``app/api/suppressions.py``)::
   checks its own credential: the inbound token, the metrics token. ``check(request)``:
   awaited before the body is read (that credential; or a path's resource that must exist
   before its body is looked at). ``raw``: further content types taken as they are (the handler
-  gets ``None`` for them and reads the bytes itself), documented as binary.
+  gets ``None`` for them and reads the bytes itself), documented as a string body.
+- A query model (the stats range): ``query=query_of(Model)`` documents it, and the handler
+  reads it with ``parse_query(request, Model)`` (the family's error conversion).
 
 Then remove the operation's hand entry (and its schemas) from ``app/api/openapi.py`` and its
 ``Route`` from ``routes.py``; ``tests/test_openapi.py`` checks that the document's request
