@@ -203,6 +203,36 @@ async def test_subscription_validation(
         assert "errorcode" in response.json()
 
 
+async def test_a_refused_item_leaves_no_earlier_item_behind(
+    service: Service, tenants: Tenants, target: Receiver
+) -> None:
+    """Every item of an ENS array is checked before any is registered: a bad second item is
+    a 400 with nothing created (no callback whose signing key was never shown)."""
+    a = tenants[0]
+    good = {"callbackName": "first", "url": target.url + "/first"}
+    refused = await service.http.post(
+        "/platform/v1/ens-callbacks", headers=a.headers,
+        json=[good, {"callbackName": "", "url": target.url + "/second"}],
+    )  # fmt: skip
+    assert refused.status_code == 400 and "callbackName" in refused.json()["message"]
+    listed = await service.http.get("/platform/v1/ens-callbacks", headers=a.headers)
+    assert listed.json() == []
+    assert target.probes == []
+    callback_id, _ = await register(service, a, target)
+    refused = await service.http.post(
+        "/platform/v1/ens-subscriptions", headers=a.headers,
+        json=[{"subscriptionName": "one", "callbackId": callback_id,
+               "eventCategoryTypes": ["EmailSent"]},
+              {"subscriptionName": "two", "callbackId": callback_id,
+               "eventCategoryTypes": ["EmailOpened"]}],
+    )  # fmt: skip
+    assert refused.status_code == 400 and "EmailOpened" in refused.json()["message"]
+    found = await service.http.get(
+        f"/platform/v1/ens-subscriptions-by-cb/{callback_id}", headers=a.headers
+    )
+    assert found.json() == []
+
+
 async def test_every_route_is_isolated_and_scoped(
     service: Service, tenants: Tenants, target: Receiver
 ) -> None:

@@ -6,11 +6,21 @@ from typing import Any
 
 import pytest
 
+from app import wire
 from app.errors import Invalid
 from app.services.sending import reports
 from app.services.sending.reports import Bounce, Receipt
+from app.wire.inbound import BounceIn, ReceiptIn
 
 ID = "0b9f1c2e-4d5a-4c3b-9e8f-7a6b5c4d3e2f"
+
+
+def _bounce(body: Any) -> Bounce:
+    return reports.bounce(wire.parse(BounceIn, body, family=wire.SFMC))
+
+
+def _receipt(body: Any) -> Receipt:
+    return reports.receipt(wire.parse(ReceiptIn, body, family=wire.SFMC))
 
 
 @pytest.mark.parametrize(
@@ -38,7 +48,7 @@ ID = "0b9f1c2e-4d5a-4c3b-9e8f-7a6b5c4d3e2f"
     ],
 )
 def test_bounce_from_json(body: dict[str, Any], expected: Bounce) -> None:
-    assert reports.bounce_from_json(body) == expected
+    assert _bounce(body) == expected
 
 
 @pytest.mark.parametrize(
@@ -49,9 +59,9 @@ def test_bounce_from_json(body: dict[str, Any], expected: Bounce) -> None:
         ({"messageId": ID, "smtpReason": "5.1"}, "smtpReason", "enhanced status"),
         ({"messageId": ID, "smtpReason": 511}, "smtpReason", "enhanced status"),
         ({"messageId": ID, "bounceCode": "MEDIUM"}, "bounceCode", "HARD or SOFT"),
-        ({"bounceCode": "HARD"}, None, "Name the message"),
-        ({"messageKey": "k-1"}, "accountId", "messageKey needs accountId"),
-        ({"recipient": "ana@example.com"}, "accountId", "recipient needs accountId"),
+        ({"bounceCode": "HARD"}, "base", "Name the message"),
+        ({"messageKey": "k-1"}, "base", "messageKey needs accountId"),
+        ({"recipient": "ana@example.com"}, "base", "recipient needs accountId"),
         ({"messageId": 12}, "messageId", "must be a string"),
         ({"messageKey": "k", "accountId": "seven"}, "accountId", "must be an integer"),
         ({"messageKey": "k", "accountId": True}, "accountId", "must be an integer"),
@@ -61,7 +71,7 @@ def test_bounce_from_json(body: dict[str, Any], expected: Bounce) -> None:
 )
 def test_bounce_refusals_name_the_field(body: Any, field: str | None, says: str) -> None:
     with pytest.raises(Invalid, match=says) as raised:
-        reports.bounce_from_json(body)
+        _bounce(body)
     assert raised.value.field == field
 
 
@@ -80,7 +90,7 @@ def test_bounce_refusals_name_the_field(body: Any, field: str | None, says: str)
     ],
 )  # fmt: skip
 def test_receipt_kinds(body: dict[str, Any], kind: str, code: str, text: str) -> None:
-    receipt = reports.receipt_from(body | {"messageId": ID})
+    receipt = _receipt(body | {"messageId": ID})
     assert (receipt.kind, receipt.status_code, receipt.status_message) == (kind, code, text)
 
 
@@ -107,7 +117,7 @@ def test_receipt_kinds(body: dict[str, Any], kind: str, code: str, text: str) ->
     ],
 )  # fmt: skip
 def test_receipt_names_its_message(body: dict[str, Any], expected: Receipt) -> None:
-    assert reports.receipt_from(body) == expected
+    assert _receipt(body) == expected
 
 
 @pytest.mark.parametrize(
@@ -116,12 +126,12 @@ def test_receipt_names_its_message(body: dict[str, Any], expected: Receipt) -> N
         ("delivered", None, "JSON object"),
         ({"messageId": ID}, "status", "status must be"),
         ({"messageId": ID, "status": "teleported"}, "status", "status must be"),
-        ({"status": "delivered"}, None, "Name the message"),
-        ({"status": "delivered", "messageKey": "k"}, "accountId", "messageKey needs accountId"),
+        ({"status": "delivered"}, "base", "Name the message"),
+        ({"status": "delivered", "messageKey": "k"}, "base", "messageKey needs accountId"),
         ({"status": "delivered", "providerId": 5}, "providerId", "must be a string"),
     ],
 )
 def test_receipt_refusals(body: Any, field: str | None, says: str) -> None:
     with pytest.raises(Invalid, match=says) as raised:
-        reports.receipt_from(body)
+        _receipt(body)
     assert raised.value.field == field

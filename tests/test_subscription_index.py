@@ -18,6 +18,7 @@ from app.services.webhooks import fanout
 from app.services.webhooks import subscriptions as subscription_service
 from app.storage import callbacks, events, subscriptions
 from app.storage.db import Db
+from app.wire.subscriptions import SubscriptionIn, SubscriptionPatch
 from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.receiver import Receiver
 from tests.sending import email_definition
@@ -96,16 +97,20 @@ async def test_the_index_follows_changes_made_through_another_handle(
 
         assert await candidates() == 0
         [made] = await subscription_service.create(
-            db, account.id, [{"subscriptionName": "s", "callbackId": callback_id,
-                              "eventCategoryTypes": [SENT]}], now=1, limit=10,
+            db, account.id, [SubscriptionIn.model_validate({"subscriptionName": "s",
+            "callbackId": callback_id, "eventCategoryTypes": [SENT]})], now=1, limit=10,
         )  # fmt: skip
         assert await candidates() == 1
         cached = await fanout.index_for(other, account.id)
         assert await fanout.index_for(other, account.id) is cached  # nothing changed: no reload
-        changes = {"subscriptionId": made["subscriptionId"], "eventCategoryTypes": [SMS_SENT]}
+        changes = SubscriptionPatch.model_validate(
+            {"subscriptionId": made["subscriptionId"], "eventCategoryTypes": [SMS_SENT]}
+        )
         await subscription_service.update(db, account.id, [changes], now=2, wake=NOBODY)
         assert (await candidates(), await candidates(SMS_SENT)) == (0, 1)
-        pause = {"subscriptionId": made["subscriptionId"], "status": "paused"}
+        pause = SubscriptionPatch.model_validate(
+            {"subscriptionId": made["subscriptionId"], "status": "paused"}
+        )
         await subscription_service.update(db, account.id, [pause], now=3, wake=NOBODY)
         assert await candidates(SMS_SENT) == 0  # paused without buffering: dropped
         await subscription_service.delete(db, account.id, made["subscriptionId"])

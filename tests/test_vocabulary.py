@@ -10,8 +10,8 @@ import re
 import pytest
 
 from app.services.sending import outcomes
-from app.services.webhooks import fanout
 from app.storage import events, messages
+from app.wire import events as wire_events
 from app.wire import vocabulary
 from app.wire.vocabulary import PREFIX, Channel, EventType, NotSent, Outcome
 
@@ -204,7 +204,7 @@ def test_the_states_keep_their_wire_spelling(enum: type, values: list[str]) -> N
 
 
 def test_subscription_filters_are_definition_key_and_each_types_detail_fields() -> None:
-    assert fanout.FILTER_NAMES == ("definitionKey", "statusCode", "bounceCode", "smtpReason")
+    assert wire_events.FILTER_NAMES == ("definitionKey", "statusCode", "bounceCode", "smtpReason")
 
 
 # Written anywhere but the vocabulary, these names would be a second copy that can drift.

@@ -9,6 +9,9 @@ from pydantic import Field
 
 from app import wire
 from app.errors import Invalid, InvalidFields, OAuthError
+from app.wire.callbacks import CallbackIn, CallbackPatch
+from app.wire.operations import ReplayIn
+from app.wire.subscriptions import SubscriptionPatch
 from app.wire.suppressions import SuppressionIn, SuppressionOut
 from app.wire.token import TokenIn
 from app.wire.transactionals import TransactionalIn
@@ -104,3 +107,69 @@ def test_a_form_token_request_takes_the_account_as_digits() -> None:
             "account_id": "007", "scope": ""}  # fmt: skip
     parsed = wire.parse(TokenIn, form, family=wire.OAUTH)
     assert (parsed.account_id, parsed.scope) == (7, "")
+
+
+_CB = {"callbackName": " orders ", "url": " https://hooks.example.com/x "}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({}, "url is required"),
+        ([], "Request body must be an array of callback objects"),
+        ([_CB, 5], "Request body must be an array of callback objects"),
+        ([_CB] * 11, "At most 10 callbacks per request"),
+        ([_CB, {**_CB, "maxBatchSize": True}], "maxBatchSize must be an integer from 1 to 1000"),
+        ([{**_CB, "keyEncoding": "hex"}],
+         "keyEncoding must be base64 (HMAC with the decoded key) or utf8"),
+    ],
+)  # fmt: skip
+def test_ens_arrays_name_the_first_failing_item(raw: Any, message: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        wire.parse_many(CallbackIn, raw, family=wire.SFMC)
+    assert (caught.value.message, caught.value.code) == (message, 10001)
+
+
+def test_an_ens_item_is_trimmed_and_a_bare_object_is_one_item() -> None:
+    [one] = wire.parse_many(CallbackIn, _CB, family=wire.SFMC)
+    assert (one.callback_name, one.url, one.max_batch_size) == (
+        "orders", "https://hooks.example.com/x", 1000)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "changes"),
+    [
+        ({"callbackId": "c"}, {}),
+        ({"callbackId": "c", "callbackName": " n ", "sfmcStrict": True},
+         {"callback_name": "n", "sfmc_strict": True}),
+        ({"callbackId": "c", "callbackName": None}, None),  # null is refused, not "unchanged"
+        ({"callbackId": "c", "strictOrder": None}, None),
+    ],
+)  # fmt: skip
+def test_a_callback_patch_changes_only_what_it_names(raw: Any, changes: Any) -> None:
+    if changes is None:
+        with pytest.raises(Invalid):
+            wire.parse(CallbackPatch, raw, family=wire.SFMC)
+        return
+    assert wire.parse(CallbackPatch, raw, family=wire.SFMC).changes() == changes
+
+
+@pytest.mark.parametrize(
+    ("raw", "changes"),
+    [
+        ({"subscriptionId": "s", "filters": None}, {"filters": []}),  # null clears them
+        ({"subscriptionId": "s", "status": "PAUSED"}, {"status": "paused"}),
+        ({"subscriptionId": "s", "eventCategoryTypes": ["emailsent", "EmailSent"]},
+         {"event_category_types": ["TransactionalSendEvents.EmailSent"]}),
+    ],
+)  # fmt: skip
+def test_a_subscription_patch_normalises_what_it_names(raw: Any, changes: Any) -> None:
+    assert wire.parse(SubscriptionPatch, raw, family=wire.SFMC).changes() == changes
+
+
+def test_a_replay_defaults_to_now_and_needs_to_after_from() -> None:
+    now = {"now": 5_000}
+    body = wire.parse(ReplayIn, {"from": "1970-01-01T00:00:01Z"}, family=wire.SFMC, context=now)
+    assert (body.since, body.until, body.event_category_types) == (1000, 5000, None)
+    with pytest.raises(Invalid, match="to must be after from"):
+        wire.parse(ReplayIn, {"from": 6000}, family=wire.SFMC, context=now)

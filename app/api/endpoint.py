@@ -25,6 +25,15 @@ Converting a handler (see ``app/api/suppressions.py``)::
   error statuses beyond those implied (401/403/429 by auth, 400/413 by a body, 404 by a path
   parameter, 503 always). ``query``: query parameters, for the document.
 - ``aliases``: further paths served by the same handler and left out of the document.
+- ``many``: the body is an array of ``request`` objects (ENS: at most
+  ``request.most_per_request``, a bare object taken as one); the handler gets a list.
+- ``security``: with ``scopes=None``, the document's security scheme for an operation that
+  checks its own credential: the inbound token, the metrics token. ``check(request)``:
+  awaited before the body is read (that credential; or a path's resource that must exist
+  before its body is looked at). ``raw``: further content types taken as they are (the handler
+  gets ``None`` for them and reads the bytes itself), documented as a string body.
+- A query model (the stats range): ``query=query_of(Model)`` documents it, and the handler
+  reads it with ``parse_query(request, Model)`` (the family's error conversion).
 
 Then remove the operation's hand entry (and its schemas) from ``app/api/openapi.py`` and its
 ``Route`` from ``routes.py``; ``tests/test_openapi.py`` checks that the document's request
@@ -37,7 +46,7 @@ import dataclasses
 import functools
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,6 +60,8 @@ from app.wire.base import WireModel
 
 Handler = Callable[[Request], Awaitable[Response]]
 Before = Callable[[Request, dict[str, Any]], None]
+M = TypeVar("M", bound=WireModel)
+Check = Callable[[Request], Awaitable[None]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +80,9 @@ class Endpoint:
     query: dict[str, Any] = dataclasses.field(default_factory=dict)
     form: bool = False
     aliases: tuple[str, ...] = ()
+    many: bool = False
+    security: str | None = None
+    raw: tuple[str, ...] = ()
 
 
 REGISTRY: list[Endpoint] = []
@@ -89,17 +103,24 @@ def endpoint(
     form: bool = False,
     aliases: tuple[str, ...] = (),
     before: Before | None = None,
+    many: bool = False,
+    security: str | None = None,
+    check: Check | None = None,
+    raw: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Awaitable[Response]]], Handler]:
     """Register the operation and return its route handler (see the module docstring)."""
+    reading = _Reading(errors, form, before, many, raw)
 
     def register(handler: Callable[..., Awaitable[Response]]) -> Handler:
-        served = _parsing(handler, request, errors, form, before) if request else handler
+        served = _parsing(handler, request, reading) if request else handler
+        if check is not None:
+            served = _checked(served, check)
         if scopes is not None:
             served = auth.requires(*(scopes or (None,)))(served)
         REGISTRY.append(
             Endpoint(
                 method, path, served, handler.__module__, scopes, request, responses, errors,
-                summary, tags, statuses, query or {}, form, aliases,
+                summary, tags, statuses, query or {}, form, aliases, many, security, raw,
             )
         )  # fmt: skip
         return served
@@ -107,30 +128,69 @@ def endpoint(
     return register
 
 
+@dataclasses.dataclass(frozen=True)
+class _Reading:
+    family: str
+    form: bool
+    before: Before | None
+    many: bool
+    raw: tuple[str, ...]
+
+
+def _checked(handler: Handler, check: Check) -> Handler:
+    @functools.wraps(handler)
+    async def checked(request: Request) -> Response:
+        await check(request)
+        return await handler(request)
+
+    return checked
+
+
 def _parsing(
-    handler: Callable[..., Awaitable[Response]],
-    model: type[WireModel],
-    family: str,
-    form: bool,
-    before: Before | None,
+    handler: Callable[..., Awaitable[Response]], model: type[WireModel], reading: _Reading
 ) -> Handler:
-    read = read_json_or_form if form else read_json
+    read = read_json_or_form if reading.form else read_json
+    family = reading.family
     assert len(inspect.signature(handler).parameters) == 2, "handler(request, body)"
 
     @functools.wraps(handler)
     async def parsed(request: Request) -> Response:
+        if reading.raw and not request.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            return await handler(request, None)  # the handler reads the bytes
         try:
             raw = await read(request)
         except Invalid as exc:
             if family == wire.OAUTH:
                 raise OAuthError("invalid_request", exc.message) from exc
             raise
-        if before is not None and isinstance(raw, dict):
-            before(request, raw)
+        if reading.before is not None and isinstance(raw, dict):
+            reading.before(request, raw)
         context = {"now": runtime(request).now()}
+        if reading.many:
+            items = wire.parse_many(model, raw, family=family, context=context)
+            return await handler(request, items)
         return await handler(request, wire.parse(model, raw, family=family, context=context))
 
     return parsed
+
+
+def parse_query(request: Request, model: type[M]) -> M:
+    """The query string as ``model`` (SFMC's error conversion; under /api/v1 that is a 400
+    ``{"errors": {parameter: [...]}}``)."""
+    context = {"now": runtime(request).now()}
+    return wire.parse(model, dict(request.query_params), family=wire.SFMC, context=context)
+
+
+def query_of(model: type[WireModel]) -> dict[str, Any]:
+    """``model``'s fields as the ``query`` of a declaration (their JSON Schema)."""
+    properties = model.model_json_schema(by_alias=True)["properties"]
+    return {name: _plain(schema) for name, schema in properties.items()}
+
+
+def _plain(schema: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in schema.items() if k not in ("title", "default") or v is not None}
 
 
 def routes(module: Any) -> list[Route]:

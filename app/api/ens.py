@@ -7,79 +7,140 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from app import wire
 from app.api import auth
-from app.api.http import BIGINT_MAX, JSONResponse, query_int, read_json, runtime
+from app.api.endpoint import endpoint
+from app.api.http import BIGINT_MAX, JSONResponse, query_int, runtime
 from app.services.webhooks import callbacks, operations, subscriptions
+from app.wire.callbacks import (
+    CallbackCreated,
+    CallbackIn,
+    CallbackOut,
+    CallbackPatch,
+    Empty,
+    KeyRotated,
+    Probed,
+    RegenerateIn,
+    VerifyIn,
+)
+from app.wire.operations import AttemptPage, CallbackHealth, Replayed, ReplayIn, TestSent
+from app.wire.subscriptions import SubscriptionIn, SubscriptionOut, SubscriptionPatch
 
 CB = "event_notification_callback_"
 SUB = "event_notification_subscription_"
+_P = "/platform/v1/"
+_CB = _P + "ens-callbacks/{callback_id}"
+_TAGS = ("SFMC ENS webhooks",)
+_SFMC = wire.SFMC
 
 
 def _callback_id(request: Request) -> str:
     return str(request.path_params["callback_id"])
 
 
-@auth.requires(CB + "create")
-async def create_callbacks(request: Request) -> Response:
+@endpoint(
+    "POST", _P + "ens-callbacks", scopes=(CB + "create",), request=CallbackIn, many=True,
+    responses={201: list[CallbackCreated]}, errors=_SFMC, statuses=(409,), tags=_TAGS,
+    summary="Register up to 10 callbacks (each is probed; 400 with the callbacks kept when a "
+    "probe fails)",
+)  # fmt: skip
+async def create_callbacks(request: Request, body: list[CallbackIn]) -> Response:
     state, who = runtime(request), auth.principal(request)
-    created = await state.callbacks.create(who.account_id, await read_json(request))
+    created = await state.callbacks.create(who.account_id, body)
     return JSONResponse(created, status_code=201)
 
 
-@auth.requires(CB + "read")
+@endpoint(
+    "GET", _P + "ens-callbacks", scopes=(CB + "read",), responses={200: list[CallbackOut]},
+    errors=_SFMC, summary="List callbacks", tags=_TAGS,
+)  # fmt: skip
 async def list_callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.list_all(who.account_id)
     return JSONResponse([callbacks.to_wire(c) for c in found])
 
 
-@auth.requires(CB + "read")
+@endpoint(
+    "PUT", _P + "ens-callbacks", scopes=(CB + "update",), request=CallbackPatch, many=True,
+    responses={200: list[CallbackOut]}, errors=_SFMC, statuses=(404,), tags=_TAGS,
+    summary="Update up to 10 callbacks (not their URL)",
+)  # fmt: skip
+async def update_callbacks(request: Request, body: list[CallbackPatch]) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    return JSONResponse(await state.callbacks.update(who.account_id, body))
+
+
+@endpoint(
+    "GET", _CB, scopes=(CB + "read",), responses={200: CallbackOut}, errors=_SFMC,
+    summary="Get a callback", tags=_TAGS,
+)  # fmt: skip
 async def get_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
     return JSONResponse(callbacks.to_wire(found))
 
 
-@auth.requires(CB + "update")
-async def update_callbacks(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.update(who.account_id, await read_json(request)))
-
-
-@auth.requires(CB + "delete")
+@endpoint(
+    "DELETE", _CB, scopes=(CB + "delete",), responses={200: Empty}, errors=_SFMC,
+    statuses=(409,), summary="Delete a callback (once it has no subscriptions)", tags=_TAGS,
+)  # fmt: skip
 async def delete_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await state.callbacks.delete(who.account_id, _callback_id(request))
     return JSONResponse({})
 
 
-@auth.requires(CB + "update", CB + "create")
-async def verify(request: Request) -> Response:
+@endpoint(
+    "POST", _P + "ens-verify", scopes=(CB + "update", CB + "create"), request=VerifyIn,
+    responses={200: CallbackOut}, errors=_SFMC, statuses=(404,), tags=_TAGS,
+    summary="Verify a callback with its probe's key",
+)  # fmt: skip
+async def verify(request: Request, body: VerifyIn) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.verify(who.account_id, await read_json(request)))
+    return JSONResponse(await state.callbacks.verify(who.account_id, body))
 
 
-@auth.requires(CB + "update")
-async def regenerate(request: Request) -> Response:
+@endpoint(
+    "PUT", _P + "ens-regenerate", scopes=(CB + "update",), request=RegenerateIn,
+    responses={200: KeyRotated}, errors=_SFMC, statuses=(404,), tags=_TAGS,
+    summary="Rotate a callback's signing key (the old one signs too for a grace period)",
+)  # fmt: skip
+async def regenerate(request: Request, body: RegenerateIn) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.regenerate(who.account_id, await read_json(request)))
+    return JSONResponse(await state.callbacks.regenerate(who.account_id, body.callback_id))
 
 
-@auth.requires(CB + "update")
+@endpoint(
+    "POST", _CB + "/probe", scopes=(CB + "update",), responses={200: Probed}, errors=_SFMC,
+    statuses=(400,), summary="Send a new verification probe", tags=_TAGS,
+)  # fmt: skip
 async def probe(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     return JSONResponse(await state.callbacks.probe(who.account_id, _callback_id(request)))
 
 
-@auth.requires(CB + "update")
+@endpoint(
+    "POST", _CB + "/enable", scopes=(CB + "update",), responses={200: CallbackOut},
+    errors=_SFMC, summary="Re-enable a disabled callback", tags=_TAGS,
+)  # fmt: skip
 async def enable(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     return JSONResponse(await state.callbacks.enable(who.account_id, _callback_id(request)))
 
 
-@auth.requires(CB + "read")
+_ATTEMPTS_QUERY = {
+    "$pageSize": {"type": "integer", "minimum": 1, "maximum": 500},
+    "pageSize": {"type": "integer", "minimum": 1, "maximum": 500},
+    "beforeId": {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX,
+                 "description": "The page after this attempt (nextBeforeId)"},
+}  # fmt: skip
+
+
+@endpoint(
+    "GET", _CB + "/attempts", scopes=(CB + "read",), responses={200: AttemptPage},
+    errors=_SFMC, summary="Delivery attempts, newest first", tags=_TAGS, query=_ATTEMPTS_QUERY,
+)  # fmt: skip
 async def attempts(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
@@ -93,49 +154,79 @@ async def attempts(request: Request) -> Response:
     )
 
 
-@auth.requires(CB + "read")
+@endpoint(
+    "GET", _CB + "/health", scopes=(CB + "read",), responses={200: CallbackHealth},
+    errors=_SFMC, summary="Delivery health over the last 24 hours", tags=_TAGS,
+)  # fmt: skip
 async def health(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
     return JSONResponse(await operations.health(state.db, found, now=state.now()))
 
 
-@auth.requires(CB + "update")
-async def replay(request: Request) -> Response:
+async def _replayable(request: Request) -> None:
+    """The callback is looked up (404) and must be verified before the body is read."""
+    state, who = runtime(request), auth.principal(request)
+    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    operations.require_verified(found, "replays")
+
+
+@endpoint(
+    "POST", _CB + "/replay", scopes=(CB + "update",), request=ReplayIn, check=_replayable,
+    responses={202: Replayed}, errors=_SFMC, summary="Redeliver events from a time range",
+    tags=_TAGS,
+)  # fmt: skip
+async def replay(request: Request, body: ReplayIn) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
     queued = await operations.replay(
-        state.db,
-        found,
-        await read_json(request),
-        now=state.now(),
-        max_events=state.settings.replay_max_events,
+        state.db, found, body, now=state.now(), max_events=state.settings.replay_max_events,
         wake=state.wake,
-    )
+    )  # fmt: skip
     return JSONResponse(queued, status_code=202)
 
 
-@auth.requires(CB + "update")
+@endpoint(
+    "POST", _CB + "/test", scopes=(CB + "update",), responses={200: TestSent}, errors=_SFMC,
+    statuses=(400,), summary="Send a signed sample event", tags=_TAGS,
+)  # fmt: skip
 async def test(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
     return JSONResponse(await operations.test_send(state.dispatcher, found, now=state.now()))
 
 
-@auth.requires(SUB + "create")
-async def create_subscriptions(request: Request) -> Response:
+@endpoint(
+    "POST", _P + "ens-subscriptions", scopes=(SUB + "create",), request=SubscriptionIn,
+    many=True, responses={201: list[SubscriptionOut]}, errors=_SFMC, statuses=(404, 409),
+    summary="Subscribe verified callbacks to event types (up to 10)", tags=_TAGS,
+)  # fmt: skip
+async def create_subscriptions(request: Request, body: list[SubscriptionIn]) -> Response:
     state, who = runtime(request), auth.principal(request)
     made = await subscriptions.create(
-        state.db,
-        who.account_id,
-        await read_json(request),
-        now=state.now(),
+        state.db, who.account_id, body, now=state.now(),
         limit=state.settings.subscriptions_per_account,
-    )
+    )  # fmt: skip
     return JSONResponse(made, status_code=201)
 
 
-@auth.requires(SUB + "read")
+@endpoint(
+    "PUT", _P + "ens-subscriptions", scopes=(SUB + "update",), request=SubscriptionPatch,
+    many=True, responses={200: list[SubscriptionOut]}, errors=_SFMC, statuses=(404, 409),
+    summary="Update up to 10 subscriptions (pause, resume, types, filters)", tags=_TAGS,
+)  # fmt: skip
+async def update_subscriptions(request: Request, body: list[SubscriptionPatch]) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    changed = await subscriptions.update(
+        state.db, who.account_id, body, now=state.now(), wake=state.wake
+    )
+    return JSONResponse(changed)
+
+
+@endpoint(
+    "GET", _P + "ens-subscriptions/{subscription_id}", scopes=(SUB + "read",),
+    responses={200: SubscriptionOut}, errors=_SFMC, summary="Get a subscription", tags=_TAGS,
+)  # fmt: skip
 async def get_subscription(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await subscriptions.get(
@@ -144,48 +235,22 @@ async def get_subscription(request: Request) -> Response:
     return JSONResponse(found)
 
 
-@auth.requires(SUB + "read")
-async def subscriptions_by_callback(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await subscriptions.by_callback(state.db, who.account_id, _callback_id(request))
-    return JSONResponse(found)
-
-
-@auth.requires(SUB + "update")
-async def update_subscriptions(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    changed = await subscriptions.update(
-        state.db, who.account_id, await read_json(request), now=state.now(), wake=state.wake
-    )
-    return JSONResponse(changed)
-
-
-@auth.requires(SUB + "delete")
+@endpoint(
+    "DELETE", _P + "ens-subscriptions/{subscription_id}", scopes=(SUB + "delete",),
+    responses={200: Empty}, errors=_SFMC, summary="Delete a subscription", tags=_TAGS,
+)  # fmt: skip
 async def delete_subscription(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await subscriptions.delete(state.db, who.account_id, request.path_params["subscription_id"])
     return JSONResponse({})
 
 
-_P = "/platform/v1/"
-_CB = _P + "ens-callbacks/{callback_id}"
-ROUTES = [
-    Route(_P + "ens-callbacks", create_callbacks, methods=["POST"]),
-    Route(_P + "ens-callbacks", list_callbacks, methods=["GET"]),
-    Route(_P + "ens-callbacks", update_callbacks, methods=["PUT"]),
-    Route(_CB, get_callback, methods=["GET"]),
-    Route(_CB, delete_callback, methods=["DELETE"]),
-    Route(_CB + "/probe", probe, methods=["POST"]),
-    Route(_CB + "/enable", enable, methods=["POST"]),
-    Route(_CB + "/attempts", attempts, methods=["GET"]),
-    Route(_CB + "/health", health, methods=["GET"]),
-    Route(_CB + "/replay", replay, methods=["POST"]),
-    Route(_CB + "/test", test, methods=["POST"]),
-    Route(_P + "ens-verify", verify, methods=["POST"]),
-    Route(_P + "ens-regenerate", regenerate, methods=["PUT"]),
-    Route(_P + "ens-subscriptions", create_subscriptions, methods=["POST"]),
-    Route(_P + "ens-subscriptions", update_subscriptions, methods=["PUT"]),
-    Route(_P + "ens-subscriptions/{subscription_id}", get_subscription, methods=["GET"]),
-    Route(_P + "ens-subscriptions/{subscription_id}", delete_subscription, methods=["DELETE"]),
-    Route(_P + "ens-subscriptions-by-cb/{callback_id}", subscriptions_by_callback, methods=["GET"]),
-]
+@endpoint(
+    "GET", _P + "ens-subscriptions-by-cb/{callback_id}", scopes=(SUB + "read",),
+    responses={200: list[SubscriptionOut]}, errors=_SFMC, summary="A callback's subscriptions",
+    tags=_TAGS,
+)  # fmt: skip
+async def subscriptions_by_callback(request: Request) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    found = await subscriptions.by_callback(state.db, who.account_id, _callback_id(request))
+    return JSONResponse(found)

@@ -5,14 +5,27 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import wire
+from app.api.endpoint import endpoint
 from app.api.http import JSONResponse, runtime
 from app.errors import StorageUnavailable
+from app.wire.health import Healthy, NotReady
+
+_TAGS = ("Operations",)
 
 
+@endpoint(
+    "GET", "/healthz", scopes=None, responses={200: Healthy}, errors=wire.SFMC,
+    summary="Liveness", tags=_TAGS,
+)  # fmt: skip
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+@endpoint(
+    "GET", "/readyz", scopes=None, responses={200: Healthy, 503: NotReady}, errors=wire.SFMC,
+    summary="Readiness (the database answers)", tags=_TAGS,
+)  # fmt: skip
 async def readyz(request: Request) -> Response:
     try:
         await runtime(request).db.ping()

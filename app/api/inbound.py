@@ -13,14 +13,20 @@ import hmac
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.api.http import JSONResponse, read_json, read_json_or_form, runtime
+from app import wire
+from app.api.endpoint import endpoint
+from app.api.http import JSONResponse, runtime
 from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from app.services.sending import dsn, inbound, reports
+from app.wire.inbound import BounceIn, BouncesRecorded, ReceiptIn, ReceiptRecorded
 
 _MAX_REPORT_BYTES = 1_000_000
+_TAGS = ("Inbound",)
+# A DSN as the mail system hands it over: any content type but JSON is read as one.
+_DSN_TYPES = ("message/rfc822", "multipart/report")
 
 
-def _check_token(request: Request) -> None:
+async def check_token(request: Request) -> None:
     expected = runtime(request).settings.inbound_token
     if not expected:
         raise Forbidden("Inbound reports are disabled: set TIDINGS_INBOUND_TOKEN", code=20001)
@@ -37,12 +43,16 @@ def _check_token(request: Request) -> None:
         raise Unauthenticated("A valid inbound token is required")
 
 
-async def bounces(request: Request) -> Response:
-    """A raw DSN (any non-JSON content type) or the JSON form; answers what was recorded."""
-    _check_token(request)
+@endpoint(
+    "POST", "/inbound/bounces", scopes=None, security="inboundToken", check=check_token,
+    request=BounceIn, raw=_DSN_TYPES, responses={200: BouncesRecorded}, errors=wire.SFMC,
+    statuses=(403, 404, 409), tags=_TAGS,
+    summary="A bounce: a DSN (RFC 3464; any content type but JSON) or the JSON form",
+)  # fmt: skip
+async def bounces(request: Request, body: BounceIn | None) -> Response:
     state = runtime(request)
-    if request.headers.get("content-type", "").startswith("application/json"):
-        bounce = reports.bounce_from_json(await read_json(request))
+    if body is not None:
+        bounce = reports.bounce(body)
         recorded = await inbound.record_bounce(state.db, bounce, now=state.now(), wake=state.wake)
         return JSONResponse({"recorded": [recorded.to_wire()], "unmatched": [], "ignored": 0})
     raw = await request.body()
@@ -64,9 +74,13 @@ async def bounces(request: Request) -> Response:
     return JSONResponse({"recorded": matched, "unmatched": unmatched, "ignored": ignored})
 
 
-async def sms_receipts(request: Request) -> Response:
-    _check_token(request)
+@endpoint(
+    "POST", "/inbound/sms/receipts", scopes=None, security="inboundToken", check=check_token,
+    request=ReceiptIn, form=True, responses={200: ReceiptRecorded}, errors=wire.SFMC,
+    statuses=(403, 404), tags=_TAGS, summary="An SMS delivery receipt (JSON or a form)",
+)  # fmt: skip
+async def sms_receipts(request: Request, body: ReceiptIn) -> Response:
     state = runtime(request)
-    receipt = reports.receipt_from(await read_json_or_form(request))
+    receipt = reports.receipt(body)
     recorded = await inbound.record_receipt(state.db, receipt, now=state.now(), wake=state.wake)
     return JSONResponse({"recorded": [recorded.to_wire()]})

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import wire
+from app.api.endpoint import endpoint
 from app.api.http import runtime
 from app.errors import Unauthenticated
 from app.services import stats
@@ -106,13 +108,22 @@ class Middleware:
             self.registry.latency.labels(route).observe(time.perf_counter() - started)
 
 
-async def metrics(request: Request) -> Response:
-    state = runtime(request)
-    token = state.settings.metrics_token
+async def check_token(request: Request) -> None:
+    """With TIDINGS_METRICS_TOKEN set, the scrape must send it as a bearer token."""
+    token = runtime(request).settings.metrics_token
     if token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):
             raise Unauthenticated()
+
+
+@endpoint(
+    "GET", "/metrics", scopes=None, security="metricsToken", check=check_token,
+    responses={200: None}, errors=wire.SFMC, tags=("Operations",),
+    summary="Prometheus metrics (open unless TIDINGS_METRICS_TOKEN is set)",
+)  # fmt: skip
+async def metrics(request: Request) -> Response:
+    state = runtime(request)
     registry: Registry = request.app.state.metrics
     registry.stored.values = await stats.totals(state.db, now=state.now())
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

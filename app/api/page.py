@@ -19,9 +19,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from app import wire
 from app.api import token
 from app.api.auth import SESSION_COOKIE
+from app.api.endpoint import endpoint
 from app.api.http import JSONResponse, runtime
 from app.errors import Forbidden, OAuthError, Unauthenticated
 from app.wire import vocabulary
+from app.wire.health import Session
 from app.wire.token import TokenIn
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent.parent / "static"
@@ -37,6 +39,11 @@ SECURITY_HEADERS = {
 }
 
 
+_PAGE = ("Stats page",)
+# The sign-in form's failures redirect; what is left is plain: SFMC's envelope or Broadcast's.
+_PLAIN = "plain"
+
+
 # The page's data block, filled with the event types it draws (a data block runs no script).
 _EVENT_TYPES_BLOCK = '<script id="event-types" type="application/json">[]</script>'
 
@@ -47,12 +54,20 @@ def _event_types_block() -> str:
     return _EVENT_TYPES_BLOCK.replace("[]", data)
 
 
+@endpoint(
+    "GET", "/stats", scopes=None, responses={200: None}, errors=wire.SFMC,
+    summary="The stats page (HTML)", tags=_PAGE,
+)  # fmt: skip
 async def page(request: Request) -> Response:
     html = await run_in_threadpool((STATIC / "stats.html").read_text, "utf-8")
     html = html.replace(_EVENT_TYPES_BLOCK, _event_types_block())
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
+@endpoint(
+    "GET", "/docs", scopes=None, responses={200: None}, errors=wire.SFMC,
+    summary="This reference as a page (HTML)", tags=("Operations",),
+)  # fmt: skip
 async def docs(request: Request) -> Response:
     """The API reference: static/docs.html renders /openapi.json in the browser."""
     return FileResponse(STATIC / "docs.html", headers=SECURITY_HEADERS)
@@ -67,6 +82,11 @@ def _same_origin(request: Request) -> None:
         raise Forbidden("Cross-site sign-in is not allowed")
 
 
+@endpoint(
+    "POST", "/stats/login", scopes=None, responses={303: None}, errors=_PLAIN,
+    statuses=(403, 429), summary="Sign the page in (a form: client_id, client_secret)",
+    tags=_PAGE,
+)  # fmt: skip
 async def sign_in(request: Request) -> Response:
     _same_origin(request)
     state = runtime(request)
@@ -95,6 +115,10 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
+@endpoint(
+    "POST", "/stats/logout", scopes=None, responses={303: None}, errors=_PLAIN,
+    statuses=(403,), summary="Sign the page out", tags=_PAGE,
+)  # fmt: skip
 async def sign_out(request: Request) -> Response:
     _same_origin(request)
     response = RedirectResponse("/stats", status_code=303)
@@ -102,6 +126,10 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+@endpoint(
+    "GET", "/stats/session", scopes=None, responses={200: Session}, errors=wire.SFMC,
+    summary="Whether the page is signed in", tags=_PAGE,
+)  # fmt: skip
 async def session(request: Request) -> Response:
     """Whether the cookie is a live session (200 either way, so the page logs no error)."""
     cookie = request.cookies.get(SESSION_COOKIE)

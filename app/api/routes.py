@@ -1,11 +1,11 @@
 """The routing table: every path Tidings serves, in one list.
 
-Operations declared with ``@endpoint`` (``app.api.endpoint``) come from its registry, a
-module at a time; the rest are still listed here by hand until their family is converted."""
+Every operation is declared with ``@endpoint`` (``app.api.endpoint``) and comes from its
+registry, a module at a time; only the static files are mounted here."""
 
 from __future__ import annotations
 
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from app.api import (
@@ -26,27 +26,18 @@ from app.api import (
 )
 
 ROUTES = [
-    Route("/healthz", health.healthz, methods=["GET"]),
-    Route("/readyz", health.readyz, methods=["GET"]),
-    Route("/metrics", metrics.metrics, methods=["GET"]),
-    Route("/openapi.json", openapi.spec, methods=["GET"]),
-    Route("/docs", page.docs, methods=["GET"]),
+    *endpoint.routes(health),
+    *endpoint.routes(metrics),
+    *endpoint.routes(openapi),
     *endpoint.routes(token),
     *endpoint.routes(assets),
     *endpoint.routes(definitions),
     *endpoint.routes(messages),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
-    *ens.ROUTES,
-    Route("/api/v1/stats/summary", stats.summary, methods=["GET"]),
-    Route("/api/v1/stats/timeseries", stats.timeseries, methods=["GET"]),
-    Route("/api/v1/stats/callbacks", stats.callbacks, methods=["GET"]),
-    Route("/api/v1/stats/recent", stats.recent, methods=["GET"]),
-    Route("/stats", page.page, methods=["GET"]),
-    Route("/stats/session", page.session, methods=["GET"]),
-    Route("/stats/login", page.sign_in, methods=["POST"]),
-    Route("/stats/logout", page.sign_out, methods=["POST"]),
+    *endpoint.routes(ens),
+    *endpoint.routes(stats),
+    *endpoint.routes(page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
-    Route("/inbound/bounces", inbound.bounces, methods=["POST"]),
-    Route("/inbound/sms/receipts", inbound.sms_receipts, methods=["POST"]),
+    *endpoint.routes(inbound),
 ]

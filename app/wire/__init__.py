@@ -28,7 +28,7 @@ every failing field, RFC 6749 ``{error, error_description}``.
 """
 
 from app.wire.base import BroadcastModel, SfmcModel, WireModel
-from app.wire.errors import BROADCAST, OAUTH, SFMC, parse, refuse
+from app.wire.errors import BROADCAST, OAUTH, SFMC, parse, parse_many, refuse
 
 __all__ = [
     "BROADCAST",
@@ -38,5 +38,6 @@ __all__ = [
     "SfmcModel",
     "WireModel",
     "parse",
+    "parse_many",
     "refuse",
 ]

@@ -17,8 +17,8 @@ class WireModel(BaseModel):
     ``recipient_email``); ``error_messages`` gives one fixed message per field for any of its
     failures (a str, or for RFC 6749 an ``(error, description)`` pair); ``error_codes`` gives
     the SFMC ``errorcode`` per field (or dotted path, ``subscriptions.keyword``; a validator may
-    name its own); ``not_an_object`` is the message when the body is not a
-    JSON object (or a form).
+    name its own with ``refuse(..., code=)``); ``not_an_object`` is the message when the body is
+    not a JSON object (or a form), ``not_an_object_code`` its SFMC ``errorcode``.
     """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
@@ -28,6 +28,10 @@ class WireModel(BaseModel):
     error_codes: ClassVar[dict[str, int]] = {}
     not_an_object: ClassVar[str] = "Request body must be a JSON object"
     not_an_object_code: ClassVar[int] = 10000  # its SFMC errorcode
+    # An ENS body is an array of these (a bare object is taken as one); ``item_name`` names
+    # them in the errors for a body that is not one.
+    item_name: ClassVar[str] = "item"
+    most_per_request: ClassVar[int] = 10
 
 
 class SfmcModel(WireModel):

@@ -56,19 +56,34 @@ def parse(model: type[M], raw: Any, *, family: str, context: dict[str, Any] | No
         raise convert(model, exc, family) from exc
 
 
+def parse_many(
+    model: type[M], raw: Any, *, family: str, context: dict[str, Any] | None = None
+) -> list[M]:
+    """An ENS body: an array of 1 to ``model.most_per_request`` objects (or one bare object),
+    each as ``model``; the first failing item's first failing field is the error."""
+    items = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise Invalid(f"Request body must be an array of {model.item_name} objects", code=10001)
+    if len(items) > model.most_per_request:
+        raise Invalid(
+            f"At most {model.most_per_request} {model.item_name}s per request", code=10001
+        )
+    return [parse(model, item, family=family, context=context) for item in items]
+
+
 def convert(model: type[WireModel], exc: ValidationError, family: str) -> Invalid | OAuthError:
     """The domain error that carries ``exc`` in ``family``'s shape."""
     problems = exc.errors(include_url=False, include_input=False)
     if family == BROADCAST:
         return InvalidFields(_every_field(model, problems))
     detail = problems[0]
-    field = _python_name(model, _field(detail))
+    field, wire_name = _python_name(model, _field(detail)), _wire_field(model, detail)
     if family == OAUTH:
         return _oauth(model, field, detail)
     path = _path(detail)
     code = _code(model, field, path, detail)
-    message = _message(model, field, detail, prefix=_field(detail), path=path)
-    return Invalid(message, code=code, field=_field(detail))
+    message = _message(model, field, detail, prefix=wire_name, path=path)
+    return Invalid(message, code=code, field=wire_name)
 
 
 def _code(model: type[WireModel], field: str, path: str, detail: ErrorDetails) -> int:
@@ -88,7 +103,7 @@ def _every_field(model: type[WireModel], problems: list[ErrorDetails]) -> dict[s
     fields: dict[str, list[str]] = {}
     for _, detail in ranked:
         field = _python_name(model, _field(detail))
-        name = model.error_names.get(field, _field(detail))
+        name = model.error_names.get(field, _wire_field(model, detail))
         message = _message(model, field, detail, prefix=None)
         if message not in fields.setdefault(name, []):
             fields[name].append(message)
@@ -154,6 +169,14 @@ def _python_name(model: type[WireModel], wire_name: str) -> str:
 
 def _field(detail: ErrorDetails) -> str:
     return str(detail["loc"][0]) if detail["loc"] else "base"
+
+
+def _wire_field(model: type[WireModel], detail: ErrorDetails) -> str:
+    """The failing field as clients spell it (a default that fails validation is reported
+    under its Python name; clients know only the alias)."""
+    name = _field(detail)
+    info = model.model_fields.get(name)
+    return info.alias if info is not None and info.alias else name
 
 
 def _is_custom(detail: ErrorDetails) -> bool:

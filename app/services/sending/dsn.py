@@ -14,7 +14,8 @@ import re
 from email.message import Message as MimeMessage
 
 from app.errors import Invalid
-from app.services.sending.reports import STATUS, Bounce
+from app.services.sending.reports import Bounce
+from app.wire.inbound import STATUS
 
 _VERP = re.compile(r"bounces\+([A-Za-z0-9-]{8,64})@", re.IGNORECASE)
 _TYPE_PREFIX = re.compile(r"^\s*[A-Za-z0-9-]+\s*;\s*")  # "rfc822; " in Final-Recipient etc.

@@ -1,15 +1,11 @@
-"""Bounce reports and SMS receipts as Tidings receives them, and their JSON forms (pure)."""
+"""Bounce reports and SMS receipts as Tidings receives them, from their JSON forms (pure)."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from typing import Any
 
-from app.errors import Invalid
 from app.wire import vocabulary
-
-STATUS = re.compile(r"^([245])\.\d{1,3}\.\d{1,3}$")  # an RFC 3463 enhanced status code
+from app.wire.inbound import RECEIPTS, BounceIn, ReceiptIn
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,101 +35,34 @@ class Receipt:
     country_code: str = ""
 
 
-def bounce_from_json(body: Any) -> Bounce:
-    if not isinstance(body, dict):
-        raise Invalid("Request body must be a JSON object")
-    reason = body.get("smtpReason", "")
-    code = str(body.get("bounceCode", "")).upper()
-    if reason and not (isinstance(reason, str) and STATUS.fullmatch(reason)):
-        raise Invalid(
-            "smtpReason must be an enhanced status code such as 5.1.1", field="smtpReason"
-        )
-    if code not in ("", *vocabulary.BounceClass):
-        raise Invalid("bounceCode must be HARD or SOFT", field="bounceCode")
-    hard = code == vocabulary.BounceClass.HARD if code else not reason.startswith("4")
-    reason = reason or ("5.0.0" if hard else "4.0.0")
-    text = body.get("bounceMessage") or reason
-    bounce = Bounce(
+def bounce(body: BounceIn) -> Bounce:
+    """The bounce a JSON report describes: HARD or SOFT from ``bounceCode``, else from the
+    status's class; a default status for the kind when none is given."""
+    hard = body.bounce_code == vocabulary.BounceClass.HARD if body.bounce_code else not (
+        body.smtp_reason or "").startswith("4")  # fmt: skip
+    reason = body.smtp_reason or ("5.0.0" if hard else "4.0.0")
+    return Bounce(
         hard=hard,
         smtp_reason=reason,
-        bounce_message=str(text)[:500],
-        recipient=_optional_str(body, "recipient"),
-        message_id=_optional_str(body, "messageId"),
-        account_id=_optional_int(body, "accountId"),
-        message_key=_optional_str(body, "messageKey"),
+        bounce_message=(body.bounce_message or reason)[:500],
+        recipient=body.recipient,
+        message_id=body.message_id,
+        account_id=body.account_id,
+        message_key=body.message_key,
     )
-    if not (bounce.message_id or bounce.recipient or bounce.message_key):
-        raise Invalid(
-            "Name the message: messageId, accountId and messageKey, or accountId and recipient"
-        )
-    if bounce.message_key and bounce.account_id is None:
-        raise Invalid("messageKey needs accountId (keys are unique per account)", field="accountId")
-    if bounce.recipient and not bounce.message_id and bounce.account_id is None:
-        raise Invalid(
-            "recipient needs accountId: an address alone could be any account's customer",
-            field="accountId",
-        )
-    return bounce
 
 
-def _optional_str(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise Invalid(f"{name} must be a string", field=name)
-    return value
-
-
-def _optional_int(body: dict[str, Any], name: str) -> int | None:
-    value = body.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not str(value).isdigit() or int(value) >= 2**63:
-        raise Invalid(f"{name} must be an integer", field=name)
-    return int(value)
-
-
-# SMS delivery receipts: gateway status words → (ENS kind, SFMC status code, status message).
-_RECEIPTS = {
-    "delivered": (vocabulary.Outcome.DELIVERED, "4000", "Delivered"),
-    "expired": (vocabulary.Outcome.BOUNCED, "4501", "Expired"),
-}
-_TRANSIENT = {"accepted", "queued", "sending", "sent", "enroute", "buffered", "transient"}
-_FAILED = {"failed", "undelivered", "undeliverable", "rejected", "bounced", "deleted", "unknown"}
-
-
-def receipt_from(body: Any) -> Receipt:
+def receipt(body: ReceiptIn) -> Receipt:
     """A receipt from our JSON form, or a Twilio-style form post (MessageSid, MessageStatus)."""
-    if not isinstance(body, dict):
-        raise Invalid("Request body must be a JSON object")
-    word = str(body.get("status") or body.get("MessageStatus") or "").lower()
-    if word in _RECEIPTS:
-        kind, code, text = _RECEIPTS[word]
-    elif word in _TRANSIENT:
-        kind, code, text = vocabulary.Outcome.TRANSIENT, "3000", "Enroute"
-    elif word in _FAILED:
-        kind, code, text = vocabulary.Outcome.BOUNCED, "4500", "Undeliverable"
-    else:
-        raise Invalid(
-            "status must be delivered, expired, failed, undelivered or an interim status",
-            field="status",
-        )
-    code = str(body.get("statusCode") or body.get("ErrorCode") or code)
-    text = str(body.get("statusMessage") or text)[:500]
-    receipt = Receipt(
+    kind, code, text = RECEIPTS[body.status]
+    return Receipt(
         kind=kind,
-        status_code=code,
-        status_message=text,
-        message_id=_optional_str(body, "messageId"),
-        provider_id=_optional_str(body, "providerId") or _optional_str(body, "MessageSid"),
-        account_id=_optional_int(body, "accountId"),
-        message_key=_optional_str(body, "messageKey"),
-        sender=str(body.get("from") or body.get("From") or ""),
-        country_code=str(body.get("countryCode") or ""),
+        status_code=body.status_code or body.error_code or code,
+        status_message=(body.status_message or text)[:500],
+        message_id=body.message_id,
+        provider_id=body.provider_id or body.message_sid,
+        account_id=body.account_id,
+        message_key=body.message_key,
+        sender=body.sender or body.sender_form or "",
+        country_code=body.country_code or "",
     )
-    if not (receipt.message_id or receipt.provider_id or receipt.message_key):
-        raise Invalid("Name the message: messageId, providerId, or accountId and messageKey")
-    if receipt.message_key and receipt.account_id is None:
-        raise Invalid("messageKey needs accountId (keys are unique per account)", field="accountId")
-    return receipt

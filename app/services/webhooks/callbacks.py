@@ -25,10 +25,12 @@ from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
 from app.wire import vocabulary
+from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, VerifyIn
 
 Callback = callbacks.Callback
 VERIFY_WINDOW_MS = 4 * 3600 * 1000
-_MAX_PER_REQUEST = 10
+# CallbackPatch's names for the Callback's fields, where they differ.
+_FIELDS = {"callback_name": "name"}
 
 
 def not_found(callback_id: str) -> NotFound:
@@ -39,44 +41,6 @@ def not_found(callback_id: str) -> NotFound:
 
 def _bad(field: str, why: str) -> Invalid:
     return Invalid(f"{field} {why}", code=10001, field=field)
-
-
-def items_of(body: Any, *, what: str) -> list[dict[str, Any]]:
-    """ENS create/update bodies are arrays of objects (a bare object is accepted too)."""
-    items = [body] if isinstance(body, dict) else body
-    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-        raise Invalid(f"Request body must be an array of {what} objects", code=10001)
-    if len(items) > _MAX_PER_REQUEST:
-        raise Invalid(f"At most {_MAX_PER_REQUEST} {what}s per request", code=10001)
-    return items
-
-
-def required_name(item: dict[str, Any], field: str) -> str:
-    value = item.get(field)
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:
-        raise _bad(field, "is required: a string of 1-200 characters")
-    return value.strip()
-
-
-def _batch_size(item: dict[str, Any], default: int) -> int:
-    value = item.get("maxBatchSize", default)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
-        raise _bad("maxBatchSize", "must be an integer from 1 to 1000")
-    return value
-
-
-def _flag(item: dict[str, Any], field: str, default: bool) -> bool:
-    value = item.get(field, default)
-    if not isinstance(value, bool):
-        raise _bad(field, "must be true or false")
-    return value
-
-
-def _encoding(item: dict[str, Any], default: str) -> str:
-    value = item.get("keyEncoding", default)
-    if value not in [encoding.value for encoding in vocabulary.KeyEncoding]:
-        raise _bad("keyEncoding", "must be base64 (HMAC with the decoded key) or utf8")
-    return str(value)
 
 
 def _hash(verification_key: str) -> str:
@@ -93,20 +57,15 @@ def status_of(callback: Callback) -> tuple[vocabulary.CallbackStatus, str]:
 
 
 def to_wire(callback: Callback) -> dict[str, Any]:
-    """Never the signing key."""
+    """As ``CallbackOut`` declares it: never the signing key."""
     status, reason = status_of(callback)
-    return {
-        "callbackId": callback.id,
-        "callbackName": callback.name,
-        "url": callback.url,
-        "maxBatchSize": callback.max_batch_size,
-        "status": status.value,
-        "statusReason": reason,
-        # Extensions:
-        "keyEncoding": callback.key_encoding,
-        "strictOrder": callback.strict_order,
-        "sfmcStrict": callback.sfmc_strict,
-    }
+    return CallbackOut(
+        callback_id=callback.id, callback_name=callback.name, url=callback.url,
+        max_batch_size=callback.max_batch_size, status=status, status_reason=reason,
+        key_encoding=vocabulary.KeyEncoding(callback.key_encoding),
+        strict_order=callback.strict_order,
+        sfmc_strict=callback.sfmc_strict,
+    ).model_dump()  # fmt: skip
 
 
 class Manager:
@@ -138,35 +97,30 @@ class Manager:
     async def list_all(self, account_id: int) -> list[Callback]:
         return await callbacks.list_all(self._db, account_id)
 
-    async def create(self, account_id: int, body: Any) -> list[dict[str, Any]]:
+    async def create(self, account_id: int, items: list[CallbackIn]) -> list[dict[str, Any]]:
         """Register, then probe each; 201 only when every probe got a 2xx."""
-        wanted = []
-        for item in items_of(body, what="callback"):
-            url = item.get("url")
-            if not isinstance(url, str) or not url.strip() or len(url) > 2000:
-                raise _bad("url", "is required")
-            refusal = await self._poster.refusal(url.strip())
+        for item in items:
+            refusal = await self._poster.refusal(item.url)
             if refusal is not None:
                 raise _bad("url", f"is not allowed: {refusal}")
-            if await callbacks.by_url(self._db, account_id, url.strip()) is not None:
-                raise Conflict(f"A callback for {url.strip()} already exists", code=30004)
-            wanted.append((item, url.strip()))
-        self._check_room(await callbacks.count_for_account(self._db, account_id), len(wanted))
+            if await callbacks.by_url(self._db, account_id, item.url) is not None:
+                raise Conflict(f"A callback for {item.url} already exists", code=30004)
+        self._check_room(await callbacks.count_for_account(self._db, account_id), len(items))
         created, failed = [], []
-        for item, url in wanted:
+        for item in items:
             key = signing_keys.new_key()
             now = self._now()
             callback = Callback(
                 id=str(uuid.uuid4()),
                 account_id=account_id,
-                name=required_name(item, "callbackName"),
-                url=url,
-                max_batch_size=_batch_size(item, 1000),
+                name=item.callback_name,
+                url=item.url,
+                max_batch_size=item.max_batch_size,
                 verified=False,
                 signature_key=self._keys.seal(key),
-                key_encoding=_encoding(item, vocabulary.KeyEncoding.BASE64.value),
-                strict_order=_flag(item, "strictOrder", False),
-                sfmc_strict=_flag(item, "sfmcStrict", False),
+                key_encoding=item.key_encoding,
+                strict_order=item.strict_order,
+                sfmc_strict=item.sfmc_strict,
                 created_at=now,
                 updated_at=now,
             )
@@ -220,12 +174,8 @@ class Manager:
             raise Invalid(_probe_failure(callback, reply), code=10001)
         return {"callbackId": callback.id, "probed": True, "statusCode": reply.status}
 
-    async def verify(self, account_id: int, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise Invalid("Request body must be an object with callbackId and verificationKey")
-        callback_id, given = body.get("callbackId"), body.get("verificationKey")
-        if not isinstance(callback_id, str) or not isinstance(given, str):
-            raise Invalid("callbackId and verificationKey are required", code=10001)
+    async def verify(self, account_id: int, body: VerifyIn) -> dict[str, Any]:
+        callback_id, given = body.callback_id, body.verification_key
         callback = await self.get(account_id, callback_id)
         stored = callback.verification_hash
         if stored is None or not hmac.compare_digest(stored, _hash(given)):
@@ -245,29 +195,15 @@ class Manager:
             await callbacks.save(self._db, verified)
         return to_wire(verified)
 
-    async def update(self, account_id: int, body: Any) -> list[dict[str, Any]]:
+    async def update(self, account_id: int, items: list[CallbackPatch]) -> list[dict[str, Any]]:
         """PUT: name, batch size and the extensions; the URL cannot change (as in SFMC)."""
         changed = []
-        for item in items_of(body, what="callback"):
-            callback_id = item.get("callbackId")
-            if not isinstance(callback_id, str):
-                raise _bad("callbackId", "is required")
-            current = await self.get(account_id, callback_id)
-            if "url" in item and item["url"] != current.url:
+        for item in items:
+            current = await self.get(account_id, item.callback_id)
+            if "url" in item.model_fields_set and item.url != current.url:
                 raise _bad("url", "cannot be changed; register a new callback")
-            changed.append(
-                dataclasses.replace(
-                    current,
-                    name=required_name(item, "callbackName")
-                    if "callbackName" in item
-                    else current.name,
-                    max_batch_size=_batch_size(item, current.max_batch_size),
-                    key_encoding=_encoding(item, current.key_encoding),
-                    strict_order=_flag(item, "strictOrder", current.strict_order),
-                    sfmc_strict=_flag(item, "sfmcStrict", current.sfmc_strict),
-                    updated_at=self._now(),
-                )
-            )
+            fields = {_FIELDS.get(name, name): value for name, value in item.changes().items()}
+            changed.append(dataclasses.replace(current, **fields, updated_at=self._now()))
         async with self._db.write():
             for callback in changed:
                 await callbacks.save(self._db, callback)
@@ -283,11 +219,8 @@ class Manager:
                 raise Conflict("The callback has subscriptions; delete them first", code=30004)
             await callbacks.delete(self._db, callback.id)
 
-    async def regenerate(self, account_id: int, body: Any) -> dict[str, Any]:
+    async def regenerate(self, account_id: int, callback_id: str) -> dict[str, Any]:
         """A new key, shown once; the old one keeps signing too for the grace period."""
-        callback_id = body.get("callbackId") if isinstance(body, dict) else None
-        if not isinstance(callback_id, str):
-            raise _bad("callbackId", "is required")
         current = await self.get(account_id, callback_id)
         key, now = signing_keys.new_key(), self._now()
         grace_ms = self._settings.webhook_key_grace_s * 1000

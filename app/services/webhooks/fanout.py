@@ -6,52 +6,8 @@ import dataclasses
 import weakref
 from typing import Any
 
-from app.errors import Invalid
 from app.storage import events, listen, outbox, subscriptions
 from app.storage.db import Db
-from app.wire import vocabulary
-
-# Filterable names (SFMC): definitionKey everywhere, and the fields that say why of each type
-# (statusCode on NotSent and SMS receipts, bounceCode and smtpReason on EmailBounced).
-FILTER_NAMES = (
-    "definitionKey",
-    *dict.fromkeys(f for t in vocabulary.EventType for f in t.detail_fields),
-)
-
-
-def canonical_types(raw: Any) -> list[str]:
-    """Known types in canonical spelling (the status API's ``SMSSent`` is ``SmsSent``)."""
-    if not isinstance(raw, list) or not raw or not all(isinstance(t, str) for t in raw):
-        raise Invalid("eventCategoryTypes must be a non-empty array of strings", code=10001)
-    found = [vocabulary.EventType.lookup(t) for t in raw]
-    unknown = [t for t, known in zip(raw, found, strict=True) if known is None]
-    if unknown:
-        known_types = ", ".join(vocabulary.EventType)
-        raise Invalid(
-            f"Unknown eventCategoryTypes: {', '.join(unknown)}; known: {known_types}", code=10001
-        )
-    return list(dict.fromkeys(t.value for t in found if t is not None))
-
-
-def parse_filters(raw: Any) -> list[str]:
-    """``["definitionKey=order-confirm"]`` (``:`` tolerated); blank entries dropped."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
-        raise Invalid("filters must be an array of 'name=value' strings", code=10001)
-    parsed = []
-    for entry in raw:
-        if not entry.strip():
-            continue
-        name, sep, value = entry.partition("=") if "=" in entry else entry.partition(":")
-        name = name.strip()
-        if not sep or name not in FILTER_NAMES or not value.strip():
-            raise Invalid(
-                f"Filter {entry!r} must be name=value with name one of {', '.join(FILTER_NAMES)}",
-                code=10001,
-            )
-        parsed.append(f"{name}={value.strip()}")
-    return parsed
 
 
 def _value(event: events.Event, name: str) -> str | None:

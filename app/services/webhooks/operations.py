@@ -17,6 +17,7 @@ from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
 from app.wire import vocabulary
+from app.wire.operations import AttemptOut, ReplayIn
 
 _HEALTH_WINDOW_MS = 24 * 3600 * 1000
 # A replay call reads at most this many events per event it may queue (filters can make
@@ -26,17 +27,13 @@ _PAGE = 1000
 
 
 def attempt_to_wire(attempt: attempt_rows.Attempt) -> dict[str, Any]:
-    return {
-        "attemptId": attempt.id,
-        "attemptedAt": clock.iso_utc(attempt.attempted_at),
-        "batchId": attempt.batch_id,
-        "events": attempt.event_count,
-        "ok": attempt.ok,
-        "statusCode": attempt.status_code,
-        "latencyMs": attempt.latency_ms,
-        "errorClass": attempt.error_class,
-        "responseExcerpt": attempt.response_excerpt,
-    }
+    """As ``AttemptOut`` declares it."""
+    return AttemptOut(
+        attempt_id=attempt.id or 0, attempted_at=clock.iso_utc(attempt.attempted_at),
+        batch_id=attempt.batch_id, events=attempt.event_count, ok=attempt.ok,
+        status_code=attempt.status_code, latency_ms=attempt.latency_ms,
+        error_class=attempt.error_class, response_excerpt=attempt.response_excerpt,
+    ).model_dump()  # fmt: skip
 
 
 async def attempts(
@@ -57,24 +54,6 @@ async def health(db: Db, callback: callbacks.Callback, *, now: int) -> dict[str,
     return await stats.callback_health(db, callback, span, now=now)
 
 
-def _time(body: dict[str, Any], field: str, default: int | None) -> int:
-    value = body.get(field)
-    if value is None and default is not None:
-        return default
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= clock.LATEST_MS:
-        return value
-    if isinstance(value, str):
-        try:
-            return clock.parse_iso_ms(value)
-        except ValueError:
-            pass
-    raise Invalid(
-        f"{field} must be an ISO 8601 time in the years 1-9999 (UTC) or epoch milliseconds",
-        code=10001,
-        field=field,
-    )
-
-
 def require_verified(callback: callbacks.Callback, what: str) -> None:
     """Nothing is sent to a URL whose owner has not answered the verification probe."""
     if not callback.verified:
@@ -87,7 +66,7 @@ def require_verified(callback: callbacks.Callback, what: str) -> None:
 
 
 async def _replayed_subscriptions(
-    db: Db, callback: callbacks.Callback, body: dict[str, Any]
+    db: Db, callback: callbacks.Callback, types: list[str] | None
 ) -> tuple[list[subscriptions.Subscription], list[str]]:
     """The callback's active subscriptions, narrowed to the asked-for types (each one it is
     subscribed to), and those types."""
@@ -102,9 +81,8 @@ async def _replayed_subscriptions(
             " its subscriptions select",
             code=10001,
         )
-    if "eventCategoryTypes" not in body:
+    if types is None:
         return active, subscribed
-    types = fanout.canonical_types(body["eventCategoryTypes"])
     missing = [t for t in types if t not in subscribed]
     if missing:
         raise Invalid(
@@ -168,17 +146,19 @@ async def select(
 
 
 async def replay(
-    db: Db, callback: callbacks.Callback, body: Any, *, now: int, max_events: int, wake: Wakeups
+    db: Db,
+    callback: callbacks.Callback,
+    body: ReplayIn,
+    *,
+    now: int,
+    max_events: int,
+    wake: Wakeups,
 ) -> dict[str, Any]:
     """Deliver again the account's events in [from, to) that the callback's active
     subscriptions select (types and filters), optionally only some of their types."""
     require_verified(callback, "replays")
-    if not isinstance(body, dict):
-        raise Invalid("Request body must be an object with from, to and eventCategoryTypes")
-    since, until = _time(body, "from", None), _time(body, "to", now)
-    if until <= since:
-        raise Invalid("to must be after from", code=10001, field="to")
-    found, types = await _replayed_subscriptions(db, callback, body)
+    since, until = body.since, body.until
+    found, types = await _replayed_subscriptions(db, callback, body.event_category_types)
     chosen = await select(
         db, callback.account_id, found, types, stats.Range(since, until),
         max_events=max(1, max_events),

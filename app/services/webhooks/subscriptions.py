@@ -8,14 +8,16 @@ from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
 from app.services.wakeups import Wakeups
-from app.services.webhooks import callbacks, fanout
+from app.services.webhooks import callbacks
 from app.storage import callbacks as callback_rows
 from app.storage import outbox, subscriptions
 from app.storage.db import Db
+from app.wire.subscriptions import SubscriptionIn, SubscriptionOut, SubscriptionPatch
 
 Subscription = subscriptions.Subscription
 MAX_PER_CALLBACK = 200
-_STATUSES = (subscriptions.ACTIVE, subscriptions.PAUSED)
+# SubscriptionPatch's names for the Subscription's fields, where they differ.
+_FIELDS = {"subscription_name": "name", "event_category_types": "event_types"}
 
 
 def _not_found(subscription_id: str) -> NotFound:
@@ -26,52 +28,24 @@ def _not_found(subscription_id: str) -> NotFound:
 
 
 def to_wire(subscription: Subscription, callback: callback_rows.Callback) -> dict[str, Any]:
-    return {
-        "callbackId": callback.id,
-        "callbackName": callback.name,
-        "url": callback.url,
-        "maxBatchSize": callback.max_batch_size,
-        "subscriptionId": subscription.id,
-        "subscriptionName": subscription.name,
-        "eventCategoryTypes": subscription.event_types,
-        "filters": subscription.filters,
-        "status": subscription.status,
-        "statusReason": subscription.status_reason,
-        "bufferWhilePaused": subscription.buffer_while_paused,  # extension
-    }
-
-
-def _status(item: dict[str, Any], current: str) -> str:
-    value = item.get("status", current)
-    if not isinstance(value, str) or value.lower() not in _STATUSES:
-        raise Invalid("status must be active or paused", code=10001, field="status")
-    return value.lower()
-
-
-def _buffer(item: dict[str, Any], current: bool) -> bool:
-    value = item.get("bufferWhilePaused", current)
-    if not isinstance(value, bool):
-        raise Invalid("bufferWhilePaused must be true or false", code=10001)
-    return value
-
-
-def _reason(item: dict[str, Any], current: str) -> str:
-    value = item.get("statusReason", current)
-    if not isinstance(value, str) or len(value) > 500:
-        raise Invalid("statusReason must be a string of at most 500 characters", code=10001)
-    return value
+    """As ``SubscriptionOut`` declares it, with its callback's fields (as SFMC answers)."""
+    return SubscriptionOut(
+        callback_id=callback.id, callback_name=callback.name, url=callback.url,
+        max_batch_size=callback.max_batch_size, subscription_id=subscription.id,
+        subscription_name=subscription.name, event_category_types=subscription.event_types,
+        filters=subscription.filters, status=subscription.status,
+        status_reason=subscription.status_reason,
+        buffer_while_paused=subscription.buffer_while_paused,
+    ).model_dump()  # fmt: skip
 
 
 async def create(
-    db: Db, account_id: int, body: Any, *, now: int, limit: int
+    db: Db, account_id: int, items: list[SubscriptionIn], *, now: int, limit: int
 ) -> list[dict[str, Any]]:
     """Each item in its own transaction; ``limit``: subscriptions per account."""
     made = []
-    for item in callbacks.items_of(body, what="subscription"):
-        name = callbacks.required_name(item, "subscriptionName")
-        callback_id = item.get("callbackId")
-        if not isinstance(callback_id, str):
-            raise Invalid("callbackId is required", code=10001, field="callbackId")
+    for item in items:
+        name, callback_id = item.subscription_name, item.callback_id
         callback = await callback_rows.get(db, account_id, callback_id)
         if callback is None:
             raise callbacks.not_found(callback_id)
@@ -85,11 +59,11 @@ async def create(
             account_id=account_id,
             callback_id=callback.id,
             name=name,
-            event_types=fanout.canonical_types(item.get("eventCategoryTypes")),
-            filters=fanout.parse_filters(item.get("filters")),
+            event_types=item.event_category_types,
+            filters=item.filters,
             status=subscriptions.ACTIVE,
             status_reason="",
-            buffer_while_paused=_buffer(item, False),
+            buffer_while_paused=item.buffer_while_paused,
             created_at=now,
             updated_at=now,
         )
@@ -137,35 +111,16 @@ async def by_callback(db: Db, account_id: int, callback_id: str) -> list[dict[st
 
 
 async def update(
-    db: Db, account_id: int, body: Any, *, now: int, wake: Wakeups
+    db: Db, account_id: int, items: list[SubscriptionPatch], *, now: int, wake: Wakeups
 ) -> list[dict[str, Any]]:
     """PUT: types, filters, name, status (active ⇄ paused, with a reason); a resumed
     subscription's buffered deliveries go out at once."""
     results, resumed = [], False
-    for item in callbacks.items_of(body, what="subscription"):
-        subscription_id = item.get("subscriptionId")
-        if not isinstance(subscription_id, str):
-            raise Invalid("subscriptionId is required", code=10001, field="subscriptionId")
-        current, callback = await _pair(db, account_id, subscription_id)
-        name = (
-            callbacks.required_name(item, "subscriptionName")
-            if "subscriptionName" in item
-            else current.name
-        )
-        types = current.event_types
-        if "eventCategoryTypes" in item:
-            types = fanout.canonical_types(item["eventCategoryTypes"])
-        filters = fanout.parse_filters(item["filters"]) if "filters" in item else current.filters
-        changed = dataclasses.replace(
-            current,
-            name=name,
-            event_types=types,
-            filters=filters,
-            status=_status(item, current.status),
-            status_reason=_reason(item, current.status_reason),
-            buffer_while_paused=_buffer(item, current.buffer_while_paused),
-            updated_at=now,
-        )
+    for item in items:
+        current, callback = await _pair(db, account_id, item.subscription_id)
+        fields = {_FIELDS.get(name, name): value for name, value in item.changes().items()}
+        changed = dataclasses.replace(current, **fields, updated_at=now)
+        name = changed.name
         async with db.write():
             await subscriptions.bump_version(db, account_id)
             other = await subscriptions.by_name(db, account_id, name)
