@@ -7,12 +7,19 @@ import re
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app import wire
 from app.api import auth
-from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, read_json, runtime
+from app.api.endpoint import endpoint
+from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, runtime
 from app.errors import Invalid, NotFound
 from app.services.sending import assets
+from app.wire.assets import AssetDeleted, AssetIn, AssetOut, AssetPage, AssetPatch
 
 _KEY_FILTER = re.compile(r"^customerKey\s*(?:eq|=)\s*'?([^']*)'?$", re.IGNORECASE)
+_TAGS = ("SFMC content",)
+_PATH = "/asset/v1/content/assets"
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
 
 
 def _asset_id(request: Request) -> int:
@@ -26,14 +33,23 @@ def _asset_id(request: Request) -> int:
         raise NotFound(f"Asset {raw[:40]} not found", code=30003) from None
 
 
-@auth.requires("email_write")
-async def create(request: Request) -> Response:
+@endpoint(
+    "POST", _PATH, scopes=("email_write",), request=AssetIn, responses={201: AssetOut},
+    errors=wire.SFMC, summary="Create a content asset", tags=_TAGS, statuses=(409,),
+)  # fmt: skip
+async def create(request: Request, body: AssetIn) -> Response:
     state, who = runtime(request), auth.principal(request)
-    asset = await assets.create(state.db, who.account_id, await read_json(request), now=state.now())
+    asset = await assets.create(state.db, who.account_id, body, now=state.now())
     return JSONResponse(assets.to_wire(asset), status_code=201)
 
 
-@auth.requires("email_read")
+@endpoint(
+    "GET", _PATH, scopes=("email_read",), responses={200: AssetPage}, errors=wire.SFMC,
+    summary="List or find content assets", tags=_TAGS,
+    query={"$page": _PAGE, "$pageSize": _SIZE,
+           "customerKey": {"type": "string", "description": "Find the asset with this key"},
+           "$filter": {"type": "string", "description": "customerKey eq 'key'"}},
+)  # fmt: skip
 async def list_or_find(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     wanted = request.query_params.get("customerKey")
@@ -54,7 +70,10 @@ async def list_or_find(request: Request) -> Response:
     return JSONResponse(body)
 
 
-@auth.requires("email_read")
+@endpoint(
+    "GET", _PATH + "/{asset_id}", scopes=("email_read",), responses={200: AssetOut},
+    errors=wire.SFMC, summary="Get a content asset", tags=_TAGS,
+)  # fmt: skip
 async def get(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     return JSONResponse(
@@ -62,16 +81,21 @@ async def get(request: Request) -> Response:
     )
 
 
-@auth.requires("email_write")
-async def patch(request: Request) -> Response:
+@endpoint(
+    "PATCH", _PATH + "/{asset_id}", scopes=("email_write",), request=AssetPatch,
+    responses={200: AssetOut}, errors=wire.SFMC, summary="Update a content asset",
+    tags=_TAGS, statuses=(409,),
+)  # fmt: skip
+async def patch(request: Request, body: AssetPatch) -> Response:
     state, who = runtime(request), auth.principal(request)
-    asset = await assets.patch(
-        state.db, who.account_id, _asset_id(request), await read_json(request), now=state.now()
-    )
+    asset = await assets.patch(state.db, who.account_id, _asset_id(request), body, now=state.now())
     return JSONResponse(assets.to_wire(asset))
 
 
-@auth.requires("email_write")
+@endpoint(
+    "DELETE", _PATH + "/{asset_id}", scopes=("email_write",), responses={200: AssetDeleted},
+    errors=wire.SFMC, summary="Delete a content asset", tags=_TAGS, statuses=(409,),
+)  # fmt: skip
 async def delete(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await assets.delete(state.db, who.account_id, _asset_id(request))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from app import wire
 from app.api import auth
-from app.api.http import JSONResponse, query_int, read_json, runtime
+from app.api.endpoint import endpoint
+from app.api.http import JSONResponse, query_int, runtime
 from app.errors import Invalid
 from app.services.sending import definitions
+from app.wire import definitions as shapes
+from app.wire.definitions import DefinitionDeleted, DefinitionPage, QueueCount, Queued
 
 
 def _request_id() -> str:
@@ -45,18 +49,32 @@ def _order(text: str) -> tuple[str, bool]:
     return field.lower(), direction.lower() == "desc"
 
 
-def routes(channel: str) -> list[Route]:
-    base = f"/messaging/v1/{channel}/definitions"
+_PAGE = {"type": "integer", "minimum": 1, "maximum": 1_000_000}
+_SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
+_LIST_QUERY = {
+    "$page": _PAGE, "$pageSize": _SIZE,
+    "$filter": {"type": "string", "description": "status eq|neq active|inactive|deleted"},
+    "$orderBy": {"type": "string", "description": "definitionKey, name, createdDate, "
+                "modifiedDate or status, optionally followed by asc or desc"},
+}  # fmt: skip
 
-    @auth.requires(f"{channel}_write")
-    async def create(request: Request) -> Response:
+
+def _declare(channel: str) -> None:
+    """The seven operations of one channel's definitions, declared with ``@endpoint``."""
+    base = f"/messaging/v1/{channel}/definitions"
+    read, write = (f"{channel}_read",), (f"{channel}_write",)
+    tags, shown = (f"SFMC {channel} sends",), shapes.OUT[channel]
+    declare = functools.partial(endpoint, errors=wire.SFMC, tags=tags)
+
+    @declare("POST", base, scopes=write, request=shapes.IN[channel], statuses=(409,),
+             responses={201: shown}, summary="Create a send definition")  # fmt: skip
+    async def create(request: Request, body: definitions.DefinitionIn) -> Response:
         state, who = runtime(request), auth.principal(request)
-        found = await definitions.create(
-            state.db, who.account_id, channel, await read_json(request), now=state.now()
-        )
+        found = await definitions.create(state.db, who.account_id, channel, body, now=state.now())
         return JSONResponse(definitions.to_wire(found, _request_id()), status_code=201)
 
-    @auth.requires(f"{channel}_read")
+    @declare("GET", base, scopes=read, responses={200: DefinitionPage},
+             summary="List send definitions", query=_LIST_QUERY)  # fmt: skip
     async def list_(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         params = request.query_params
@@ -82,42 +100,38 @@ def routes(channel: str) -> list[Route]:
         }
         return JSONResponse(body)
 
-    @auth.requires(f"{channel}_read")
+    @declare("GET", base + "/{key}", scopes=read, responses={200: shown},
+             summary="Get a send definition")  # fmt: skip
     async def get(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.get(state.db, who.account_id, channel, request.path_params["key"])
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
-    @auth.requires(f"{channel}_write")
-    async def patch(request: Request) -> Response:
+    @declare("PATCH", base + "/{key}", scopes=write, request=shapes.DefinitionPatch,
+             responses={200: shown}, summary="Update a send definition (merge)",
+             statuses=(409,))  # fmt: skip
+    async def patch(request: Request, body: shapes.DefinitionPatch) -> Response:
         state, who = runtime(request), auth.principal(request)
         found = await definitions.patch(
-            state.db,
-            who.account_id,
-            channel,
-            request.path_params["key"],
-            await read_json(request),
-            now=state.now(),
-            wake=state.wake,
-        )
+            state.db, who.account_id, channel, request.path_params["key"], body,
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
         return JSONResponse(definitions.to_wire(found, _request_id()))
 
-    @auth.requires(f"{channel}_write")
+    @declare("DELETE", base + "/{key}", scopes=write, responses={200: DefinitionDeleted},
+             summary="Delete (archive) a send definition")  # fmt: skip
     async def delete(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         archived = await definitions.delete(
-            state.db,
-            who.account_id,
-            channel,
-            request.path_params["key"],
-            now=state.now(),
-            wake=state.wake,
-        )
+            state.db, who.account_id, channel, request.path_params["key"],
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
         return JSONResponse(
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
         )
 
-    @auth.requires(f"{channel}_read")
+    @declare("GET", base + "/{key}/queue", scopes=read, responses={200: QueueCount},
+             summary="Count the queued sends")  # fmt: skip
     async def queue(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         count, age_s = await definitions.queue_stats(
@@ -125,25 +139,16 @@ def routes(channel: str) -> list[Route]:
         )
         return JSONResponse({"requestId": _request_id(), "count": count, "ageSeconds": age_s})
 
-    @auth.requires(f"{channel}_write")
+    @declare("DELETE", base + "/{key}/queue", scopes=write, responses={200: Queued},
+             statuses=(400, 409), summary="Purge an inactive definition's queue")  # fmt: skip
     async def purge(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         await definitions.purge_queue(
-            state.db,
-            who.account_id,
-            channel,
-            request.path_params["key"],
-            now=state.now(),
-            wake=state.wake,
-        )
+            state.db, who.account_id, channel, request.path_params["key"],
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
 
-    return [
-        Route(base, create, methods=["POST"]),
-        Route(base, list_, methods=["GET"]),
-        Route(base + "/{key}", get, methods=["GET"]),
-        Route(base + "/{key}", patch, methods=["PATCH"]),
-        Route(base + "/{key}", delete, methods=["DELETE"]),
-        Route(base + "/{key}/queue", queue, methods=["GET"]),
-        Route(base + "/{key}/queue", purge, methods=["DELETE"]),
-    ]
+
+_declare("email")
+_declare("sms")

@@ -2,63 +2,68 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from app import wire
 from app.api import auth
-from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, read_json, runtime
+from app.api.endpoint import endpoint
+from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, runtime
 from app.services.sending import sends, status
+from app.wire import sends as shapes
+from app.wire.answers import MessageStatus, NotSentFeed, SendAccepted, SendRefused
+
+_FEED_QUERY = {
+    "type": {"type": "string", "enum": ["notSent"], "description": "notSent (any casing)"},
+    "$pageSize": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "lastEventId": {"type": "string", "pattern": "^[0-9]*$",
+                   "description": "The lastEventID of the previous page (empty: the first)"},
+}  # fmt: skip
 
 
-def routes(channel: str) -> list[Route]:
+async def _send(request: Request, channel: str, body: shapes.SendIn, key: str | None) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    accepted = await sends.accept(
+        state.db,
+        account_id=who.account_id,
+        channel=channel,
+        body=body,
+        path_key=key,
+        now=state.now(),
+        key_window_s=state.settings.message_key_window_s,
+        wake=state.wake,
+    )
+    if accepted.failures == len(accepted.responses):
+        # Nothing could be queued: the whole request failed (the single route's only one).
+        first = accepted.responses[0]
+        refused = {
+            "message": first["message"],
+            "errorcode": first["errorcode"],
+            "documentation": "",
+            "requestId": accepted.request_id,
+            "responses": accepted.responses,
+        }
+        return JSONResponse(refused, status_code=400)
+    return JSONResponse(accepted.to_wire(), status_code=202)
+
+
+def _declare(channel: str) -> None:
+    """The four message operations of one channel, declared with ``@endpoint``."""
     base = f"/messaging/v1/{channel}/messages"
+    send, read = (f"{channel}_send",), (f"{channel}_read",)
+    declare = functools.partial(endpoint, errors=wire.SFMC, tags=(f"SFMC {channel} sends",))
+    answers = {202: SendAccepted, 400: SendRefused}
 
-    async def _send(request: Request, path_key: str | None) -> Response:
-        state, who = runtime(request), auth.principal(request)
-        accepted = await sends.accept(
-            state.db,
-            account_id=who.account_id,
-            channel=channel,
-            body=await read_json(request),
-            path_key=path_key,
-            now=state.now(),
-            key_window_s=state.settings.message_key_window_s,
-            wake=state.wake,
-        )
-        body = accepted.to_wire()
-        if accepted.failures == len(accepted.responses):
-            # Nothing could be queued: the whole request failed (the single route's only one).
-            first = accepted.responses[0]
-            body = {
-                "message": first["message"],
-                "errorcode": first["errorcode"],
-                "documentation": "",
-                "requestId": accepted.request_id,
-                "responses": accepted.responses,
-            }
-            return JSONResponse(body, status_code=400)
-        return JSONResponse(body, status_code=202)
+    @declare("POST", base, scopes=send, request=shapes.BATCH[channel], responses=answers,
+             summary="Send to up to 2,000 recipients")  # fmt: skip
+    async def send_batch(request: Request, body: shapes.SendIn) -> Response:
+        return await _send(request, channel, body, None)
 
-    @auth.requires(f"{channel}_send")
-    async def send_batch(request: Request) -> Response:
-        return await _send(request, None)
-
-    @auth.requires(f"{channel}_send")
-    async def send_one(request: Request) -> Response:
-        return await _send(request, request.path_params["key"])
-
-    @auth.requires(f"{channel}_read")
-    async def get_one(request: Request) -> Response:
-        state, who = runtime(request), auth.principal(request)
-        body = await status.of_message(
-            state.db, who.account_id, channel, request.path_params["key"], str(uuid.uuid4())
-        )
-        return JSONResponse(body)
-
-    @auth.requires(f"{channel}_read")
+    @declare("GET", base, scopes=read, responses={200: NotSentFeed},
+             summary="NotSent events feed", query=_FEED_QUERY)  # fmt: skip
     async def feed(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         status.feed_type(request.query_params.get("type"))
@@ -71,9 +76,20 @@ def routes(channel: str) -> list[Route]:
         )
         return JSONResponse(body)
 
-    return [
-        Route(base, send_batch, methods=["POST"]),
-        Route(base, feed, methods=["GET"]),
-        Route(base + "/{key}", send_one, methods=["POST"]),
-        Route(base + "/{key}", get_one, methods=["GET"]),
-    ]
+    @declare("POST", base + "/{key}", scopes=send, request=shapes.ONE[channel],
+             responses=answers, summary="Send to one recipient with this messageKey")  # fmt: skip
+    async def send_one(request: Request, body: shapes.SendIn) -> Response:
+        return await _send(request, channel, body, request.path_params["key"])
+
+    @declare("GET", base + "/{key}", scopes=read, responses={200: MessageStatus},
+             summary="A message's status")  # fmt: skip
+    async def get_one(request: Request) -> Response:
+        state, who = runtime(request), auth.principal(request)
+        body = await status.of_message(
+            state.db, who.account_id, channel, request.path_params["key"], str(uuid.uuid4())
+        )
+        return JSONResponse(body)
+
+
+_declare("email")
+_declare("sms")

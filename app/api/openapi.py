@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 description of every route, served at ``GET /openapi.json``.
 
-Operations declared with ``@endpoint`` (``app.api.endpoint``) are built from that registry,
-with their models' JSON Schema (``app.wire``); the families not yet converted are still
-written here by hand from small schema helpers. All of it is kept true by tests:
+Every operation is declared with ``@endpoint`` (``app.api.endpoint``) and built from that
+registry, with its models' JSON Schema (``app.wire``); only the error envelopes are written
+here. All of it is kept true by tests:
 ``tests/test_openapi.py`` compares it with the routing table, and every response the test
 suite receives is validated against it (``tests/conftest.py``); schemathesis fuzzes a live
 server with it. Each family of routes has its own error body: the SFMC envelope, Broadcast's
@@ -46,113 +46,12 @@ def array(items: Schema) -> Schema:
 
 STR: Schema = {"type": "string"}
 INT: Schema = {"type": "integer"}
-BOOL: Schema = {"type": "boolean"}
-NUM: Schema = {"type": "number"}
-ANY_OBJECT: Schema = {"type": "object"}
-OPT_STR: Schema = {"type": ["string", "null"]}
-OPT_INT: Schema = {"type": ["integer", "null"]}
-FLAT_ATTRIBUTES: Schema = {
-    "type": "object",
-    "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
-}
 
 SCHEMAS: dict[str, Schema] = {
     "SfmcError": obj({"message": STR, "errorcode": INT, "documentation": STR}),
     "BroadcastErrors": obj({"errors": {"type": "object", "additionalProperties": array(STR)}}),
     "BroadcastError": obj({"error": STR}),
     "OAuthError": obj({"error": STR}, {"error_description": STR}),
-    "Asset": obj(
-        {
-            "id": INT,
-            "customerKey": STR,
-            "name": STR,
-            "assetType": ANY_OBJECT,
-            "views": ANY_OBJECT,
-            "createdDate": STR,
-            "modifiedDate": STR,
-        }
-    ),
-    "AssetInput": obj(
-        {"name": STR, "assetType": ANY_OBJECT}, {"customerKey": STR, "views": ANY_OBJECT}
-    ),
-    "AssetPage": obj({"count": INT, "page": INT, "pageSize": INT, "items": array(ref("Asset"))}),
-    "Definition": obj(
-        {
-            "requestId": STR,
-            "name": STR,
-            "definitionKey": STR,
-            "definitionId": STR,
-            "status": STR,
-            "createdDate": STR,
-            "modifiedDate": STR,
-            "content": ANY_OBJECT,
-            "subscriptions": ANY_OBJECT,
-        },
-        {"description": STR, "classification": STR, "options": ANY_OBJECT},
-    ),
-    "DefinitionInput": obj(
-        {"definitionKey": STR, "name": STR, "content": ANY_OBJECT},
-        {
-            "description": STR,
-            "status": STR,
-            "classification": STR,
-            "subscriptions": ANY_OBJECT,
-            "options": ANY_OBJECT,
-        },
-    ),
-    "DefinitionPage": obj(
-        {
-            "requestId": STR,
-            "definitions": array(ANY_OBJECT),
-            "count": INT,
-            "page": INT,
-            "pageSize": INT,
-        }
-    ),
-    "QueueCount": obj(
-        {"requestId": STR, "count": INT}, {"ageSeconds": {"type": ["number", "null"]}}
-    ),
-    "Queued": obj({"requestId": STR, "message": STR}),
-    # An email recipient needs a contactKey (else 109105); an SMS one defaults it to `to`.
-    "EmailRecipient": obj(
-        {"to": STR, "contactKey": STR},
-        {"messageKey": STR, "attributes": FLAT_ATTRIBUTES},
-    ),
-    "SmsRecipient": obj(
-        {"to": STR},
-        {"contactKey": STR, "messageKey": STR, "attributes": FLAT_ATTRIBUTES},
-    ),
-    **{
-        f"{channel}SendRequest": obj(
-            {"definitionKey": STR},
-            {
-                "recipient": ref(f"{channel}Recipient"),
-                "recipients": array(ref(f"{channel}Recipient")),
-                "attributes": FLAT_ATTRIBUTES,
-                "content": ANY_OBJECT,
-                "subscriptions": ANY_OBJECT,
-            },
-        )
-        for channel in ("Email", "Sms")
-    },
-    "SendAccepted": obj(
-        {"requestId": STR, "responses": array(obj({"messageKey": STR}))},
-        {"errorcode": INT, "message": STR},
-    ),
-    "SendRefused": obj(
-        {
-            "message": STR,
-            "errorcode": INT,
-            "documentation": STR,
-            "requestId": STR,
-            "responses": array(ANY_OBJECT),
-        }
-    ),
-    "MessageStatus": obj(
-        {"requestId": STR, "timestamp": STR, "eventCategoryType": STR},
-        {"compositeId": STR, "info": ANY_OBJECT},
-    ),
-    "NotSentFeed": obj({"lastEventID": INT, "count": INT, "messages": array(ANY_OBJECT)}),
 }
 
 
@@ -260,169 +159,6 @@ def operation(
     return method.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", path), op
 
 
-def _sfmc_messaging(channel: str) -> list[tuple[str, str, Schema]]:
-    tag = f"SFMC {channel} sends"
-    base = f"/messaging/v1/{channel}"
-    defs, msgs = f"{base}/definitions", f"{base}/messages"
-    read, write, send = f"{channel}_read", f"{channel}_write", f"{channel}_send"
-    page = {"$page": INT, "$pageSize": INT, "$filter": STR, "$orderBy": STR}
-    return [
-        operation(
-            "POST",
-            defs,
-            "Create a send definition",
-            tag=tag,
-            scope=write,
-            body=ref("DefinitionInput"),
-            ok={201: ref("Definition")},
-            errors=(409,),
-        ),
-        operation(
-            "GET",
-            defs,
-            "List send definitions",
-            tag=tag,
-            scope=read,
-            ok={200: ref("DefinitionPage")},
-            query=page,
-        ),
-        operation(
-            "GET",
-            defs + "/{key}",
-            "Get a send definition",
-            tag=tag,
-            scope=read,
-            ok={200: ref("Definition")},
-        ),
-        operation(
-            "PATCH",
-            defs + "/{key}",
-            "Update a send definition (merge)",
-            tag=tag,
-            scope=write,
-            body=ANY_OBJECT,
-            ok={200: ref("Definition")},
-        ),
-        operation(
-            "DELETE",
-            defs + "/{key}",
-            "Delete (archive) a send definition",
-            tag=tag,
-            scope=write,
-            ok={200: ANY_OBJECT},
-        ),
-        operation(
-            "GET",
-            defs + "/{key}/queue",
-            "Count the queued sends",
-            tag=tag,
-            scope=read,
-            ok={200: ref("QueueCount")},
-        ),
-        operation(
-            "DELETE",
-            defs + "/{key}/queue",
-            "Purge the queued sends",
-            tag=tag,
-            scope=write,
-            ok={200: ref("Queued")},
-            errors=(
-                400,
-                409,
-            ),
-        ),
-        operation(
-            "POST",
-            msgs,
-            "Send to up to 2,000 recipients",
-            tag=tag,
-            scope=send,
-            body=ref(f"{channel.title()}SendRequest"),
-            ok={202: ref("SendAccepted")},
-        ),
-        operation(
-            "GET",
-            msgs,
-            "NotSent events feed",
-            tag=tag,
-            scope=read,
-            ok={200: ref("NotSentFeed")},
-            query={"type": STR, "$pageSize": INT, "lastEventId": STR},
-        ),
-        operation(
-            "POST",
-            msgs + "/{key}",
-            "Send to one recipient with this messageKey",
-            tag=tag,
-            scope=send,
-            body=ref(f"{channel.title()}SendRequest"),
-            ok={202: ref("SendAccepted")},
-        ),
-        operation(
-            "GET",
-            msgs + "/{key}",
-            "A message's status",
-            tag=tag,
-            scope=read,
-            ok={200: ref("MessageStatus")},
-        ),
-    ]
-
-
-def _operations() -> list[tuple[str, str, Schema]]:
-    assets = "/asset/v1/content/assets"
-    return [
-        operation(
-            "POST",
-            assets,
-            "Create a content asset",
-            tag="SFMC content",
-            scope="email_write",
-            body=ref("AssetInput"),
-            ok={201: ref("Asset")},
-            errors=(409,),
-        ),
-        operation(
-            "GET",
-            assets,
-            "List or find content assets",
-            tag="SFMC content",
-            scope="email_read",
-            ok={200: ref("AssetPage")},
-            query={"$page": INT, "$pageSize": INT, "$filter": STR},
-        ),
-        operation(
-            "GET",
-            assets + "/{asset_id:int}",
-            "Get a content asset",
-            tag="SFMC content",
-            scope="email_read",
-            ok={200: ref("Asset")},
-        ),
-        operation(
-            "PATCH",
-            assets + "/{asset_id:int}",
-            "Update a content asset",
-            tag="SFMC content",
-            scope="email_write",
-            body=ANY_OBJECT,
-            ok={200: ref("Asset")},
-            errors=(409,),
-        ),
-        operation(
-            "DELETE",
-            assets + "/{asset_id:int}",
-            "Delete a content asset",
-            tag="SFMC content",
-            scope="email_write",
-            ok={200: ANY_OBJECT},
-            errors=(409,),
-        ),
-        *_sfmc_messaging("email"),
-        *_sfmc_messaging("sms"),
-    ]
-
-
 def _registered() -> tuple[list[tuple[str, str, Schema]], dict[str, Schema]]:
     """The operations declared with ``@endpoint``, and their models' schemas.
 
@@ -493,7 +229,7 @@ def _declared(op: endpoint.Endpoint) -> tuple[str, str, Schema]:
 def document() -> Schema:
     paths: dict[str, dict[str, Schema]] = {}
     declared, schemas = _registered()
-    for method, path, op in [*_operations(), *declared]:
+    for method, path, op in declared:
         paths.setdefault(path, {})[method] = op
     return {
         "openapi": "3.1.0",

@@ -1,11 +1,11 @@
 """The routing table: every path Tidings serves, in one list.
 
-Operations declared with ``@endpoint`` (``app.api.endpoint``) come from its registry, a
-module at a time; the rest are still listed here by hand until their family is converted."""
+Every operation is declared with ``@endpoint`` (``app.api.endpoint``) and comes from its
+registry, a module at a time; only the static files are mounted here."""
 
 from __future__ import annotations
 
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from app.api import (
@@ -30,15 +30,9 @@ ROUTES = [
     *endpoint.routes(metrics),
     *endpoint.routes(openapi),
     *endpoint.routes(token),
-    Route("/asset/v1/content/assets", assets.create, methods=["POST"]),
-    Route("/asset/v1/content/assets", assets.list_or_find, methods=["GET"]),
-    Route("/asset/v1/content/assets/{asset_id}", assets.get, methods=["GET"]),
-    Route("/asset/v1/content/assets/{asset_id}", assets.patch, methods=["PATCH"]),
-    Route("/asset/v1/content/assets/{asset_id}", assets.delete, methods=["DELETE"]),
-    *definitions.routes("email"),
-    *definitions.routes("sms"),
-    *messages.routes("email"),
-    *messages.routes("sms"),
+    *endpoint.routes(assets),
+    *endpoint.routes(definitions),
+    *endpoint.routes(messages),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),

@@ -16,8 +16,9 @@ class WireModel(BaseModel):
     ``error_names`` renames a field in error bodies (Broadcast reports ``to`` as
     ``recipient_email``); ``error_messages`` gives one fixed message per field for any of its
     failures (a str, or for RFC 6749 an ``(error, description)`` pair); ``error_codes`` gives
-    the SFMC ``errorcode`` per field; ``not_an_object`` is the message when the body is not a
-    JSON object (or a form), ``not_an_object_code`` its SFMC ``errorcode``.
+    the SFMC ``errorcode`` per field (or dotted path, ``subscriptions.keyword``; a validator may
+    name its own with ``refuse(..., code=)``); ``not_an_object`` is the message when the body is
+    not a JSON object (or a form), ``not_an_object_code`` its SFMC ``errorcode``.
     """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)

@@ -80,9 +80,22 @@ def convert(model: type[WireModel], exc: ValidationError, family: str) -> Invali
     field, wire_name = _python_name(model, _field(detail)), _wire_field(model, detail)
     if family == OAUTH:
         return _oauth(model, field, detail)
-    code = model.error_codes.get(field, 10000)
-    message = _message(model, field, detail, prefix=wire_name)
+    path = _path(detail)
+    code = _code(model, field, path, detail)
+    message = _message(model, field, detail, prefix=wire_name, path=path)
     return Invalid(message, code=code, field=wire_name)
+
+
+def _code(model: type[WireModel], field: str, path: str, detail: ErrorDetails) -> int:
+    """A validator's own code, else the model's for the dotted ``path``, then the field."""
+    if _is_custom(detail) and "code" in detail["ctx"]:
+        return int(detail["ctx"]["code"])
+    return model.error_codes.get(path, model.error_codes.get(field, 10000))
+
+
+def _path(detail: ErrorDetails) -> str:
+    """The failing value's dotted wire path (``subscriptions.keyword``)."""
+    return ".".join(str(part) for part in detail["loc"]) or "base"
 
 
 def _every_field(model: type[WireModel], problems: list[ErrorDetails]) -> dict[str, list[str]]:
@@ -106,15 +119,21 @@ def _rank(detail: ErrorDetails) -> int:
 
 
 def _message(
-    model: type[WireModel], field: str, detail: ErrorDetails, *, prefix: str | None
+    model: type[WireModel],
+    field: str,
+    detail: ErrorDetails,
+    *,
+    prefix: str | None,
+    path: str | None = None,
 ) -> str:
-    """The field's fixed message, a validator's own, or pydantic's phrased (SFMC messages
-    start with the field's wire ``prefix``; Broadcast's do not)."""
-    fixed = model.error_messages.get(field)
-    if isinstance(fixed, str):
-        return fixed
+    """A validator's own message, the fixed one of the dotted ``path`` or of the field, or
+    pydantic's phrased (SFMC messages start with the field's wire ``prefix``; Broadcast's do
+    not)."""
     if _is_custom(detail):
         return detail["msg"]
+    fixed = model.error_messages.get(path or field, model.error_messages.get(field))
+    if isinstance(fixed, str):
+        return fixed
     phrase = _PHRASES.get(detail["type"])
     if phrase is not None:
         text = phrase.format(**detail.get("ctx", {}))
@@ -165,7 +184,11 @@ def _is_custom(detail: ErrorDetails) -> bool:
     return "ctx" in detail and detail["ctx"].get("custom") is True
 
 
-def refuse(kind: str, message: str) -> PydanticCustomError:
+def refuse(kind: str, message: str, *, code: int | None = None) -> PydanticCustomError:
     """The error a validator raises to send ``message`` as written (``kind``: an RFC 6749
-    error code, or a word naming the check, such as ``blank`` or ``format``)."""
-    return PydanticCustomError(kind, message, {"custom": True})
+    error code, or a word naming the check, such as ``blank`` or ``format``; ``code``: the
+    SFMC errorcode, where it is not the field's)."""
+    context: dict[str, Any] = {"custom": True}
+    if code is not None:
+        context["code"] = code
+    return PydanticCustomError(kind, message, context)

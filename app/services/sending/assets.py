@@ -1,96 +1,47 @@
-"""Content assets (stand-in for Content Builder email assets): validation and views."""
+"""Content assets (stand-in for Content Builder email assets): storage rules and views."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app import clock
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, NotFound
 from app.services.sending import render
 from app.storage import assets
 from app.storage.db import Db
-from app.wire import validate
+from app.wire.assets import NO_VIEWS, TYPE_IDS, AssetIn, AssetPatch, view_text
 
 Asset = assets.Asset
-ASSET_TYPES = {208: "htmlemail", 207: "templatebasedemail", 209: "textonlyemail"}
-_TYPE_IDS = {name: type_id for type_id, name in ASSET_TYPES.items()} | {"textonly": 209}
+_PARTS = (("subject", ("subjectline", "subject_line")), ("preheader", ("preheader",)),
+          ("html", ("html",)), ("text", ("text",)))  # fmt: skip
 
 
-def _view(views: dict[str, Any], *names: str) -> str:
-    for name in names:
-        view = views.get(name)
-        if isinstance(view, dict) and isinstance(view.get("content"), str):
-            return str(view["content"])
-        if view is not None and not isinstance(view, dict):
-            raise Invalid(f"views.{name} must be an object with content", code=10001)
-    return ""
-
-
-def _asset_type(value: Any) -> str:
-    if value is None:
-        return "htmlemail"
-    if isinstance(value, dict):
-        if value.get("id") in ASSET_TYPES:
-            return ASSET_TYPES[value["id"]]
-        if value.get("name") in _TYPE_IDS:
-            return ASSET_TYPES[_TYPE_IDS[value["name"]]]
-    raise Invalid("assetType must be {id: 208, name: htmlemail} (or 207/209)", code=10005)
-
-
-def _fields(body: Any, current: Asset | None) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise Invalid("The request body must be a JSON object", code=10001)
-    views = body.get("views") or {}
-    if not isinstance(views, dict):
-        raise Invalid("views must be an object", code=10001)
-    base = (
-        {}
-        if current is None
-        else {
-            "name": current.name,
-            "customer_key": current.customer_key,
-            "asset_type": current.asset_type,
-            "subject": current.subject,
-            "preheader": current.preheader,
-            "html": current.html,
-            "text": current.text,
-        }
-    )
-    fields = dict(base)
-    if "name" in body:
-        fields["name"] = body["name"]
-    if "customerKey" in body:
-        fields["customer_key"] = body["customerKey"]
-    if "assetType" in body or current is None:
-        fields["asset_type"] = _asset_type(body.get("assetType"))
-    for field, names in (
-        ("subject", ("subjectline", "subjectLine")),
-        ("preheader", ("preheader",)),
-        ("html", ("html",)),
-        ("text", ("text",)),
-    ):
-        if any(name in views for name in names):
-            fields[field] = _view(views, *names)
-        fields.setdefault(field, "")
-    if not isinstance(fields.get("name"), str) or not fields["name"].strip():
-        raise Invalid("name is required", code=10002, field="name")
-    if not isinstance(fields.get("customer_key"), str) or not fields["customer_key"]:
-        raise Invalid("customerKey is required", code=10002, field="customerKey")
-    if len(fields["customer_key"]) > 200:
-        raise Invalid("customerKey must be at most 200 characters", code=10005)
-    if not validate.is_single_line(fields["subject"]):
-        raise Invalid(
-            "views.subjectline must be one line, without line breaks or control characters",
-            code=10005,
-            field="views.subjectline",
-        )
-    regenerate = "html" in views and "text" not in views  # a generated text view follows its HTML
-    if fields["html"] and (regenerate or not fields["text"]):
+def _fields(body: AssetIn | AssetPatch, current: Asset | None) -> dict[str, Any]:
+    """The stored fields: the asset's, replaced by those the request gives."""
+    fields: dict[str, Any] = {"subject": "", "preheader": "", "html": "", "text": ""}
+    if current is not None:
+        fields = {
+            "name": current.name, "customer_key": current.customer_key,
+            "asset_type": current.asset_type, "subject": current.subject,
+            "preheader": current.preheader, "html": current.html, "text": current.text,
+        }  # fmt: skip
+    given = body.model_fields_set
+    fields |= {name: getattr(body, name) for name in ("name", "customer_key") if name in given}
+    if "asset_type" in given or current is None:
+        fields["asset_type"] = body.asset_type
+    views = body.views or NO_VIEWS
+    for field, names in _PARTS:
+        text = view_text(views, *names)
+        if text is not None:
+            fields[field] = text
+    regenerate = "html" in views.model_fields_set and "text" not in views.model_fields_set
+    if fields["html"] and (regenerate or not fields["text"]):  # a generated text follows HTML
         fields["text"] = render.html_to_text(fields["html"])
     return fields
 
 
-async def create(db: Db, account_id: int, body: Any, *, now: int) -> Asset:
+async def create(db: Db, account_id: int, body: AssetIn, *, now: int) -> Asset:
+    """Store a new asset; its customerKey must be new in the account."""
     fields = _fields(body, None)
     async with db.write():
         if await assets.get_by_key(db, account_id, fields["customer_key"]):
@@ -125,7 +76,8 @@ async def find(
     return page, await assets.count(db, account_id)
 
 
-async def patch(db: Db, account_id: int, asset_id: int, body: Any, *, now: int) -> Asset:
+async def patch(db: Db, account_id: int, asset_id: int, body: AssetPatch, *, now: int) -> Asset:
+    """Replace the fields ``body`` gives; the customerKey stays unique."""
     current = await get(db, account_id, asset_id)
     fields = _fields(body, current)
     async with db.write():
@@ -151,7 +103,7 @@ async def delete(db: Db, account_id: int, asset_id: int) -> None:
 
 
 def to_wire(asset: Asset) -> dict[str, Any]:
-    type_id = _TYPE_IDS[asset.asset_type]
+    type_id = TYPE_IDS[asset.asset_type]
     return {
         "id": asset.id,
         "customerKey": asset.customer_key,

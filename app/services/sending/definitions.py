@@ -1,4 +1,4 @@
-"""SFMC send definitions (email and SMS): validation, merge-patch, archive-on-delete, queue."""
+"""SFMC send definitions (email and SMS): merge-patch, archive-on-delete, queue."""
 
 from __future__ import annotations
 
@@ -7,167 +7,44 @@ import secrets
 import uuid
 from typing import Any
 
-from app import clock
+from app import clock, wire
 from app.errors import Conflict, Invalid, NotFound
 from app.services.sending import outcomes
 from app.services.wakeups import Wakeups
 from app.storage import assets, definitions, messages
 from app.storage.db import Db
-from app.wire import validate, vocabulary
+from app.wire import definitions as shapes
+from app.wire import vocabulary
 
 Definition = definitions.Definition
-_STATUSES = {"active": "Active", "inactive": "Inactive"}
+DefinitionIn = shapes.EmailDefinitionIn | shapes.SmsDefinitionIn
+_STORED = {"description", "classification", "content", "subscriptions", "options"}
 
 
-def _missing(field: str) -> Invalid:
-    return Invalid(
-        f"MCMS_UTM_Validation_MissingRequiredField: {field} is required", code=10002, field=field
-    )
-
-
-def _bad(field: str, why: str) -> Invalid:
-    return Invalid(f"MCMS_UTM_Validation_InvalidValue: {field} {why}", code=10005, field=field)
-
-
-def _status(value: Any) -> str:
-    if value is None:
-        return "Active"
-    if not isinstance(value, str) or value.lower() not in _STATUSES:
-        raise _bad("status", "must be Active or Inactive (DELETE archives a definition)")
-    return _STATUSES[value.lower()]
-
-
-def _bool(section: dict[str, Any], name: str, default: bool) -> bool:
-    value = section.get(name, default)
-    if not isinstance(value, bool):
-        raise _bad(name, "must be true or false")
-    return value
-
-
-def _section(body: dict[str, Any], name: str) -> dict[str, Any]:
-    value = body.get(name) or {}
-    if not isinstance(value, dict):
-        raise _bad(name, "must be an object")
-    return value
-
-
-async def _shape(db: Db, account_id: int, channel: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The normalised stored body; raises Invalid naming the first bad field."""
-    for field in ("name", "definitionKey"):
-        if not isinstance(body.get(field), str) or not body[field].strip():
-            raise _missing(field)
-    if len(body["definitionKey"]) > 200 or len(body["name"]) > 200:
-        raise _bad("definitionKey", "and name must be at most 200 characters")
-    description = body.get("description") or ""
-    if not isinstance(description, str):
-        raise _bad("description", "must be a string")
-    content, subs = _section(body, "content"), _section(body, "subscriptions")
-    shaped: dict[str, Any] = {"description": description}
-    if channel == "email":
-        key = content.get("customerKey")
-        if not isinstance(key, str) or not key:
-            raise _missing("content.customerKey")
+async def _stored_body(db: Db, account_id: int, body: DefinitionIn) -> dict[str, Any]:
+    """The definition's stored body; its content asset must exist in the account."""
+    if isinstance(body, shapes.EmailDefinitionIn):
+        key = body.content.customer_key
         if await assets.get_by_key(db, account_id, key) is None:
-            raise _bad("content.customerKey", f"{key!r} is not a content asset of this account")
-        shaped["classification"] = body.get("classification") or "Default Transactional"
-        shaped["content"] = {"customerKey": key}
-        shaped["subscriptions"] = _email_subscriptions(subs)
-        shaped["options"] = _email_options(_section(body, "options"))
-    else:
-        message = content.get("message")
-        if not isinstance(message, str) or not message:
-            raise _missing("content.message")
-        shaped["content"] = {"message": message}
-        shaped["subscriptions"] = _sms_subscriptions(subs)
-    return shaped
+            raise Invalid(
+                f"{shapes.INVALID}: content.customerKey {key!r} is not a content asset of this "
+                "account", code=10005, field="content.customerKey",
+            )  # fmt: skip
+    return body.model_dump(include=_STORED, by_alias=True, exclude_none=True)
 
 
-def _email_subscriptions(subs: dict[str, Any]) -> dict[str, Any]:
-    shaped = {
-        "list": subs.get("list") or "All Subscribers",
-        "autoAddSubscriber": _bool(subs, "autoAddSubscriber", True),
-        "updateSubscriber": _bool(subs, "updateSubscriber", True),
-    }
-    if subs.get("dataExtension"):
-        shaped["dataExtension"] = str(subs["dataExtension"])
-    return shaped
-
-
-def _email_options(options: dict[str, Any]) -> dict[str, Any]:
-    shaped: dict[str, Any] = {"trackLinks": _bool(options, "trackLinks", True)}
-    for name in ("cc", "bcc"):
-        addresses = options.get(name) or []
-        if not isinstance(addresses, list):
-            raise _bad(f"options.{name}", "must be an array of email addresses")
-        shaped[name] = [_copy_address(a, f"options.{name}") for a in addresses]
-    if options.get("fromAddress") is not None:
-        try:
-            shaped["fromAddress"] = validate.email_address(options["fromAddress"])
-        except Invalid as exc:
-            raise _bad("options.fromAddress", "must be an email address") from exc
-    if options.get("fromName") is not None:
-        if not validate.is_single_line(options["fromName"]):
-            raise _bad(
-                "options.fromName", "must be one line, without line breaks or control characters"
-            )
-        shaped["fromName"] = options["fromName"]
-    return shaped
-
-
-def _copy_address(value: Any, field: str) -> str:
-    """A cc/bcc entry: an address in its normal form, or a %%Attribute%% filled in at send."""
-    if isinstance(value, str) and value.startswith("%%"):
-        return value
-    try:
-        return validate.email_address(value)
-    except Invalid as exc:
-        raise _bad(field, "must be an array of email addresses") from exc
-
-
-def _sms_subscriptions(subs: dict[str, Any]) -> dict[str, Any]:
-    short_code = subs.get("shortCode")
-    if not isinstance(short_code, str | int) or not str(short_code).strip():
-        raise _missing("subscriptions.shortCode")
-    keyword = subs.get("keyword")
-    if keyword is None or keyword == "":
-        raise Invalid(
-            "MCMS_UTM_Validation_MissingRequiredField_keyword: keyword is required",
-            code=109120,
-            field="subscriptions.keyword",
-        )
-    if not isinstance(keyword, str):
-        raise Invalid(
-            "MCMS_UTM_Validation_InvalidValue_keyword: keyword must be a string",
-            code=109115,
-            field="subscriptions.keyword",
-        )
-    shaped = {
-        "shortCode": str(short_code),
-        "keyword": keyword,
-        "autoAddSubscriber": _bool(subs, "autoAddSubscriber", True),
-        "updateSubscriber": _bool(subs, "updateSubscriber", True),
-    }
-    if subs.get("countryCode"):
-        shaped["countryCode"] = str(subs["countryCode"])
-    return shaped
-
-
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise Invalid("The request body must be a JSON object", code=10001)
-    return body
-
-
-async def create(db: Db, account_id: int, channel: str, body: Any, *, now: int) -> Definition:
-    body = _object(body)
-    shaped = await _shape(db, account_id, channel, body)
+async def create(
+    db: Db, account_id: int, channel: str, body: DefinitionIn, *, now: int
+) -> Definition:
+    """Store a new definition; its key and name must be new in the channel."""
+    shaped = await _stored_body(db, account_id, body)
     definition = Definition(
         id=str(uuid.uuid4()),
         account_id=account_id,
         channel=channel,
-        definition_key=body["definitionKey"],
-        name=body["name"].strip(),
-        status=_status(body.get("status")),
+        definition_key=body.definition_key,
+        name=body.name,
+        status=body.status,
         body=shaped,
         created_at=now,
         modified_at=now,
@@ -222,25 +99,32 @@ async def list_page(
 
 
 async def patch(
-    db: Db, account_id: int, channel: str, key: str, body: Any, *, now: int, wake: Wakeups
+    db: Db,
+    account_id: int,
+    channel: str,
+    key: str,
+    body: shapes.DefinitionPatch,
+    *,
+    now: int,
+    wake: Wakeups,
 ) -> Definition:
     """Merge ``body`` into the definition; re-activating releases its queue (returns it)."""
-    body = _object(body)
     current = await get(db, account_id, channel, key)
     if current.status == "Deleted":
         raise Invalid("MCMS_UTM_Runtime_InvalidOperation: the definition is deleted", code=30001)
-    if "definitionKey" in body and str(body["definitionKey"]).lower() != key.lower():
-        raise _bad("definitionKey", "cannot be changed")
-    merged = _merge(current, body)
-    shaped = await _shape(db, account_id, channel, merged)
+    given = body.model_dump(exclude_unset=True, by_alias=True)
+    if "definitionKey" in given and str(given["definitionKey"]).lower() != key.lower():
+        raise Invalid(f"{shapes.INVALID}: definitionKey cannot be changed", code=10005,
+                      field="definitionKey")  # fmt: skip
+    merged = wire.parse(shapes.IN[channel], _merge(current, given), family=wire.SFMC)
     updated = Definition(
         id=current.id,
         account_id=account_id,
         channel=channel,
         definition_key=current.definition_key,
-        name=merged["name"].strip(),
-        status=_status(merged.get("status")),
-        body=shaped,
+        name=merged.name,
+        status=merged.status,
+        body=await _stored_body(db, account_id, merged),
         created_at=current.created_at,
         modified_at=now,
     )

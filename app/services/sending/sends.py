@@ -1,4 +1,5 @@
-"""Accepting SFMC sends: validate, apply messageKey idempotency, store durably, answer 202.
+"""Accepting SFMC sends: check each recipient, apply messageKey idempotency, store durably,
+answer 202 (the request's own shape is checked by ``app.wire.sends``).
 
 Nothing is delivered here: the request path only writes; the sender does the rest.
 """
@@ -18,12 +19,10 @@ from app.errors import Invalid
 from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
-from app.wire import validate
+from app.wire import sends as shapes
 
-MAX_RECIPIENTS = 2000
-MAX_KEY_LENGTH = 100
-_TOP_FIELDS = {"definitionKey", "recipient", "recipients", "attributes", "subscriptions", "content"}
-_RECIPIENT_FIELDS = {"contactKey", "to", "messageKey", "attributes"}
+MAX_RECIPIENTS = shapes.MAX_RECIPIENTS
+MAX_KEY_LENGTH = shapes.MAX_KEY_LENGTH
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,31 +64,27 @@ async def accept(
     *,
     account_id: int,
     channel: str,
-    body: Any,
+    body: shapes.SendIn,
     path_key: str | None,
     now: int,
     key_window_s: int,
     wake: Wakeups,
 ) -> Accepted:
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
-    if not isinstance(body, dict):
-        raise Invalid("The request body must be a JSON object", code=10001)
-    unknown = sorted(set(body) - _TOP_FIELDS)
-    if unknown:
-        raise _fail(109122, "UnknownFieldName", f"unknown field(s) {', '.join(unknown)}")
-    definition = await _definition(db, account_id, channel, body.get("definitionKey"))
+    definition = await _definition(db, account_id, channel, body.definition_key)
     recipients = _recipients(body, path_key)
-    shared = body.get("attributes") or {}
-    if not validate.is_flat_attributes(shared):
-        raise Invalid("attributes must be a flat object of names to values", code=10001)
-    overrides = _overrides(channel, body)
+    content = body.content
+    overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
+    overrides = {k: v for k, v in overrides.items() if v}
+    model = shapes.RECIPIENT[channel]
+    region = (definition.body.get("subscriptions") or {}).get("countryCode")
     request_id = str(uuid.uuid4())
     responses: list[dict[str, Any]] = []
     fresh: list[messages.Message] = []
     seen: set[str] = set()
     for raw in recipients:
         entry, message = _one(
-            raw, channel, definition, shared, overrides, request_id, account_id, now
+            raw, model, region, definition, body.attributes, overrides, request_id, now
         )
         key = entry["messageKey"].lower() if isinstance(entry.get("messageKey"), str) else None
         if message is not None and key in seen:
@@ -110,41 +105,20 @@ async def accept(
     return Accepted(request_id=request_id, responses=responses, created=created)
 
 
-async def _definition(db: Db, account_id: int, channel: str, key: Any) -> definitions.Definition:
-    if not isinstance(key, str) or not key:
-        raise _fail(109107, "MissingRequiredField_definitionKey", "definitionKey is required")
+async def _definition(db: Db, account_id: int, channel: str, key: str) -> definitions.Definition:
     found = await definitions.get_by_key(db, account_id, channel, key)
     if found is None or found.status == "Deleted":
         raise _fail(109111, "InvalidValue_definitionKey", f"no {channel} definition {key!r}")
     return found
 
 
-def _recipients(body: dict[str, Any], path_key: str | None) -> list[Any]:
-    single, batch = body.get("recipient"), body.get("recipients")
-    if single is not None and batch is not None:
-        raise Invalid("Use recipient or recipients, not both", code=10005)
-    if path_key is not None:
-        if single is None:
-            raise _fail(109102, "NoSubscribers", "recipient is required")
-        if len(path_key) > MAX_KEY_LENGTH:
-            raise _fail(109108, "InvalidValue_messageKey", "messageKey is over 100 characters")
-        return [single | {"messageKey": path_key} if isinstance(single, dict) else single]
-    if batch is None and single is not None:
-        batch = [single]
-    if not isinstance(batch, list) or not batch:
-        raise _fail(109102, "NoSubscribers", "recipients must be a non-empty array")
-    if len(batch) > MAX_RECIPIENTS:
-        raise _fail(109101, "TooManySubscribers", f"at most {MAX_RECIPIENTS} recipients")
-    return batch
-
-
-def _overrides(channel: str, body: dict[str, Any]) -> dict[str, Any]:
-    content = body.get("content")
-    if channel != "sms" or content is None:
-        return {}
-    if not isinstance(content, dict) or not isinstance(content.get("message", ""), str):
-        raise Invalid("content.message must be a string", code=10001)
-    return {"message": content["message"]} if content.get("message") else {}
+def _recipients(body: shapes.SendIn, path_key: str | None) -> list[Any]:
+    if path_key is None:
+        return body.recipients or []
+    if len(path_key) > MAX_KEY_LENGTH:
+        raise _fail(109108, "InvalidValue_messageKey", "messageKey is over 100 characters")
+    single = body.recipient
+    return [single | {"messageKey": path_key} if isinstance(single, dict) else single]
 
 
 def _error(entry: dict[str, Any], code: int, name: str, detail: str) -> dict[str, Any]:
@@ -153,41 +127,35 @@ def _error(entry: dict[str, Any], code: int, name: str, detail: str) -> dict[str
 
 def _one(
     raw: Any,
-    channel: str,
+    model: type[shapes.Recipient],
+    region: str | None,
     definition: definitions.Definition,
     shared: dict[str, Any],
     overrides: dict[str, Any],
     request_id: str,
-    account_id: int,
     now: int,
 ) -> tuple[dict[str, Any], messages.Message | None]:
-    if not isinstance(raw, dict):
-        return _error({}, 10001, "InvalidValue_recipient", "each recipient is an object"), None
-    key = raw.get("messageKey")
+    """The recipient's answer, and its message when it can be queued."""
+    key = raw.get("messageKey") if isinstance(raw, dict) else None
     entry: dict[str, Any] = {"messageKey": key if key is not None else new_message_key()}
-    try:
-        to = _recipient(raw, channel, definition)
-    except _Refused as refused:
-        return _error(entry, refused.code, refused.name, refused.detail), None
-    attributes = raw.get("attributes") or {}
-    merged = shared | attributes
-    payload = {
-        "d": definition.id,
-        "c": raw.get("contactKey") or to,
-        "t": to,
-        "a": merged,
-        "o": overrides,
-    }
+    recipient, code, problem = shapes.recipient_problem(model, raw, region=region)
+    if recipient is None:
+        shown = entry if isinstance(raw, dict) else {}  # a non-object has no messageKey
+        return shown | {"errorcode": code, "message": problem}, None
+    to = recipient.to
+    merged = shared | recipient.attributes
+    contact = recipient.contact_key or to
+    payload = {"d": definition.id, "c": contact, "t": to, "a": merged, "o": overrides}
     message = messages.Message(
         id=str(uuid.uuid4()),
-        account_id=account_id,
-        channel=channel,
+        account_id=definition.account_id,
+        channel=definition.channel,
         message_key=entry["messageKey"],
         request_id=request_id,
         definition_id=definition.id,
         definition_key=definition.definition_key,
-        contact_key=str(raw.get("contactKey") or to),
-        recipient=str(to),
+        contact_key=contact,
+        recipient=to,
         attributes=merged,
         overrides=overrides,
         payload_hash=hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest(),
@@ -197,56 +165,6 @@ def _one(
         next_attempt_at=now,
     )
     return entry, message
-
-
-@dataclasses.dataclass(frozen=True)
-class _Refused(Exception):
-    """One recipient's 109xxx entry in a 202's ``responses``."""
-
-    code: int
-    name: str
-    detail: str
-
-
-def _recipient(raw: dict[str, Any], channel: str, definition: definitions.Definition) -> str:
-    """The recipient's address in its normal form, or _Refused with the first problem."""
-    unknown = sorted(set(raw) - _RECIPIENT_FIELDS)
-    if unknown:
-        raise _Refused(
-            109122, "UnknownFieldName", f"unknown recipient field(s) {', '.join(unknown)}"
-        )
-    key = raw.get("messageKey")
-    if key is not None and (not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH):
-        raise _Refused(109108, "InvalidValue_messageKey", "messageKey must be 1-100 characters")
-    contact = raw.get("contactKey")
-    if contact is not None and (not isinstance(contact, str) or len(contact) > 254):
-        raise _Refused(109109, "InvalidValue_subscriberKey", "contactKey must be a string")
-    if channel == "email" and not contact:
-        raise _Refused(109105, "MissingRequiredField_subscriberKey", "contactKey is required")
-    if not raw.get("to"):
-        raise _Refused(109106, "MissingRequiredField_to", "Invalid subscriber: to is required")
-    to = _to(raw["to"], channel, definition)
-    if not validate.is_flat_attributes(raw.get("attributes") or {}):
-        raise _Refused(10001, "InvalidValue_attributes", "attributes must be a flat object")
-    return to
-
-
-def _to(value: Any, channel: str, definition: definitions.Definition) -> str:
-    try:
-        if channel == "email":
-            return validate.email_address(value)
-        region = (definition.body.get("subscriptions") or {}).get("countryCode")
-        return validate.phone_number(value, region=region)
-    except Invalid as exc:
-        if channel == "email":
-            refused = _Refused(
-                109124, "email_does_not_pass_validation", "to is not a valid email address"
-            )
-        else:
-            refused = _Refused(
-                109121, "InvalidValue_to", "to must be a mobile number with country code"
-            )
-        raise refused from exc
 
 
 async def _store(
