@@ -20,6 +20,17 @@ time in the kernel as in Python. So:
   queries over many rows move off the loop by themselves.
 - Inside a transaction every query, read or write, uses the writer and so sees its changes.
 - WAL checkpoints run on a worker thread once a second after writes, not inside a COMMIT.
+  They are PASSIVE, which readers that are always active can starve: the WAL is then never
+  started over and grows without bound. So once the ``-wal`` file passes
+  ``_WAL_LIMIT_BYTES`` the checkpointer takes the write lock (writers of this process wait,
+  readers do not) and runs a TRUNCATE checkpoint, which waits briefly for the readers of
+  older snapshots, copies the rest and empties the file; ``journal_size_limit`` cuts the file
+  back whenever SQLite itself starts the WAL over. The WAL stays near that size under any load.
+- A cursor on a shared connection is closed by the call that opened it, on its thread. Left
+  to the garbage collector, it resets its statement (the connection caches one per SQL text)
+  whenever and on whichever thread it is freed: perhaps while a worker thread is in
+  ``executemany`` with that same statement, which then fails with "bad parameter or other
+  API misuse".
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import os
 import pathlib
 import re
 import sqlite3
@@ -47,6 +59,12 @@ _THREAD_READERS = 2
 _INLINE_STEPS = 20_000
 _CHECKPOINT_EVERY_S = 1.0
 _INLINE_ROWS = 64  # execute_many with more rows than this runs on a worker thread
+# A -wal file past this is emptied by a TRUNCATE checkpoint; SQLite's own restarts cut it back
+# to this size (journal_size_limit).
+_WAL_LIMIT_BYTES = 64 * 1024 * 1024
+# How long a TRUNCATE checkpoint waits for readers of older snapshots (writers wait with it);
+# when they outlast it, the next pass tries again.
+_TRUNCATE_WAIT_S = 0.2
 T = TypeVar("T")
 Rows = list[dict[str, Any]]
 
@@ -56,6 +74,23 @@ def _rows(connection: sqlite3.Connection, sql: str, values: Mapping[str, Any]) -
     try:
         names = [d[0] for d in cursor.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def _many(connection: sqlite3.Connection, sql: str, rows: list[dict[str, Any]]) -> None:
+    """``executemany``, its cursor closed here and nothing returned: a cursor handed back to
+    the event loop (in a future's result) would be freed later, on some thread, resetting
+    the cached statement that the next batch may be running on a worker thread."""
+    connection.executemany(sql, rows).close()
+
+
+def _checkpoint(connection: sqlite3.Connection, mode: str) -> tuple[int, int, int]:
+    """``PRAGMA wal_checkpoint(mode)``: (busy, WAL frames, frames copied)."""
+    cursor = connection.execute(f"PRAGMA wal_checkpoint({mode})")
+    try:
+        busy, frames, copied = cursor.fetchone()
+        return busy, frames, copied
     finally:
         cursor.close()
 
@@ -105,6 +140,7 @@ class Sqlite:
         # killed (the WAL is written before COMMIT returns); only an OS crash can lose the last.
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT_BYTES}")
         self._all.append(connection)
         return connection
 
@@ -137,16 +173,32 @@ class Sqlite:
         self._writer = self._reader = None
 
     async def _checkpoints(self) -> None:
-        checkpointer = self._open(timeout_s=self._timeout)
+        checkpointer = self._open(timeout_s=_TRUNCATE_WAIT_S)
         while not self._closing.is_set():
             await self._dirty.wait()
             self._dirty.clear()
             if self._closing.is_set():
                 return
             with contextlib.suppress(sqlite3.Error):
-                await _in_thread(checkpointer.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+                await _in_thread(_checkpoint, checkpointer, "PASSIVE")
+                if self._wal_bytes() > _WAL_LIMIT_BYTES:
+                    await self._truncate_wal(checkpointer)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), _CHECKPOINT_EVERY_S)
+
+    def _wal_bytes(self) -> int:
+        try:
+            return os.stat(f"{self._path}-wal").st_size
+        except FileNotFoundError:
+            return 0
+
+    async def _truncate_wal(self, checkpointer: sqlite3.Connection) -> None:
+        """Empty the WAL, holding the write lock so that no commit of ours keeps it going;
+        readers of older snapshots are waited for up to ``_TRUNCATE_WAIT_S``."""
+        async with self._lock:
+            busy, _, _ = await _in_thread(_checkpoint, checkpointer, "TRUNCATE")
+        if busy:  # a reader outlasted the wait; the next pass tries again
+            self._dirty.set()
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any]) -> Rows:
         writer = self._current.get()
@@ -182,9 +234,9 @@ class Sqlite:
         self, writer: sqlite3.Connection, sql: str, rows: list[dict[str, Any]]
     ) -> None:
         if len(rows) <= _INLINE_ROWS:
-            writer.executemany(sql, rows)
+            _many(writer, sql, rows)
         else:
-            await _in_thread(writer.executemany, sql, rows)
+            await _in_thread(_many, writer, sql, rows)
 
     async def _on_writer(
         self, writer: sqlite3.Connection, sql: str, values: Mapping[str, Any]
