@@ -56,6 +56,7 @@ class Dispatcher:
         self._per_account: collections.Counter[int] = collections.Counter()  # POSTs in flight
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._news = True  # woken by new work since the last claim (not only by finished POSTs)
 
     @property
     def lease_ms(self) -> int:
@@ -64,6 +65,8 @@ class Dispatcher:
         return int((2 * self._settings.webhook_timeout_s + 5) * 1000)
 
     def wake(self) -> None:
+        """New work (events committed, retries due): the next pass claims whatever is free."""
+        self._news = True
         self._wake.set()
 
     def start(self) -> None:
@@ -108,18 +111,20 @@ class Dispatcher:
             return await self._claim_and_start()
 
     async def _claim_and_start(self) -> int:
-        room = self._settings.webhook_concurrency - len(self._inflight)
-        # A claim walks the index once per callback with due batches, so while POSTs are in
-        # flight wait until a quarter of the slots are free: one claim per dozen finished POSTs,
-        # not one per POST.
-        if room <= 0 or (self._inflight and room < self._settings.webhook_concurrency // 4):
+        concurrency = self._settings.webhook_concurrency
+        room = concurrency - len(self._inflight)
+        news, self._news = self._news, False
+        # A claim walks the index once per callback with due batches, so when only finished
+        # POSTs woke this pass, wait until a quarter of the slots are free: one claim per dozen
+        # finished POSTs, not one per POST. New work (which may be an account's with nothing in
+        # flight) is claimed at once.
+        if room <= 0 or (self._inflight and not news and room < concurrency // 4):
             return 0
         saturated = {
             callback_id
             for callback_id, n in self._per_callback.items()
             if n >= self._settings.webhook_per_callback
         }
-        per_account = max(1, self._settings.webhook_per_account)
         async with self._db.write(durable=False):  # a lost claim is claimed again
             now = self._now()
             due = await batches.due_batches(
@@ -128,10 +133,20 @@ class Dispatcher:
                 per_callback=self._settings.webhook_per_callback,
                 skip_callbacks=await callbacks.disabled_ids(self._db) | saturated,
             )
-            chosen = fairshare.take_turns(
-                due, limit=room, room=lambda account: per_account - self._per_account[account]
+            busy = set(self._per_account)
+            share = fairshare.share(
+                concurrency,
+                len(busy | {account_id for account_id, _ in due}),
+                cap=self._settings.webhook_per_account,
             )
-            claimed = await batches.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
+            chosen = fairshare.take_turns(
+                due,
+                limit=room,
+                room=lambda account: share - self._per_account[account],
+                reserve=share,  # kept free for an account with nothing in flight
+                idle={account_id for account_id, _ in due} - busy,
+            )
+        claimed = await batches.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
         for batch in claimed:
             self._per_callback[batch.callback_id] += 1
             self._per_account[batch.account_id] += 1
