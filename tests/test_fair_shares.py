@@ -63,12 +63,13 @@ def test_idle_accounts_have_a_share_kept_free(
     assert got == chosen
 
 
-@pytest.mark.parametrize(("slots", "cap", "hanging"), [(50, 25, 12), (10, 5, 4), (100, 25, 18)])
+@pytest.mark.parametrize(("slots", "cap", "hanging"), [(50, 25, 13), (10, 5, 5), (100, 25, 19)])
 def test_accounts_turning_up_one_by_one_find_a_free_slot(
     slots: int, cap: int, hanging: int
 ) -> None:
     """Accounts whose receivers never answer turn up one after another, each with a backlog,
-    and are claimed for as the dispatcher does: each still starts a POST at once."""
+    and are claimed for as the dispatcher does: each still starts a POST at once (the README's
+    figure: with the defaults, every slot is held only once 13 accounts hang)."""
     held: collections.Counter[int] = collections.Counter()
     for newcomer in range(1, hanging + 1):
         due = [(account, (account, n)) for account in range(1, newcomer + 1) for n in range(40)]
