@@ -4,8 +4,9 @@ receivers do not hold up another's messages (real SMTP relay and receivers on 12
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -41,6 +42,50 @@ def test_accounts_take_turns(
     candidates: list[tuple[int, str]], limit: int, rooms: dict[int, int], chosen: list[str]
 ) -> None:
     assert fairshare.take_turns(candidates, limit=limit, room=lambda a: rooms.get(a, 9)) == chosen
+
+
+@pytest.mark.parametrize(
+    ("candidates", "limit", "reserve", "idle", "chosen"),
+    [
+        # Busy accounts leave the reserve free; an idle one's first turn may use it, and first.
+        ([(1, "a1"), (1, "a2"), (1, "a3"), (2, "b1")], 4, 2, set(), ["a1", "b1"]),
+        ([(1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")], 3, 2, {2}, ["b1"]),
+        ([(1, "a1"), (2, "b1"), (3, "c1")], 2, 2, {2, 3}, ["b1", "c1"]),
+        ([(1, "a1"), (1, "a2"), (2, "b1"), (2, "b2")], 6, 2, {2}, ["b1", "a1", "b2", "a2"]),
+    ],
+)
+def test_idle_accounts_have_a_share_kept_free(
+    candidates: list[tuple[int, str]], limit: int, reserve: int, idle: set[int], chosen: list[str]
+) -> None:
+    got = fairshare.take_turns(
+        candidates, limit=limit, room=lambda _: 9, reserve=reserve, idle=idle
+    )
+    assert got == chosen
+
+
+@pytest.mark.parametrize(("slots", "cap", "hanging"), [(50, 25, 13), (10, 5, 5), (100, 25, 19)])
+def test_accounts_turning_up_one_by_one_find_a_free_slot(
+    slots: int, cap: int, hanging: int
+) -> None:
+    """Accounts whose receivers never answer turn up one after another, each with a backlog,
+    and are claimed for as the dispatcher does: each still starts a POST at once (the README's
+    figure: with the defaults, every slot is held only once 13 accounts hang)."""
+    held: collections.Counter[int] = collections.Counter()
+    for newcomer in range(1, hanging + 1):
+        due = [(account, (account, n)) for account in range(1, newcomer + 1) for n in range(40)]
+        for _ in range(3):  # several passes before anything finishes
+            busy = set(held)
+            share = fairshare.share(slots, len(busy | {newcomer}), cap=cap)
+            for account, _ in fairshare.take_turns(
+                due,
+                limit=slots - sum(held.values()),
+                room=lambda account, share=share: share - held[account],
+                reserve=share,
+                idle={newcomer} - busy,
+            ):
+                held[account] += 1
+        assert held[newcomer] >= 1, f"account {newcomer} found no slot: {held}"
+    assert max(held.values()) <= cap
 
 
 async def test_a_backlog_does_not_hold_up_another_accounts_send(
@@ -132,3 +177,80 @@ async def test_hanging_receivers_of_one_account_leave_slots_for_another(
             assert waiting == 9
         finally:
             hold.set()
+
+
+async def test_hanging_receivers_of_two_accounts_leave_slots_for_a_third(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A's and C's four callbacks each answer the probe but never a batch, and both have more
+    batches than the old per-account cap; B's event, sent after they fill what they may, is
+    delivered at once while every one of A's and C's POSTs still hangs."""
+    settings = settings_for(
+        database_url,
+        allow_private_callbacks=True,
+        webhook_concurrency=10,
+        webhook_per_account=5,
+        webhook_timeout_s=30.0,
+    )
+    async with (
+        running(settings, clock) as service,
+        receiver() as hanging_a,
+        receiver() as hanging_c,
+        receiver() as fine,
+    ):
+        holds = []
+        for target in (hanging_a, hanging_c):
+            target.hold_batches = asyncio.Event()
+            holds.append(target.hold_batches)
+        try:
+            a, b, c = [await make_tenant(service, name) for name in ("a", "b", "c")]
+            four = ("/1", "/2", "/3", "/4")
+            for tenant, target, paths in (
+                (a, hanging_a, four),
+                (c, hanging_c, four),
+                (b, fine, ("/b",)),
+            ):
+                await email_definition(service, tenant)
+                for path in paths:
+                    callback_id, _ = await register(service, tenant, target, path, maxBatchSize=1)
+                    await subscribe(service, tenant, callback_id, name=f"s{path[1:]}")
+            for n in range(3):  # 12 batches each for A and C, more than all the slots
+                await send_email(service, a, f"a-{n}")
+                await send_email(service, c, f"c-{n}")
+            noisy = {"a": a.account_id, "c": c.account_id}
+            await _until_async(
+                lambda: _batches(service, noisy), equals=24, within_s=10, what="A's and C's batches"
+            )
+            await service.runtime.dispatcher.run_once()  # every slot A and C may take is taken
+            leased = await _batches(service, noisy, status="sending")
+            await _until(
+                lambda: len(hanging_a.batches) + len(hanging_c.batches) == leased,
+                within_s=10,
+                what="A's and C's POSTs",
+            )
+            started = time.monotonic()
+            await send_email(service, b, "b-1")
+            await _until(lambda: len(fine.accepted()) == 1, within_s=3, what="B's delivery")
+            assert time.monotonic() - started < settings.webhook_timeout_s / 10
+            assert hanging_a.accepted() == hanging_c.accepted() == []  # still hanging
+            assert await _batches(service, noisy, status="pending") > 0
+        finally:
+            for hold in holds:
+                hold.set()
+
+
+async def _batches(service: Service, accounts: dict[str, int], status: str | None = None) -> int:
+    where = "" if status is None else f" AND status = '{status}'"
+    found = await service.db.fetch_val(
+        f"SELECT COUNT(*) FROM batches WHERE account_id IN (:a, :c){where}", accounts
+    )
+    return int(found)
+
+
+async def _until_async(
+    measure: Callable[[], Awaitable[int]], *, equals: int, within_s: float, what: str
+) -> None:
+    deadline = time.monotonic() + within_s
+    while (got := await measure()) != equals:
+        assert time.monotonic() < deadline, f"not within {within_s}s: {what} ({got})"
+        await asyncio.sleep(0.01)

@@ -56,6 +56,7 @@ class Dispatcher:
         self._per_account: collections.Counter[int] = collections.Counter()  # POSTs in flight
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._news = True  # woken by new work since the last claim (not only by finished POSTs)
 
     @property
     def lease_ms(self) -> int:
@@ -64,6 +65,8 @@ class Dispatcher:
         return int((2 * self._settings.webhook_timeout_s + 5) * 1000)
 
     def wake(self) -> None:
+        """New work (events committed, retries due): the next pass claims whatever is free."""
+        self._news = True
         self._wake.set()
 
     def start(self) -> None:
@@ -104,22 +107,25 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Form batches, claim what fits in the free slots, start POSTing; the number started."""
         async with self._claiming:
+            # Taken before forming: work woken for meanwhile is formed and claimed next pass.
+            news, self._news = self._news, False
             await self.form_batches()
-            return await self._claim_and_start()
+            return await self._claim_and_start(news=news)
 
-    async def _claim_and_start(self) -> int:
-        room = self._settings.webhook_concurrency - len(self._inflight)
-        # A claim walks the index once per callback with due batches, so while POSTs are in
-        # flight wait until a quarter of the slots are free: one claim per dozen finished POSTs,
-        # not one per POST.
-        if room <= 0 or (self._inflight and room < self._settings.webhook_concurrency // 4):
+    async def _claim_and_start(self, *, news: bool) -> int:
+        concurrency = self._settings.webhook_concurrency
+        room = concurrency - len(self._inflight)
+        # A claim walks the index once per callback with due batches, so when only finished
+        # POSTs woke this pass, wait until a quarter of the slots are free: one claim per dozen
+        # finished POSTs, not one per POST. New work (which may be an account's with nothing in
+        # flight) is claimed at once.
+        if room <= 0 or (self._inflight and not news and room < concurrency // 4):
             return 0
         saturated = {
             callback_id
             for callback_id, n in self._per_callback.items()
             if n >= self._settings.webhook_per_callback
         }
-        per_account = max(1, self._settings.webhook_per_account)
         async with self._db.write(durable=False):  # a lost claim is claimed again
             now = self._now()
             due = await batches.due_batches(
@@ -128,9 +134,7 @@ class Dispatcher:
                 per_callback=self._settings.webhook_per_callback,
                 skip_callbacks=await callbacks.disabled_ids(self._db) | saturated,
             )
-            chosen = fairshare.take_turns(
-                due, limit=room, room=lambda account: per_account - self._per_account[account]
-            )
+            chosen = self._choose(due, room)
             claimed = await batches.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
         for batch in claimed:
             self._per_callback[batch.callback_id] += 1
@@ -139,6 +143,28 @@ class Dispatcher:
             self._inflight.add(task)
             task.add_done_callback(self._finished(batch))
         return len(claimed)
+
+    def _choose(self, due: list[tuple[int, str]], room: int) -> list[str]:
+        """Due batches for ``room`` free slots, accounts taking turns within their shares.
+
+        A share is the slots split between the accounts with POSTs in flight or batches due,
+        and one more; an account already in flight keeps below its share and leaves a share
+        free, which an account with nothing in flight may take its first POST from.
+        """
+        busy = set(self._per_account)
+        waiting = {account_id for account_id, _ in due}
+        share = fairshare.share(
+            self._settings.webhook_concurrency,
+            len(busy | waiting),
+            cap=self._settings.webhook_per_account,
+        )
+        return fairshare.take_turns(
+            due,
+            limit=room,
+            room=lambda account_id: share - self._per_account[account_id],
+            reserve=share,
+            idle=waiting - busy,
+        )
 
     def _finished(self, batch: batches.Batch) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:

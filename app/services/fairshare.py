@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
+def share(slots: int, accounts: int, *, cap: int) -> int:
+    """One account's share of ``slots`` while ``accounts`` have work: the slots split between
+    them and one more (an account that turns up next), at most ``cap``, at least 1."""
+    return max(1, min(cap, slots // (accounts + 1)))
+
+
 def take_turns(
-    candidates: Iterable[tuple[int, T]], *, limit: int, room: Callable[[int], int]
+    candidates: Iterable[tuple[int, T]],
+    *,
+    limit: int,
+    room: Callable[[int], int],
+    reserve: int = 0,
+    idle: Collection[int] = (),
 ) -> list[T]:
     """Up to ``limit`` of the ``(account_id, item)`` candidates, one per account per round.
 
@@ -18,6 +29,10 @@ def take_turns(
     items; accounts take their turns in the order of their first candidate. An account with a
     large backlog therefore gets no more of a pass than one with a single due item, unless
     nobody else is waiting.
+
+    ``idle`` accounts (nothing in progress) take their first turn before the others, and that
+    turn may use any of the ``limit``; every other item leaves ``reserve`` of it untaken, for
+    accounts that turn up later.
     """
     queues: dict[int, collections.deque[T]] = {}
     for account_id, item in candidates:
@@ -28,13 +43,25 @@ def take_turns(
             queue = queues[account_id] = collections.deque()
         if len(queue) < room(account_id):
             queue.append(item)
+    order = sorted(queues, key=lambda account_id: account_id not in idle)  # stable
+    shared = limit - reserve
     chosen: list[T] = []
-    while queues and len(chosen) < limit:
-        for account_id in list(queues):
-            if len(chosen) >= limit:
-                break
-            queue = queues[account_id]
-            chosen.append(queue.popleft())
-            if not queue:
-                del queues[account_id]
+    first_round = True
+    while queues:
+        taken = len(chosen)
+        for account_id in [a for a in order if a in queues]:
+            bound = limit if first_round and account_id in idle else shared
+            if len(chosen) < bound:
+                chosen.append(_next(queues, account_id))
+        if len(chosen) == taken:
+            break
+        first_round = False
     return chosen
+
+
+def _next(queues: dict[int, collections.deque[T]], account_id: int) -> T:
+    queue = queues[account_id]
+    item = queue.popleft()
+    if not queue:
+        del queues[account_id]
+    return item
