@@ -74,28 +74,9 @@ async def get(db: Db, account_id: int, channel: str, key: str) -> Definition:
 ORDERABLE = definitions.ORDERABLE  # the fields a list may be ordered by
 
 
-async def list_page(
-    db: Db,
-    account_id: int,
-    channel: str,
-    *,
-    status: tuple[str, bool] | None,
-    order_by: str,
-    descending: bool,
-    limit: int,
-    offset: int,
-) -> list[Definition]:
-    """One page of the channel's definitions, filtered by status (``(status, equal)``)."""
-    return await definitions.list_page(
-        db,
-        account_id,
-        channel,
-        status=status,
-        order_by=order_by,
-        descending=descending,
-        limit=limit,
-        offset=offset,
-    )
+# One page of a channel's definitions, filtered by status (``(status, equal)``): the
+# storage query as it is, so handlers need not reach storage.
+list_page = definitions.list_page
 
 
 async def patch(

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from app import clock, providers
-from app.errors import Invalid
 from app.services import fairshare
-from app.services.sending import inbound, outcomes, render, reports, suppression
+from app.services.sending import compose, inbound, outcomes, reports, suppression
 from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import assets, definitions, messages, subscribers, suppressions
+from app.storage import definitions, messages, suppressions
 from app.storage.db import Db
-from app.wire import validate, vocabulary
+from app.wire import vocabulary
 
 log = logging.getLogger("tidings.sender")
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
@@ -36,32 +34,6 @@ _REFUSALS = {
 def retry_delay_s(attempts: int) -> int:
     """Delay before the next provider attempt after ``attempts`` failed ones (pure)."""
     return _RETRY_DELAYS_S[min(max(attempts, 1), len(_RETRY_DELAYS_S)) - 1]
-
-
-@dataclasses.dataclass(frozen=True)
-class _NotSent(Exception):
-    code: vocabulary.NotSent
-    reason: str | None = None  # the code's own, unless given
-
-
-def _copies(addresses: list[str], code: vocabulary.NotSent) -> tuple[str, ...]:
-    """Rendered cc/bcc addresses in their normal form; one that is not an address: NotSent."""
-    try:
-        return tuple(validate.email_address(a) for a in addresses)
-    except Invalid as exc:
-        raise _NotSent(code) from exc
-
-
-@contextlib.contextmanager
-def _missing_attribute_is_not_sent() -> Iterator[None]:
-    """An unresolved %%Name%% ends the message NotSent 10, naming the attribute."""
-    try:
-        yield
-    except render.MissingAttribute as missing:
-        raise _NotSent(
-            vocabulary.NotSent.MISSING_REQUIRED_ATTRIBUTES,
-            f"Attribute %%{missing.name}%% has no value",
-        ) from missing
 
 
 def outcome_of(
@@ -191,45 +163,14 @@ class Sender:
             if await suppressions.is_suppressed(
                 self._db, message.account_id, message.recipient.lower()
             ):
-                raise _NotSent(vocabulary.NotSent.SUPPRESSED)
-            profile = await self._subscriber(message, definition)
+                raise compose.Unsendable(vocabulary.NotSent.SUPPRESSED)
+            profile = await compose.subscriber(self._db, message, definition, now=self._now())
             if message.channel == "email":
                 await self._send_email(message, definition, profile)
             else:
                 await self._send_sms(message, definition, profile)
-        except _NotSent as failure:
+        except compose.Unsendable as failure:
             await self._not_sent(message, failure.code, failure.reason)
-
-    async def _subscriber(
-        self, message: messages.Message, definition: definitions.Definition | None
-    ) -> dict[str, Any]:
-        """The subscriber's profile attributes; adds or updates it as the definition says.
-
-        A send without a definition (Broadcast-style) neither reads nor creates subscribers:
-        its content is literal and it was associated with a subscriber when accepted.
-        """
-        if definition is None:
-            return {}
-        options = definition.body.get("subscriptions") or {}
-        existing = await subscribers.get(self._db, message.account_id, message.contact_key)
-        auto_add = options.get("autoAddSubscriber", True)
-        update = options.get("updateSubscriber", True)
-        if existing is None and not auto_add:
-            if message.channel == "sms":
-                raise _NotSent(vocabulary.NotSent.MOBILE_ADDRESS_NOT_FOUND)
-            raise _NotSent(vocabulary.NotSent.NO_SUBSCRIBER)
-        if existing is None or update:
-            now = self._now()
-            email = message.recipient if message.channel == "email" else None
-            phone = message.recipient if message.channel == "sms" else None
-            await subscribers.upsert(
-                self._db,
-                subscribers.Subscriber(
-                    message.account_id, message.contact_key, email, phone, {}, now, now
-                ),
-                update=update,
-            )
-        return existing.attributes if existing else {}
 
     async def _send_email(
         self,
@@ -237,69 +178,12 @@ class Sender:
         definition: definitions.Definition | None,
         profile: dict[str, Any],
     ) -> None:
-        content = await self._email_content(message, definition, profile)
+        content = await compose.email(
+            self._db, message, definition, profile, settings=self._settings
+        )
         result = await self._email.send_email(content)
         rendered = {"subject": content.subject, "html": content.html, "text": content.text}
         await self._apply(message, result, rendered, content.subject)
-
-    async def _email_content(
-        self,
-        message: messages.Message,
-        definition: definitions.Definition | None,
-        profile: dict[str, Any],
-    ) -> providers.Email:
-        values = render.attribute_lookup(message.attributes, profile)
-        source = await self._email_source(message, definition)
-        options = (definition.body.get("options") or {}) if definition else {}
-
-        def expand(template: str, *, escape_html: bool = False) -> str:
-            if definition is None:  # Broadcast-style content is sent as written
-                return template
-            return render.substitute(template, values, escape_html=escape_html)
-
-        with _missing_attribute_is_not_sent():
-            subject = render.single_line(expand(source["subject"]))
-            preheader = expand(source["preheader"])
-            html = expand(source["html"], escape_html=True)
-            text = expand(source["text"]) if source["text"] else ""
-            cc = [expand(a) for a in options.get("cc") or []]
-            bcc = [expand(a) for a in options.get("bcc") or []]
-        if not subject:
-            raise _NotSent(vocabulary.NotSent.EMPTY_SUBJECT)
-        return providers.Email(
-            message_id=message.id,
-            from_address=options.get("fromAddress") or self._settings.from_address,
-            from_name=render.single_line(options.get("fromName") or self._settings.from_name),
-            to=message.recipient,
-            cc=_copies(cc, vocabulary.NotSent.INVALID_CC),
-            bcc=_copies(bcc, vocabulary.NotSent.INVALID_BCC),
-            subject=subject,
-            html=render.with_preheader(html, preheader),
-            text=text or render.html_to_text(html),
-            reply_to=message.overrides.get("reply_to"),
-            to_name=render.single_line(message.overrides.get("to_name") or ""),
-        )
-
-    async def _email_source(
-        self, message: messages.Message, definition: definitions.Definition | None
-    ) -> dict[str, str]:
-        """Subject, preheader, HTML and text templates: the definition's asset, or the send's."""
-        if definition is None:
-            return {
-                k: message.overrides.get(k, "") for k in ("subject", "preheader", "html", "text")
-            }
-        key = (definition.body.get("content") or {}).get("customerKey", "")
-        asset = await assets.get_by_key(self._db, message.account_id, key)
-        if asset is None:
-            raise _NotSent(
-                vocabulary.NotSent.BUILD_EMAIL_ERROR, f"Content asset {key!r} does not exist"
-            )
-        return {
-            "subject": asset.subject,
-            "preheader": asset.preheader,
-            "html": asset.html,
-            "text": asset.text,
-        }
 
     async def _send_sms(
         self,
@@ -307,23 +191,9 @@ class Sender:
         definition: definitions.Definition | None,
         profile: dict[str, Any],
     ) -> None:
-        body = definition.body if definition else {}
-        template = message.overrides.get("message") or (body.get("content") or {}).get(
-            "message", ""
-        )
-        values = render.attribute_lookup(message.attributes, profile)
-        with _missing_attribute_is_not_sent():
-            text = render.substitute(template, values)
-        options = body.get("subscriptions") or {}
-        sms = providers.Sms(
-            message_id=message.id,
-            to=message.recipient,
-            sender=str(options.get("shortCode", "")),
-            text=text,
-            country_code=options.get("countryCode"),
-        )
+        sms = compose.sms(message, definition, profile)
         result = await self._sms.send_sms(sms)
-        await self._apply(message, result, {"text": text}, None)
+        await self._apply(message, result, {"text": sms.text}, None)
 
     async def _apply(
         self,
