@@ -19,10 +19,11 @@ from app.errors import Invalid
 from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
+from app.wire import recipients
 from app.wire import sends as shapes
 
 MAX_RECIPIENTS = shapes.MAX_RECIPIENTS
-MAX_KEY_LENGTH = shapes.MAX_KEY_LENGTH
+MAX_KEY_LENGTH = recipients.MAX_KEY_LENGTH
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,17 +73,17 @@ async def accept(
 ) -> Accepted:
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
     definition = await _definition(db, account_id, channel, body.definition_key)
-    recipients = _recipients(body, path_key)
+    given = _recipients(body, path_key)
     content = body.content
     overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
     overrides = {k: v for k, v in overrides.items() if v}
-    model = shapes.RECIPIENT[channel]
+    model = recipients.RECIPIENT[channel]
     region = (definition.body.get("subscriptions") or {}).get("countryCode")
     request_id = str(uuid.uuid4())
     responses: list[dict[str, Any]] = []
     fresh: list[messages.Message] = []
     seen: set[str] = set()
-    for raw in recipients:
+    for raw in given:
         entry, message = _one(
             raw, model, region, definition, body.attributes, overrides, request_id, now
         )
@@ -127,7 +128,7 @@ def _error(entry: dict[str, Any], code: int, name: str, detail: str) -> dict[str
 
 def _one(
     raw: Any,
-    model: type[shapes.Recipient],
+    model: type[recipients.Recipient],
     region: str | None,
     definition: definitions.Definition,
     shared: dict[str, Any],
@@ -138,7 +139,7 @@ def _one(
     """The recipient's answer, and its message when it can be queued."""
     key = raw.get("messageKey") if isinstance(raw, dict) else None
     entry: dict[str, Any] = {"messageKey": key if key is not None else new_message_key()}
-    recipient, code, problem = shapes.recipient_problem(model, raw, region=region)
+    recipient, code, problem = recipients.recipient_problem(model, raw, region=region)
     if recipient is None:
         shown = entry if isinstance(raw, dict) else {}  # a non-object has no messageKey
         return shown | {"errorcode": code, "message": problem}, None
