@@ -3,8 +3,8 @@ and leases."""
 
 from __future__ import annotations
 
+from app.storage import leases, messages
 from app.storage.db import Db
-from app.storage.messages import Message
 
 QUEUED_ACCOUNTS = (
     "WITH RECURSIVE queued(account_id) AS ("
@@ -36,21 +36,20 @@ async def due_by_account(db: Db, *, now: int, per_account: int) -> list[tuple[in
     return [(account_id, message_id) for _, account_id, message_id in sorted(found)]
 
 
-async def claim(db: Db, message_ids: list[str], *, now: int, lease_ms: int) -> list[Message]:
+async def claim(
+    db: Db, message_ids: list[str], *, now: int, lease_ms: int
+) -> list[messages.Message]:
     """Lease these messages if still queued (SKIP LOCKED on PostgreSQL), in the order given."""
-    if not message_ids:
-        return []
-    binds = {f"m{i}": message_id for i, message_id in enumerate(message_ids)}
-    skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
-    rows = await db.fetch_all(
-        "UPDATE messages SET status = 'sending', lease_until = :lease_until,"
-        " attempts = attempts + 1, updated_at = :now WHERE id IN (SELECT id FROM messages"
-        f" WHERE id IN ({', '.join(':' + name for name in binds)}) AND status = 'queued'"
-        f"{skip_locked}) RETURNING *",
-        {"now": now, "lease_until": now + lease_ms, **binds},
+    rows = await leases.claim(
+        db,
+        "messages",
+        message_ids,
+        waiting=messages.QUEUED,
+        taken=messages.SENDING,
+        now=now,
+        lease_ms=lease_ms,
     )
-    order = {message_id: i for i, message_id in enumerate(message_ids)}
-    return sorted((Message.from_row(row) for row in rows), key=lambda m: order[m.id])
+    return [messages.Message.from_row(row) for row in rows]
 
 
 async def release(db: Db, message_ids: list[str], *, now: int) -> None:
