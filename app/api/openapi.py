@@ -163,9 +163,8 @@ def _responses(ok: dict[int, Schema | None], statuses: set[int], family: str) ->
 def _security(security: str, scope: str | None) -> list[Schema]:
     if security == "bearer":
         return [{"bearer": [scope] if scope else []}]
-    if security == "metricsToken":
-        return [{}, {security: []}]  # {}: no token needed unless one is configured
-    return [{security: []}]
+    # metricsToken: {}, no token needed unless one is configured
+    return [{}, {security: []}] if security == "metricsToken" else [{security: []}]
 
 
 def _parameters(path: str, query: dict[str, Schema]) -> list[Schema]:
