@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -74,36 +75,46 @@ async def accept(
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
     definition = await _definition(db, account_id, channel, body.definition_key)
     given = _recipients(body, path_key)
-    content = body.content
-    overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
-    overrides = {k: v for k, v in overrides.items() if v}
+    overrides = _overrides(body)
     model = recipients.RECIPIENT[channel]
     region = (definition.body.get("subscriptions") or {}).get("countryCode")
     request_id = str(uuid.uuid4())
+    responses, fresh = _answers(
+        _one(raw, model, region, definition, body.attributes, overrides, request_id, now)
+        for raw in given
+    )
+    created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
+    if created:
+        wake.sender()
+    return Accepted(request_id=request_id, responses=responses, created=created)
+
+
+def _overrides(body: shapes.SendIn) -> dict[str, Any]:
+    """What the request replaces in the definition's content (SMS: a non-empty message)."""
+    content = body.content
+    overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
+    return {k: v for k, v in overrides.items() if v}
+
+
+def _answers(
+    made: Iterable[tuple[dict[str, Any], messages.Message | None]],
+) -> tuple[list[dict[str, Any]], list[messages.Message]]:
+    """Each recipient's answer, and the messages to store; a messageKey repeated within the
+    request fails every recipient after the first that uses it."""
     responses: list[dict[str, Any]] = []
     fresh: list[messages.Message] = []
     seen: set[str] = set()
-    for raw in given:
-        entry, message = _one(
-            raw, model, region, definition, body.attributes, overrides, request_id, now
-        )
+    for entry, message in made:
         key = entry["messageKey"].lower() if isinstance(entry.get("messageKey"), str) else None
         if message is not None and key in seen:
-            entry, message = (
-                _error(
-                    entry, 109110, "DuplicateMessageKey", "messageKey is repeated in this request"
-                ),
-                None,
-            )
+            repeated = "messageKey is repeated in this request"
+            entry, message = _error(entry, 109110, "DuplicateMessageKey", repeated), None
         if key is not None:
             seen.add(key)
         responses.append(entry)
         if message is not None:
             fresh.append(message)
-    created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
-    if created:
-        wake.sender()
-    return Accepted(request_id=request_id, responses=responses, created=created)
+    return responses, fresh
 
 
 async def _definition(db: Db, account_id: int, channel: str, key: str) -> definitions.Definition:
