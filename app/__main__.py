@@ -123,44 +123,67 @@ async def _accounts_list(db: Db, args: argparse.Namespace) -> Any:
     return await accounts.list_all(db)
 
 
-async def _clients_create(db: Db, args: argparse.Namespace) -> Any:
-    issued = await credentials.create_client(
-        db,
-        account_id=await _account_for(db, args.account),
-        name=args.name,
-        scopes=args.scopes,
-        now=clock.now_ms(),
-    )
-    return _public(issued.client) | {"client_secret": issued.client_secret}
+@dataclasses.dataclass(frozen=True)
+class _Grants:
+    """What differs between the ``clients`` and ``tokens`` command groups."""
+
+    group: str
+    about: str
+    noun: str
+    key: str  # the argument naming one, for revoke
+    create: Callable[..., Awaitable[Any]]
+    shown: Callable[[Any], dict[str, Any]]  # the issued grant, with its secret, for output
+    list_all: Callable[..., Awaitable[list[Any]]]
+    revoke: Callable[..., Awaitable[None]]
+    create_help: str
+    scopes_help: str
+    shell_names: dict[str, str]
+
+    async def run_create(self, db: Db, args: argparse.Namespace) -> Any:
+        issued = await self.create(
+            db,
+            account_id=await _account_for(db, args.account),
+            name=args.name,
+            scopes=args.scopes,
+            now=clock.now_ms(),
+        )
+        return self.shown(issued)
+
+    async def run_list(self, db: Db, args: argparse.Namespace) -> Any:
+        return [_public(grant) for grant in await self.list_all(db, account_id=args.account)]
+
+    async def run_revoke(self, db: Db, args: argparse.Namespace) -> Any:
+        key = getattr(args, self.key)
+        await self.revoke(db, key, now=clock.now_ms())
+        return {"revoked": key}
 
 
-async def _clients_list(db: Db, args: argparse.Namespace) -> Any:
-    return [_public(client) for client in await clients.list_all(db, account_id=args.account)]
-
-
-async def _clients_revoke(db: Db, args: argparse.Namespace) -> Any:
-    await credentials.revoke_client(db, args.client_id, now=clock.now_ms())
-    return {"revoked": args.client_id}
-
-
-async def _tokens_create(db: Db, args: argparse.Namespace) -> Any:
-    issued = await credentials.create_api_token(
-        db,
-        account_id=await _account_for(db, args.account),
-        name=args.name,
-        scopes=args.scopes,
-        now=clock.now_ms(),
-    )
-    return _public(issued.token) | {"token": issued.secret}
-
-
-async def _tokens_list(db: Db, args: argparse.Namespace) -> Any:
-    return [_public(token) for token in await api_tokens.list_all(db, account_id=args.account)]
-
-
-async def _tokens_revoke(db: Db, args: argparse.Namespace) -> Any:
-    await credentials.revoke_api_token(db, args.token_id, now=clock.now_ms())
-    return {"revoked": args.token_id}
+_CLIENTS = _Grants(
+    group="clients",
+    about="OAuth2 client-credentials clients",
+    noun="client",
+    key="client_id",
+    create=credentials.create_client,
+    shown=lambda issued: _public(issued.client) | {"client_secret": issued.client_secret},
+    list_all=clients.list_all,
+    revoke=credentials.revoke_client,
+    create_help="create a client; prints its secret once",
+    scopes_help="space-separated (default: all)",
+    shell_names={"CLIENT_ID": "client_id", "CLIENT_SECRET": "client_secret"},
+)
+_TOKENS = _Grants(
+    group="tokens",
+    about="long-lived API tokens for the Broadcast-style API",
+    noun="token",
+    key="token_id",
+    create=credentials.create_api_token,
+    shown=lambda issued: _public(issued.token) | {"token": issued.secret},
+    list_all=api_tokens.list_all,
+    revoke=credentials.revoke_api_token,
+    create_help="create a token; prints it once",
+    scopes_help="transactional_read transactional_write",
+    shell_names={"API_TOKEN": "token"},
+)
 
 
 def _public(record: Any) -> dict[str, Any]:
@@ -230,23 +253,18 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--id", type=int, default=None, help="numeric MID (default: next free)")
     leaf(acc, "list", _accounts_list, "list accounts")
 
-    cli = group("clients", "OAuth2 client-credentials clients")
-    create = leaf(cli, "create", _clients_create, "create a client; prints its secret once")
-    create.add_argument("--account", type=int, default=None)
-    create.add_argument("--name", required=True)
-    create.add_argument("--scopes", default=None, help="space-separated (default: all)")
-    _shell_option(create, {"CLIENT_ID": "client_id", "CLIENT_SECRET": "client_secret"})
-    leaf(cli, "list", _clients_list, "list clients").add_argument("--account", type=int)
-    leaf(cli, "revoke", _clients_revoke, "revoke a client").add_argument("client_id")
-
-    tok = group("tokens", "long-lived API tokens for the Broadcast-style API")
-    create = leaf(tok, "create", _tokens_create, "create a token; prints it once")
-    create.add_argument("--account", type=int, default=None)
-    create.add_argument("--name", required=True)
-    create.add_argument("--scopes", default=None, help="transactional_read transactional_write")
-    _shell_option(create, {"API_TOKEN": "token"})
-    leaf(tok, "list", _tokens_list, "list tokens").add_argument("--account", type=int)
-    leaf(tok, "revoke", _tokens_revoke, "revoke a token").add_argument("token_id")
+    for grants in (_CLIENTS, _TOKENS):
+        actions = group(grants.group, grants.about)
+        create = leaf(actions, "create", grants.run_create, grants.create_help)
+        create.add_argument("--account", type=int, default=None)
+        create.add_argument("--name", required=True)
+        create.add_argument("--scopes", default=None, help=grants.scopes_help)
+        _shell_option(create, grants.shell_names)
+        listing = leaf(actions, "list", grants.run_list, f"list {grants.group}")
+        listing.add_argument("--account", type=int)
+        leaf(actions, "revoke", grants.run_revoke, f"revoke a {grants.noun}").add_argument(
+            grants.key
+        )
     return parser
 
 

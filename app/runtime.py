@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import httpx
 
@@ -45,16 +46,7 @@ class Runtime:
     async def start(
         cls, settings: Settings, *, say: bootstrap.Say = print, now: clock.Clock = clock.now_ms
     ) -> Runtime:
-        db = Db(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s)
-        await db.connect()
-        try:
-            await migrations.apply(db)
-            async with db.exclusive():
-                await bootstrap.run(db, settings, say=say, now=now())
-            key = await auth.load_signing_key(db, settings.secret_key, now=now())
-        except BaseException:
-            await db.disconnect()
-            raise
+        db, key = await _prepared_db(settings, say=say, now=now)
         authenticator = auth.Authenticator(
             db,
             signing_key=key,
@@ -64,20 +56,7 @@ class Runtime:
         )
         http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
         sandbox = Sandbox(domain=settings.envelope_domain)
-        email: providers.EmailProvider = sandbox
-        if settings.smtp_url:
-            email = SmtpProvider(
-                settings.smtp_url,
-                bounce_domain=settings.envelope_domain,
-                concurrency=settings.send_concurrency,
-            )
-        sms: providers.SmsProvider = sandbox
-        if settings.sms_gateway_url:
-            sms = SmsGateway(
-                settings.sms_gateway_url,
-                client=http,
-                authorization=settings.sms_gateway_authorization,
-            )
+        email, sms = _providers(settings, sandbox, http)
         keys = KeyBox(settings.secret_key)
         poster = client.Poster(
             allow_private=settings.allow_private_callbacks,
@@ -90,10 +69,7 @@ class Runtime:
         wake = Wakeups(sender=sender.wake, dispatcher=webhooks.wake)
         manager = callbacks.Manager(db, keys, poster, settings, now, wake=wake)
         jobs = scheduler.Jobs(db, wake, settings, now=now)
-        listener = None
-        if db.dialect == "postgresql":
-            listener = listen.Listener(settings.database_url, webhooks.wake)
-            await listener.start()
+        listener = await _listening(db, settings, webhooks.wake)
         sender.start()
         webhooks.start()
         jobs.start()
@@ -127,3 +103,52 @@ class Runtime:
         await self.email.close()
         await self.http.aclose()
         await self.db.disconnect()
+
+
+async def _prepared_db(
+    settings: Settings, *, say: bootstrap.Say, now: clock.Clock
+) -> tuple[Db, bytes]:
+    """The database connected, migrated and bootstrapped, and the access-token signing key."""
+    db = Db(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s)
+    await db.connect()
+    try:
+        await migrations.apply(db)
+        async with db.exclusive():
+            await bootstrap.run(db, settings, say=say, now=now())
+        key = await auth.load_signing_key(db, settings.secret_key, now=now())
+    except BaseException:
+        await db.disconnect()
+        raise
+    return db, key
+
+
+def _providers(
+    settings: Settings, sandbox: Sandbox, http: httpx.AsyncClient
+) -> tuple[providers.EmailProvider, providers.SmsProvider]:
+    """SMTP and the SMS gateway when configured, else the sandbox for each."""
+    email: providers.EmailProvider = sandbox
+    if settings.smtp_url:
+        email = SmtpProvider(
+            settings.smtp_url,
+            bounce_domain=settings.envelope_domain,
+            concurrency=settings.send_concurrency,
+        )
+    sms: providers.SmsProvider = sandbox
+    if settings.sms_gateway_url:
+        sms = SmsGateway(
+            settings.sms_gateway_url,
+            client=http,
+            authorization=settings.sms_gateway_authorization,
+        )
+    return email, sms
+
+
+async def _listening(
+    db: Db, settings: Settings, wake: Callable[[], None]
+) -> listen.Listener | None:
+    """PostgreSQL NOTIFY from other processes wakes the dispatcher (SQLite has one process)."""
+    if db.dialect != "postgresql":
+        return None
+    listener = listen.Listener(settings.database_url, wake)
+    await listener.start()
+    return listener

@@ -14,7 +14,7 @@ from app import clock
 from app.services.sending import broadcast, definitions
 from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import attempts, batches, events, messages
+from app.storage import attempts, batches, events, send_queue
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -68,7 +68,7 @@ class Jobs:
         """Leases of a sender or dispatcher that died come back; both are woken (retries due)."""
         try:
             async with self._db.write():
-                await messages.reclaim_expired_leases(self._db, now=self._now())
+                await send_queue.reclaim_expired_leases(self._db, now=self._now())
                 await batches.reclaim_expired(self._db, now=self._now())
         except Exception:
             log.exception("sweep failed")

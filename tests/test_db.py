@@ -58,10 +58,10 @@ async def test_send_claims_walk_the_index_not_the_backlog(db: Db) -> None:
     messages_queued; no sort, no scan of the table."""
     if db.dialect != "sqlite":
         pytest.skip("SQLite's plan; PostgreSQL runs the same statements in the sending tests")
-    from app.storage import messages
+    from app.storage import send_queue
 
     values = {"now": 0, "account_id": 1, "limit": 8}
-    for sql in (messages._QUEUED_ACCOUNTS, messages.OLDEST_QUEUED):
+    for sql in (send_queue.QUEUED_ACCOUNTS, send_queue.OLDEST_QUEUED):
         plan = [str(r["detail"]) for r in await db.fetch_all("EXPLAIN QUERY PLAN " + sql, values)]
         reads = [line for line in plan if line.startswith(("SEARCH", "SCAN"))]
         reads = [line for line in reads if line != "SCAN queued"]  # the CTE's own rows

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.storage import sqlite
+from app.storage import sqlite_calls, sqlite_wal
 from app.storage.db import Db
 
 INSERT = "INSERT INTO t (a, b) VALUES (:a, :b)"
@@ -57,7 +57,7 @@ async def test_a_batch_on_a_worker_thread_survives_the_previous_one_being_freed(
         kept.append(result)
         return result
 
-    monkeypatch.setattr(sqlite, "_in_thread", freeing_the_last_result_midway)
+    monkeypatch.setattr(sqlite_calls, "in_thread", freeing_the_last_result_midway)
     for round_ in range(8):
         await sqlite_db.execute_many(INSERT, _rows(round_ * 20_000, 20_000))
     assert await sqlite_db.fetch_val("SELECT COUNT(*) FROM t") == 8 * 20_000
@@ -81,8 +81,8 @@ async def test_the_wal_stays_bounded_while_readers_never_stop(
     checkpoint never gets to start the WAL over): the -wal file stays near the limit during
     the load and is back under it after."""
     limit = 256 * 1024
-    monkeypatch.setattr(sqlite, "_WAL_LIMIT_BYTES", limit, raising=False)
-    monkeypatch.setattr(sqlite, "_CHECKPOINT_EVERY_S", 0.02)
+    monkeypatch.setattr(sqlite_wal, "LIMIT_BYTES", limit)
+    monkeypatch.setattr(sqlite_wal, "EVERY_S", 0.02)
     path = tmp_path / "tidings.db"
     db = Db(f"sqlite:///{path}")
     await db.connect()

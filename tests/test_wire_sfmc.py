@@ -9,7 +9,7 @@ import pytest
 
 from app import wire
 from app.errors import Invalid
-from app.wire import sends
+from app.wire import recipients, sends
 from app.wire.assets import AssetIn, AssetPatch
 from app.wire.definitions import DefinitionPatch, EmailDefinitionIn, SmsDefinitionIn
 
@@ -72,27 +72,30 @@ def test_a_definition_is_stored_in_the_shape_it_is_shown() -> None:
     assert patch.model_dump(exclude_unset=True) == {"name": 5}  # checked after the merge
 
 
+_EMAIL, _SMS = recipients.EmailRecipientIn, recipients.SmsRecipientIn
+
+
 @pytest.mark.parametrize(
     ("model", "raw", "code"),
     [
-        (sends.EmailRecipientIn, {"to": "a@b.io", "contactKey": "c"}, 0),
-        (sends.EmailRecipientIn, 5, 10001),
-        (sends.EmailRecipientIn, {"to": "a@b.io", "contactKey": "c", "zz": 1, "aa": 2}, 109122),
-        (sends.EmailRecipientIn, {"to": "a@b.io", "contactKey": "c", "messageKey": ""}, 109108),
-        (sends.EmailRecipientIn, {"to": "a@b.io", "contactKey": 5}, 109109),
-        (sends.EmailRecipientIn, {"to": "a@b.io", "contactKey": None}, 109105),
-        (sends.EmailRecipientIn, {"to": "a@b.io"}, 109105),
-        (sends.EmailRecipientIn, {"contactKey": "c", "to": ""}, 109106),
-        (sends.EmailRecipientIn, {"contactKey": "c", "to": "nope"}, 109124),
-        (sends.EmailRecipientIn, {"contactKey": "c", "to": "a@b.io", "attributes": {"a": []}},
+        (_EMAIL, {"to": "a@b.io", "contactKey": "c"}, 0),
+        (_EMAIL, 5, 10001),
+        (_EMAIL, {"to": "a@b.io", "contactKey": "c", "zz": 1, "aa": 2}, 109122),
+        (_EMAIL, {"to": "a@b.io", "contactKey": "c", "messageKey": ""}, 109108),
+        (_EMAIL, {"to": "a@b.io", "contactKey": 5}, 109109),
+        (_EMAIL, {"to": "a@b.io", "contactKey": None}, 109105),
+        (_EMAIL, {"to": "a@b.io"}, 109105),
+        (_EMAIL, {"contactKey": "c", "to": ""}, 109106),
+        (_EMAIL, {"contactKey": "c", "to": "nope"}, 109124),
+        (_EMAIL, {"contactKey": "c", "to": "a@b.io", "attributes": {"a": []}},
          10001),
-        (sends.SmsRecipientIn, {"to": "+1 555 555 0123", "contactKey": ""}, 0),
-        (sends.SmsRecipientIn, {"to": True}, 109121),
-        (sends.SmsRecipientIn, {}, 109106),
+        (_SMS, {"to": "+1 555 555 0123", "contactKey": ""}, 0),
+        (_SMS, {"to": True}, 109121),
+        (_SMS, {}, 109106),
     ],
 )  # fmt: skip
 def test_each_recipient_gets_its_own_errorcode(model: Any, raw: Any, code: int) -> None:
-    found, got, message = sends.recipient_problem(model, raw)
+    found, got, message = recipients.recipient_problem(model, raw)
     assert got == code, message
     assert (found is None) == (code != 0)
     if code == 109122:

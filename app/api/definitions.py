@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +18,9 @@ from app.errors import Invalid
 from app.services.sending import definitions
 from app.wire import definitions as shapes
 from app.wire.definitions import DefinitionDeleted, DefinitionPage, QueueCount, Queued
+
+# ``endpoint`` with one channel's error family and tags
+Declare = Callable[..., Callable[[Callable[..., Awaitable[Response]]], Any]]
 
 
 def _request_id() -> str:
@@ -62,9 +67,14 @@ _LIST_QUERY = {
 def _declare(channel: str) -> None:
     """The seven operations of one channel's definitions, declared with ``@endpoint``."""
     base = f"/messaging/v1/{channel}/definitions"
-    read, write = (f"{channel}_read",), (f"{channel}_write",)
-    tags, shown = (f"SFMC {channel} sends",), shapes.OUT[channel]
-    declare = functools.partial(endpoint, errors=wire.SFMC, tags=tags)
+    declare = functools.partial(endpoint, errors=wire.SFMC, tags=(f"SFMC {channel} sends",))
+    _collection(channel, base, declare)
+    _item(channel, base, declare)
+    _queue(channel, base, declare)
+
+
+def _collection(channel: str, base: str, declare: Declare) -> None:
+    read, write, shown = (f"{channel}_read",), (f"{channel}_write",), shapes.OUT[channel]
 
     @declare("POST", base, scopes=write, request=shapes.IN[channel], statuses=(409,),
              responses={201: shown}, summary="Create a send definition")  # fmt: skip
@@ -76,29 +86,11 @@ def _declare(channel: str) -> None:
     @declare("GET", base, scopes=read, responses={200: DefinitionPage},
              summary="List send definitions", query=_LIST_QUERY)  # fmt: skip
     async def list_(request: Request) -> Response:
-        state, who = runtime(request), auth.principal(request)
-        params = request.query_params
-        page = query_int(request, "$page", default=1, low=1, high=1_000_000)
-        size = query_int(request, "$pageSize", "$pagesize", default=50, low=1, high=500)
-        order_by, descending = _order(params.get("$orderBy") or params.get("$orderby") or "")
-        found = await definitions.list_page(
-            state.db,
-            who.account_id,
-            channel,
-            status=_status_filter(params.get("$filter", "")),
-            order_by=order_by,
-            descending=descending,
-            limit=size,
-            offset=(page - 1) * size,
-        )
-        body = {
-            "requestId": _request_id(),
-            "definitions": [definitions.summary(d) for d in found],
-            "count": len(found),
-            "page": page,
-            "pageSize": size,
-        }
-        return JSONResponse(body)
+        return JSONResponse(await _page(request, channel))
+
+
+def _item(channel: str, base: str, declare: Declare) -> None:
+    read, write, shown = (f"{channel}_read",), (f"{channel}_write",), shapes.OUT[channel]
 
     @declare("GET", base + "/{key}", scopes=read, responses={200: shown},
              summary="Get a send definition")  # fmt: skip
@@ -130,6 +122,10 @@ def _declare(channel: str) -> None:
             {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
         )
 
+
+def _queue(channel: str, base: str, declare: Declare) -> None:
+    read, write = (f"{channel}_read",), (f"{channel}_write",)
+
     @declare("GET", base + "/{key}/queue", scopes=read, responses={200: QueueCount},
              summary="Count the queued sends")  # fmt: skip
     async def queue(request: Request) -> Response:
@@ -148,6 +144,32 @@ def _declare(channel: str) -> None:
             now=state.now(), wake=state.wake,
         )  # fmt: skip
         return JSONResponse({"requestId": _request_id(), "message": "Queued"})
+
+
+async def _page(request: Request, channel: str) -> dict[str, Any]:
+    """One page of a channel's definitions, by the SFMC ``$page``/``$filter`` parameters."""
+    state, who = runtime(request), auth.principal(request)
+    params = request.query_params
+    page = query_int(request, "$page", default=1, low=1, high=1_000_000)
+    size = query_int(request, "$pageSize", "$pagesize", default=50, low=1, high=500)
+    order_by, descending = _order(params.get("$orderBy") or params.get("$orderby") or "")
+    found = await definitions.list_page(
+        state.db,
+        who.account_id,
+        channel,
+        status=_status_filter(params.get("$filter", "")),
+        order_by=order_by,
+        descending=descending,
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    return {
+        "requestId": _request_id(),
+        "definitions": [definitions.summary(d) for d in found],
+        "count": len(found),
+        "page": page,
+        "pageSize": size,
+    }
 
 
 _declare("email")

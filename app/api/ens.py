@@ -5,6 +5,8 @@ Also Tidings' callback operations: probe, attempts, health, replay, test, enable
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -31,17 +33,17 @@ CB = "event_notification_callback_"
 SUB = "event_notification_subscription_"
 _P = "/platform/v1/"
 _CB = _P + "ens-callbacks/{callback_id}"
-_TAGS = ("SFMC ENS webhooks",)
-_SFMC = wire.SFMC
+# Every ENS operation answers in SFMC's error body and sits under one tag.
+_ens = functools.partial(endpoint, errors=wire.SFMC, tags=("SFMC ENS webhooks",))
 
 
 def _callback_id(request: Request) -> str:
     return str(request.path_params["callback_id"])
 
 
-@endpoint(
+@_ens(
     "POST", _P + "ens-callbacks", scopes=(CB + "create",), request=CallbackIn, many=True,
-    responses={201: list[CallbackCreated]}, errors=_SFMC, statuses=(409,), tags=_TAGS,
+    responses={201: list[CallbackCreated]}, statuses=(409,),
     summary="Register up to 10 callbacks (each is probed; 400 with the callbacks kept when a "
     "probe fails)",
 )  # fmt: skip
@@ -51,9 +53,9 @@ async def create_callbacks(request: Request, body: list[CallbackIn]) -> Response
     return JSONResponse(created, status_code=201)
 
 
-@endpoint(
+@_ens(
     "GET", _P + "ens-callbacks", scopes=(CB + "read",), responses={200: list[CallbackOut]},
-    errors=_SFMC, summary="List callbacks", tags=_TAGS,
+    summary="List callbacks",
 )  # fmt: skip
 async def list_callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -61,9 +63,9 @@ async def list_callbacks(request: Request) -> Response:
     return JSONResponse([callbacks.to_wire(c) for c in found])
 
 
-@endpoint(
+@_ens(
     "PUT", _P + "ens-callbacks", scopes=(CB + "update",), request=CallbackPatch, many=True,
-    responses={200: list[CallbackOut]}, errors=_SFMC, statuses=(404,), tags=_TAGS,
+    responses={200: list[CallbackOut]}, statuses=(404,),
     summary="Update up to 10 callbacks (not their URL)",
 )  # fmt: skip
 async def update_callbacks(request: Request, body: list[CallbackPatch]) -> Response:
@@ -71,9 +73,9 @@ async def update_callbacks(request: Request, body: list[CallbackPatch]) -> Respo
     return JSONResponse(await state.callbacks.update(who.account_id, body))
 
 
-@endpoint(
-    "GET", _CB, scopes=(CB + "read",), responses={200: CallbackOut}, errors=_SFMC,
-    summary="Get a callback", tags=_TAGS,
+@_ens(
+    "GET", _CB, scopes=(CB + "read",), responses={200: CallbackOut},
+    summary="Get a callback",
 )  # fmt: skip
 async def get_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -81,9 +83,9 @@ async def get_callback(request: Request) -> Response:
     return JSONResponse(callbacks.to_wire(found))
 
 
-@endpoint(
-    "DELETE", _CB, scopes=(CB + "delete",), responses={200: Empty}, errors=_SFMC,
-    statuses=(409,), summary="Delete a callback (once it has no subscriptions)", tags=_TAGS,
+@_ens(
+    "DELETE", _CB, scopes=(CB + "delete",), responses={200: Empty},
+    statuses=(409,), summary="Delete a callback (once it has no subscriptions)",
 )  # fmt: skip
 async def delete_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -91,9 +93,9 @@ async def delete_callback(request: Request) -> Response:
     return JSONResponse({})
 
 
-@endpoint(
+@_ens(
     "POST", _P + "ens-verify", scopes=(CB + "update", CB + "create"), request=VerifyIn,
-    responses={200: CallbackOut}, errors=_SFMC, statuses=(404,), tags=_TAGS,
+    responses={200: CallbackOut}, statuses=(404,),
     summary="Verify a callback with its probe's key",
 )  # fmt: skip
 async def verify(request: Request, body: VerifyIn) -> Response:
@@ -101,9 +103,9 @@ async def verify(request: Request, body: VerifyIn) -> Response:
     return JSONResponse(await state.callbacks.verify(who.account_id, body))
 
 
-@endpoint(
+@_ens(
     "PUT", _P + "ens-regenerate", scopes=(CB + "update",), request=RegenerateIn,
-    responses={200: KeyRotated}, errors=_SFMC, statuses=(404,), tags=_TAGS,
+    responses={200: KeyRotated}, statuses=(404,),
     summary="Rotate a callback's signing key (the old one signs too for a grace period)",
 )  # fmt: skip
 async def regenerate(request: Request, body: RegenerateIn) -> Response:
@@ -111,18 +113,18 @@ async def regenerate(request: Request, body: RegenerateIn) -> Response:
     return JSONResponse(await state.callbacks.regenerate(who.account_id, body.callback_id))
 
 
-@endpoint(
-    "POST", _CB + "/probe", scopes=(CB + "update",), responses={200: Probed}, errors=_SFMC,
-    statuses=(400,), summary="Send a new verification probe", tags=_TAGS,
+@_ens(
+    "POST", _CB + "/probe", scopes=(CB + "update",), responses={200: Probed},
+    statuses=(400,), summary="Send a new verification probe",
 )  # fmt: skip
 async def probe(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     return JSONResponse(await state.callbacks.probe(who.account_id, _callback_id(request)))
 
 
-@endpoint(
+@_ens(
     "POST", _CB + "/enable", scopes=(CB + "update",), responses={200: CallbackOut},
-    errors=_SFMC, summary="Re-enable a disabled callback", tags=_TAGS,
+    summary="Re-enable a disabled callback",
 )  # fmt: skip
 async def enable(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -137,9 +139,9 @@ _ATTEMPTS_QUERY = {
 }  # fmt: skip
 
 
-@endpoint(
+@_ens(
     "GET", _CB + "/attempts", scopes=(CB + "read",), responses={200: AttemptPage},
-    errors=_SFMC, summary="Delivery attempts, newest first", tags=_TAGS, query=_ATTEMPTS_QUERY,
+    summary="Delivery attempts, newest first", query=_ATTEMPTS_QUERY,
 )  # fmt: skip
 async def attempts(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -154,9 +156,9 @@ async def attempts(request: Request) -> Response:
     )
 
 
-@endpoint(
+@_ens(
     "GET", _CB + "/health", scopes=(CB + "read",), responses={200: CallbackHealth},
-    errors=_SFMC, summary="Delivery health over the last 24 hours", tags=_TAGS,
+    summary="Delivery health over the last 24 hours",
 )  # fmt: skip
 async def health(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -171,10 +173,9 @@ async def _replayable(request: Request) -> None:
     operations.require_verified(found, "replays")
 
 
-@endpoint(
+@_ens(
     "POST", _CB + "/replay", scopes=(CB + "update",), request=ReplayIn, check=_replayable,
-    responses={202: Replayed}, errors=_SFMC, summary="Redeliver events from a time range",
-    tags=_TAGS,
+    responses={202: Replayed}, summary="Redeliver events from a time range",
 )  # fmt: skip
 async def replay(request: Request, body: ReplayIn) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -186,9 +187,9 @@ async def replay(request: Request, body: ReplayIn) -> Response:
     return JSONResponse(queued, status_code=202)
 
 
-@endpoint(
-    "POST", _CB + "/test", scopes=(CB + "update",), responses={200: TestSent}, errors=_SFMC,
-    statuses=(400,), summary="Send a signed sample event", tags=_TAGS,
+@_ens(
+    "POST", _CB + "/test", scopes=(CB + "update",), responses={200: TestSent},
+    statuses=(400,), summary="Send a signed sample event",
 )  # fmt: skip
 async def test(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -196,10 +197,10 @@ async def test(request: Request) -> Response:
     return JSONResponse(await operations.test_send(state.dispatcher, found, now=state.now()))
 
 
-@endpoint(
+@_ens(
     "POST", _P + "ens-subscriptions", scopes=(SUB + "create",), request=SubscriptionIn,
-    many=True, responses={201: list[SubscriptionOut]}, errors=_SFMC, statuses=(404, 409),
-    summary="Subscribe verified callbacks to event types (up to 10)", tags=_TAGS,
+    many=True, responses={201: list[SubscriptionOut]}, statuses=(404, 409),
+    summary="Subscribe verified callbacks to event types (up to 10)",
 )  # fmt: skip
 async def create_subscriptions(request: Request, body: list[SubscriptionIn]) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -210,10 +211,10 @@ async def create_subscriptions(request: Request, body: list[SubscriptionIn]) -> 
     return JSONResponse(made, status_code=201)
 
 
-@endpoint(
+@_ens(
     "PUT", _P + "ens-subscriptions", scopes=(SUB + "update",), request=SubscriptionPatch,
-    many=True, responses={200: list[SubscriptionOut]}, errors=_SFMC, statuses=(404, 409),
-    summary="Update up to 10 subscriptions (pause, resume, types, filters)", tags=_TAGS,
+    many=True, responses={200: list[SubscriptionOut]}, statuses=(404, 409),
+    summary="Update up to 10 subscriptions (pause, resume, types, filters)",
 )  # fmt: skip
 async def update_subscriptions(request: Request, body: list[SubscriptionPatch]) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -223,9 +224,9 @@ async def update_subscriptions(request: Request, body: list[SubscriptionPatch]) 
     return JSONResponse(changed)
 
 
-@endpoint(
+@_ens(
     "GET", _P + "ens-subscriptions/{subscription_id}", scopes=(SUB + "read",),
-    responses={200: SubscriptionOut}, errors=_SFMC, summary="Get a subscription", tags=_TAGS,
+    responses={200: SubscriptionOut}, summary="Get a subscription",
 )  # fmt: skip
 async def get_subscription(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -235,9 +236,9 @@ async def get_subscription(request: Request) -> Response:
     return JSONResponse(found)
 
 
-@endpoint(
+@_ens(
     "DELETE", _P + "ens-subscriptions/{subscription_id}", scopes=(SUB + "delete",),
-    responses={200: Empty}, errors=_SFMC, summary="Delete a subscription", tags=_TAGS,
+    responses={200: Empty}, summary="Delete a subscription",
 )  # fmt: skip
 async def delete_subscription(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -245,10 +246,9 @@ async def delete_subscription(request: Request) -> Response:
     return JSONResponse({})
 
 
-@endpoint(
+@_ens(
     "GET", _P + "ens-subscriptions-by-cb/{callback_id}", scopes=(SUB + "read",),
-    responses={200: list[SubscriptionOut]}, errors=_SFMC, summary="A callback's subscriptions",
-    tags=_TAGS,
+    responses={200: list[SubscriptionOut]}, summary="A callback's subscriptions",
 )  # fmt: skip
 async def subscriptions_by_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)

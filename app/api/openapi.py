@@ -101,7 +101,36 @@ def operation(
     form: bool = False,
 ) -> tuple[str, str, Schema]:
     """One operation. ``ok`` maps success statuses to a JSON schema (None: no JSON body)."""
-    statuses = set(errors) | {503}
+    statuses = _statuses(path, security=security, scope=scope, body=body, query=query)
+    op: Schema = {
+        "operationId": re.sub(r"\W+", "_", f"{method} {path}").strip("_"),
+        "summary": summary,
+        "tags": [tag],
+        "responses": _responses(ok, set(errors) | statuses, family),
+    }
+    if security is not None:
+        op["security"] = _security(security, scope)
+    params = _parameters(path, query or {})
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        content = _json(body)
+        if form:
+            content["application/x-www-form-urlencoded"] = {"schema": body}
+        op["requestBody"] = {"required": True, "content": content}
+    return method.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", path), op
+
+
+def _statuses(
+    path: str,
+    *,
+    security: str | None,
+    scope: str | None,
+    body: Schema | None,
+    query: dict[str, Schema] | None,
+) -> set[int]:
+    """The error statuses any operation like this one can answer."""
+    statuses = {503}
     if security is not None:
         statuses |= {401, 429} if security == "bearer" else {401}
         if scope is not None:
@@ -112,6 +141,10 @@ def operation(
         statuses.add(400)
     if "{" in path:
         statuses.add(404)
+    return statuses
+
+
+def _responses(ok: dict[int, Schema | None], statuses: set[int], family: str) -> Schema:
     responses: dict[str, Schema] = {
         str(code): {"description": "Success"} | ({"content": _json(schema)} if schema else {})
         for code, schema in ok.items()
@@ -124,18 +157,17 @@ def operation(
         if code in (429, 503):
             answer["headers"] = {"Retry-After": {"schema": INT}}
         responses[str(code)] = answer
-    op: Schema = {
-        "operationId": re.sub(r"\W+", "_", f"{method} {path}").strip("_"),
-        "summary": summary,
-        "tags": [tag],
-        "responses": responses,
-    }
+    return responses
+
+
+def _security(security: str, scope: str | None) -> list[Schema]:
     if security == "bearer":
-        op["security"] = [{"bearer": [scope] if scope else []}]
-    elif security == "metricsToken":
-        op["security"] = [{}, {security: []}]  # {}: no token needed unless one is configured
-    elif security is not None:
-        op["security"] = [{security: []}]
+        return [{"bearer": [scope] if scope else []}]
+    # metricsToken: {}, no token needed unless one is configured
+    return [{}, {security: []}] if security == "metricsToken" else [{security: []}]
+
+
+def _parameters(path: str, query: dict[str, Schema]) -> list[Schema]:
     params = [
         {
             "name": name,
@@ -145,18 +177,10 @@ def operation(
         }
         for name, kind in re.findall(r"\{(\w+)(?::(\w+))?\}", path)
     ]
-    params += [
+    return params + [
         {"name": name, "in": "query", "required": False, "schema": schema}
-        for name, schema in (query or {}).items()
+        for name, schema in query.items()
     ]
-    if params:
-        op["parameters"] = params
-    if body is not None:
-        content = _json(body)
-        if form:
-            content["application/x-www-form-urlencoded"] = {"schema": body}
-        op["requestBody"] = {"required": True, "content": content}
-    return method.lower(), re.sub(r"\{(\w+):\w+\}", r"{\1}", path), op
 
 
 def _registered() -> tuple[list[tuple[str, str, Schema]], dict[str, Schema]]:

@@ -3,6 +3,8 @@ rollups."""
 
 from __future__ import annotations
 
+import functools
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,7 +23,10 @@ from app.wire.stats import (
 )
 
 READ_SCOPES = ("transactional_read", "email_read", "sms_read", "event_notification_callback_read")
-_TAGS = ("Stats",)
+# Every stats operation is a GET, readable with any read scope, answered in Broadcast's errors.
+_stats = functools.partial(
+    endpoint, "GET", scopes=READ_SCOPES, errors=wire.BROADCAST, tags=("Stats",)
+)
 _LIMIT = {"type": "integer", "minimum": 1, "maximum": 200, "description": "Default 20"}
 
 
@@ -30,42 +35,47 @@ def _range(request: Request) -> stats.Range:
     return stats.Range(span.since, span.until)
 
 
-@endpoint(
-    "GET", "/api/v1/stats/summary", scopes=READ_SCOPES, responses={200: StatsSummary},
-    errors=wire.BROADCAST, summary="Outcome counts and rates", tags=_TAGS,
+@_stats(
+    "/api/v1/stats/summary",
+    responses={200: StatsSummary},
+    summary="Outcome counts and rates",
     query=query_of(StatsRange),
-)  # fmt: skip
+)
 async def summary(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     return JSONResponse(await stats.summary(state.db, who.account_id, _range(request)))
 
 
-@endpoint(
-    "GET", "/api/v1/stats/timeseries", scopes=READ_SCOPES, responses={200: StatsTimeseries},
-    errors=wire.BROADCAST, summary="Outcome counts over time", tags=_TAGS,
+@_stats(
+    "/api/v1/stats/timeseries",
+    responses={200: StatsTimeseries},
+    summary="Outcome counts over time",
     query=query_of(TimeseriesQuery),
-)  # fmt: skip
+)
 async def timeseries(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     query = parse_query(request, TimeseriesQuery)
     return JSONResponse(await stats.timeseries(state.db, who.account_id, query))
 
 
-@endpoint(
-    "GET", "/api/v1/stats/callbacks", scopes=READ_SCOPES, responses={200: StatsCallbacks},
-    errors=wire.BROADCAST, summary="Webhook health per callback", tags=_TAGS,
+@_stats(
+    "/api/v1/stats/callbacks",
+    responses={200: StatsCallbacks},
+    summary="Webhook health per callback",
     query=query_of(StatsRange),
-)  # fmt: skip
+)
 async def callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     body = await stats.all_callbacks(state.db, who.account_id, _range(request), now=state.now())
     return JSONResponse(body)
 
 
-@endpoint(
-    "GET", "/api/v1/stats/recent", scopes=READ_SCOPES, responses={200: StatsRecent},
-    errors=wire.BROADCAST, summary="The latest events", tags=_TAGS, query={"limit": _LIMIT},
-)  # fmt: skip
+@_stats(
+    "/api/v1/stats/recent",
+    responses={200: StatsRecent},
+    summary="The latest events",
+    query={"limit": _LIMIT},
+)
 async def recent(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     limit = query_int(request, "limit", default=20, low=1, high=200)

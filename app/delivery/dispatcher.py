@@ -18,12 +18,12 @@ from typing import TypeVar
 import orjson
 
 from app import clock
-from app.delivery import client, policy, signing
+from app.delivery import client, policy, results, signing
 from app.services import fairshare
 from app.services.webhooks import fanout
 from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
-from app.storage import attempts, batches, callbacks, outbox, stats
+from app.storage import attempts, batches, callbacks, outbox
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.dispatcher")
@@ -211,7 +211,16 @@ class Dispatcher:
             found = await batches.batch_events(self._db, batch.id)
             body = orjson.dumps([fanout.to_wire(event) for event in found])
             reply = await self._post(target, batch.id, body, attempt=batch.attempts)
-            await self._record(batch, target, reply, len(found))
+            await results.record(
+                self._db,
+                batch,
+                target,
+                reply,
+                len(found),
+                now=self._now(),
+                retry=self._policy,
+                breaker_s=self._settings.webhook_breaker_s,
+            )
         except asyncio.CancelledError:
             # Stopping past the grace period: the batch goes back to pending now rather than
             # after its lease (it may have arrived; same webhook-id, so receivers de-duplicate).
@@ -249,84 +258,11 @@ class Dispatcher:
         """A signed sample batch, now, outside the outbox; logged as an attempt."""
         reply = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
         async with self._db.write():
-            await attempts.insert(self._db, _attempt(target, None, reply, 1, self._now()))
+            await attempts.insert(self._db, results.attempt(target, None, reply, 1, self._now()))
         return reply
-
-    async def _record(
-        self, batch: batches.Batch, target: callbacks.Callback, reply: client.Reply, count: int
-    ) -> None:
-        now = self._now()
-        error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
-
-        # Group commit: results of POSTs finishing together share one transaction.
-        async def store() -> None:
-            await attempts.insert(self._db, _attempt(target, batch.id, reply, count, now))
-            await stats.count_attempt(
-                self._db,
-                account_id=target.account_id,
-                callback_id=target.id,
-                at=now,
-                result="ok" if reply.ok else reply.error_class or "error",
-                first=batch.attempts == 1,
-                events=count,
-                latency_ms=reply.latency_ms,
-            )
-            await callbacks.record_result(self._db, target.id, ok=reply.ok, now=now, error=error)
-            if reply.ok:
-                await batches.settle_batch(
-                    self._db, batch.id, status=batches.DELIVERED, now=now, last_status=reply.status
-                )
-                return
-            if reply.gone:
-                await callbacks.disable(
-                    self._db, target.id, now=now, reason="the receiver answered 410 Gone"
-                )
-            at = self._policy.next_attempt_at(
-                created_at=batch.created_at,
-                now=now,
-                failures=batch.attempts,
-                retry_after_s=reply.retry_after_s,
-            )
-            await batches.settle_batch(
-                self._db,
-                batch.id,
-                status=batches.FAILED if at is None else batches.PENDING,
-                now=now,
-                next_attempt_at=at,
-                last_status=reply.status,
-                last_error=error,
-            )
-            failing_since = target.failing_since or now
-            if now - failing_since >= self._settings.webhook_breaker_s * 1000:
-                days = self._settings.webhook_breaker_s / 86400
-                await callbacks.disable(
-                    self._db,
-                    target.id,
-                    now=now,
-                    reason=f"no successful delivery for {days:g} days",
-                )
-
-        await self._db.grouped(store)
 
 
 def _decrement(counter: collections.Counter[K], key: K) -> None:
     counter[key] -= 1
     if counter[key] <= 0:
         del counter[key]
-
-
-def _attempt(
-    target: callbacks.Callback, batch_id: str | None, reply: client.Reply, count: int, now: int
-) -> attempts.Attempt:
-    return attempts.Attempt(
-        account_id=target.account_id,
-        callback_id=target.id,
-        batch_id=batch_id,
-        attempted_at=now,
-        event_count=count,
-        ok=reply.ok,
-        status_code=reply.status,
-        latency_ms=reply.latency_ms,
-        error_class=reply.error_class,
-        response_excerpt=reply.excerpt[:500] or None,
-    )

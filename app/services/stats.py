@@ -68,21 +68,7 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
     rows = await rollups.event_counts(
         db, account_id, since=span.since, until=span.until, by=("channel", "type", "detail")
     )
-    by_kind: dict[str, int] = defaultdict(int)
-    by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    reasons: dict[tuple[str, str], int] = defaultdict(int)
-    bounces: dict[tuple[str, str], int] = defaultdict(int)
-    for row in rows:
-        event_type = vocabulary.EventType.lookup(row.type)
-        if event_type is None:
-            continue
-        kind = event_type.outcome
-        by_kind[kind] += row.count
-        by_channel[row.channel][kind] += row.count
-        if kind == _Outcome.NOT_SENT:
-            reasons[(row.channel, row.detail)] += row.count
-        if kind == _Outcome.BOUNCED:
-            bounces[(row.channel, row.detail)] += row.count
+    by_kind, by_channel, reasons, bounces = _tally(rows)
     sent, not_sent = by_kind[_Outcome.SENT], by_kind[_Outcome.NOT_SENT]
     bounced = by_kind[_Outcome.BOUNCED]
     hard = sum(n for key, n in bounces.items() if bounce_code(*key) == vocabulary.BounceClass.HARD)
@@ -100,12 +86,7 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
             for channel, kinds in sorted(by_channel.items())
         },
         "notSentByReason": [
-            {
-                "channel": channel,
-                "statusCode": code,
-                "reason": vocabulary.NotSent.name_of(int(code)) if code.isdigit() else code,
-                "count": n,
-            }
+            _reason_entry(channel, code, n)
             for (channel, code), n in sorted(reasons.items(), key=lambda kv: -kv[1])
         ],
         "bounceCodes": [
@@ -113,6 +94,40 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
             for (channel, detail), n in sorted(bounces.items(), key=lambda kv: -kv[1])
         ],
         "webhooks": _webhook_figures(attempts) | {"backlog": await _backlog(db, account_id)},
+    }
+
+
+_Counts = dict[tuple[str, str], int]  # (channel, detail): events
+
+
+def _tally(
+    rows: list[rollups.EventCount],
+) -> tuple[dict[str, int], dict[str, dict[str, int]], _Counts, _Counts]:
+    """Events by outcome, by channel and outcome, NotSent by reason, bounces by code."""
+    by_kind: dict[str, int] = defaultdict(int)
+    by_channel: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    reasons: _Counts = defaultdict(int)
+    bounces: _Counts = defaultdict(int)
+    for row in rows:
+        event_type = vocabulary.EventType.lookup(row.type)
+        if event_type is None:
+            continue
+        kind = event_type.outcome
+        by_kind[kind] += row.count
+        by_channel[row.channel][kind] += row.count
+        if kind == _Outcome.NOT_SENT:
+            reasons[(row.channel, row.detail)] += row.count
+        if kind == _Outcome.BOUNCED:
+            bounces[(row.channel, row.detail)] += row.count
+    return by_kind, by_channel, reasons, bounces
+
+
+def _reason_entry(channel: str, code: str, n: int) -> dict[str, Any]:
+    return {
+        "channel": channel,
+        "statusCode": code,
+        "reason": vocabulary.NotSent.name_of(int(code)) if code.isdigit() else code,
+        "count": n,
     }
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from app.storage import events
+from app.storage import events, leases
 from app.storage.db import Db, Row, insert_statement
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
@@ -130,19 +130,10 @@ async def due_batches(
 
 async def claim(db: Db, batch_ids: list[str], *, now: int, lease_ms: int) -> list[Batch]:
     """Lease these batches if still pending (SKIP LOCKED on PostgreSQL), in the order given."""
-    if not batch_ids:
-        return []
-    ids = {f"b{i}": batch_id for i, batch_id in enumerate(batch_ids)}
-    skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
-    rows = await db.fetch_all(
-        f"UPDATE batches SET status = '{SENDING}', lease_until = :lease_until,"
-        " attempts = attempts + 1, updated_at = :now WHERE id IN (SELECT id FROM batches"
-        f" WHERE id IN ({', '.join(':' + name for name in ids)}) AND status = '{PENDING}'"
-        f"{skip_locked}) RETURNING *",
-        {"now": now, "lease_until": now + lease_ms, **ids},
+    rows = await leases.claim(
+        db, "batches", batch_ids, waiting=PENDING, taken=SENDING, now=now, lease_ms=lease_ms
     )
-    order = {batch_id: i for i, batch_id in enumerate(batch_ids)}
-    return sorted((Batch.from_row(row) for row in rows), key=lambda b: order[b.id])
+    return [Batch.from_row(row) for row in rows]
 
 
 async def batch_events(db: Db, batch_id: str) -> list[events.Event]:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
-from app.storage.db import Db, Row
+from app.storage import grants
+from app.storage.db import Db
 
 
 @dataclasses.dataclass(frozen=True)
-class Client:
+class Client(grants.Grant):
+    table: ClassVar[str] = "api_clients"
+    key: ClassVar[str] = "client_id"
+
     client_id: str
     account_id: int
     name: str
@@ -17,31 +22,9 @@ class Client:
     created_at: int
     revoked_at: int | None = None
 
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    @classmethod
-    def from_row(cls, row: Row) -> Client:
-        revoked_at = row["revoked_at"]
-        return cls(
-            client_id=row["client_id"],
-            account_id=int(row["account_id"]),
-            name=row["name"],
-            secret_hash=row["secret_hash"],
-            scopes=row["scopes"],
-            created_at=int(row["created_at"]),
-            revoked_at=None if revoked_at is None else int(revoked_at),
-        )
-
 
 async def insert(db: Db, client: Client) -> None:
-    await db.execute(
-        "INSERT INTO api_clients"
-        " (client_id, account_id, name, secret_hash, scopes, created_at, revoked_at)"
-        " VALUES (:client_id, :account_id, :name, :secret_hash, :scopes, :created_at, :revoked_at)",
-        dataclasses.asdict(client),
-    )
+    await grants.insert(db, client)
 
 
 async def get(db: Db, client_id: str) -> Client | None:
@@ -52,15 +35,7 @@ async def get(db: Db, client_id: str) -> Client | None:
 
 
 async def list_all(db: Db, *, account_id: int | None = None) -> list[Client]:
-    if account_id is None:
-        rows = await db.fetch_all("SELECT * FROM api_clients ORDER BY created_at, client_id")
-    else:
-        rows = await db.fetch_all(
-            "SELECT * FROM api_clients WHERE account_id = :account_id"
-            " ORDER BY created_at, client_id",
-            {"account_id": account_id},
-        )
-    return [Client.from_row(row) for row in rows]
+    return await grants.list_all(db, Client, account_id=account_id)
 
 
 async def count(db: Db) -> int:
@@ -69,12 +44,7 @@ async def count(db: Db) -> int:
 
 async def revoke(db: Db, client_id: str, *, at: int) -> bool:
     """Mark the client revoked; False when there is no such client."""
-    found = await db.fetch_val(
-        "UPDATE api_clients SET revoked_at = COALESCE(revoked_at, :at)"
-        " WHERE client_id = :client_id RETURNING client_id",
-        {"client_id": client_id, "at": at},
-    )
-    return found is not None
+    return await grants.revoke(db, Client, client_id, at=at)
 
 
 async def update_grant(db: Db, client_id: str, *, secret_hash: str, scopes: str) -> None:

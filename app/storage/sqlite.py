@@ -19,13 +19,8 @@ time in the kernel as in Python. So:
   worker thread with a connection of its own. Point lookups stay inline; stats and listing
   queries over many rows move off the loop by themselves.
 - Inside a transaction every query, read or write, uses the writer and so sees its changes.
-- WAL checkpoints run on a worker thread once a second after writes, not inside a COMMIT.
-  They are PASSIVE, which readers that are always active can starve: the WAL is then never
-  started over and grows without bound. So once the ``-wal`` file passes
-  ``_WAL_LIMIT_BYTES`` the checkpointer takes the write lock (writers of this process wait,
-  readers do not) and runs a TRUNCATE checkpoint, which waits briefly for the readers of
-  older snapshots, copies the rest and empties the file; ``journal_size_limit`` cuts the file
-  back whenever SQLite itself starts the WAL over. The WAL stays near that size under any load.
+- WAL checkpoints run on a worker thread after writes, not inside a COMMIT, and keep the
+  WAL bounded under endless readers (``sqlite_wal``).
 - A cursor on a shared connection is closed by the call that opened it, on its thread. Left
   to the garbage collector, it resets its statement (the connection caches one per SQL text)
   whenever and on whichever thread it is freed: perhaps while a worker thread is in
@@ -38,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import os
 import pathlib
 import re
 import sqlite3
@@ -47,6 +41,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from app.errors import StorageUnavailable
+from app.storage import sqlite_calls, sqlite_wal
+from app.storage.sqlite_calls import Rows
 
 # Failures a retry can fix (locked past the timeout, disk full, I/O); they leave storage as
 # StorageUnavailable. Programming errors (IntegrityError, …) stay the driver's.
@@ -57,60 +53,8 @@ _WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|PRAGMA
 _THREAD_READERS = 2
 # Called every this many VM steps on the inline reader; the first call interrupts the query.
 _INLINE_STEPS = 20_000
-_CHECKPOINT_EVERY_S = 1.0
 _INLINE_ROWS = 64  # execute_many with more rows than this runs on a worker thread
-# A -wal file past this is emptied by a TRUNCATE checkpoint; SQLite's own restarts cut it back
-# to this size (journal_size_limit).
-_WAL_LIMIT_BYTES = 64 * 1024 * 1024
-# How long a TRUNCATE checkpoint waits for readers of older snapshots (writers wait with it);
-# when they outlast it, the next pass tries again.
-_TRUNCATE_WAIT_S = 0.2
 T = TypeVar("T")
-Rows = list[dict[str, Any]]
-
-
-def _rows(connection: sqlite3.Connection, sql: str, values: Mapping[str, Any]) -> Rows:
-    cursor = connection.execute(sql, values)
-    try:
-        names = [d[0] for d in cursor.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
-
-
-def _many(connection: sqlite3.Connection, sql: str, rows: list[dict[str, Any]]) -> None:
-    """``executemany``, its cursor closed here and nothing returned: a cursor handed back to
-    the event loop (in a future's result) would be freed later, on some thread, resetting
-    the cached statement that the next batch may be running on a worker thread."""
-    connection.executemany(sql, rows).close()
-
-
-def _checkpoint(connection: sqlite3.Connection, mode: str) -> tuple[int, int, int]:
-    """``PRAGMA wal_checkpoint(mode)``: (busy, WAL frames, frames copied)."""
-    cursor = connection.execute(f"PRAGMA wal_checkpoint({mode})")
-    try:
-        busy, frames, copied = cursor.fetchone()
-        return busy, frames, copied
-    finally:
-        cursor.close()
-
-
-async def _in_thread(work: Callable[..., T], *args: Any) -> T:
-    """``work(*args)`` on a worker thread. If the caller is cancelled, the thread still owns
-    its connection until it returns, so wait for that before letting the cancel through:
-    otherwise the connection goes back to the pool (or the write lock is released) while a
-    thread is still using it, and two threads in one sqlite3 connection can crash."""
-    future = asyncio.get_running_loop().run_in_executor(None, work, *args)
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        with contextlib.suppress(BaseException):
-            await future
-        raise
-
-
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc) or "busy" in str(exc)
 
 
 class Sqlite:
@@ -124,9 +68,11 @@ class Sqlite:
         self._lock = asyncio.Lock()
         self._queued: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
         self._committer: asyncio.Task[None] | None = None
-        self._checkpointer: asyncio.Task[None] | None = None
-        self._dirty = asyncio.Event()
-        self._closing = asyncio.Event()
+        self._wal = sqlite_wal.Checkpointer(
+            path,
+            open_connection=lambda: self._open(timeout_s=sqlite_wal.TRUNCATE_WAIT_S),
+            write_lock=self._lock,
+        )
         # The writer connection while this task is inside transaction().
         self._current: contextvars.ContextVar[sqlite3.Connection | None] = contextvars.ContextVar(
             f"sqlite_tx_{id(self)}", default=None
@@ -140,7 +86,7 @@ class Sqlite:
         # killed (the WAL is written before COMMIT returns); only an OS crash can lose the last.
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(f"PRAGMA journal_size_limit={_WAL_LIMIT_BYTES}")
+        connection.execute(f"PRAGMA journal_size_limit={sqlite_wal.LIMIT_BYTES}")
         self._all.append(connection)
         return connection
 
@@ -153,14 +99,10 @@ class Sqlite:
         self._reader.set_progress_handler(lambda: 1, _INLINE_STEPS)
         for _ in range(_THREAD_READERS):
             self._thread_readers.put_nowait(self._open(timeout_s=self._timeout))
-        self._checkpointer = asyncio.create_task(self._checkpoints(), name="sqlite-checkpoint")
+        self._wal.start()
 
     async def disconnect(self) -> None:
-        if self._checkpointer is not None:  # let it finish a checkpoint it is running
-            self._closing.set()
-            self._dirty.set()
-            await self._checkpointer
-            self._checkpointer = None
+        await self._wal.stop()  # after a checkpoint it is running
         async with self._lock:
             if self._writer is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -168,37 +110,8 @@ class Sqlite:
             for connection in self._all:
                 connection.close()
         self._all.clear()
-        self._closing.clear()
         self._thread_readers = asyncio.Queue()
         self._writer = self._reader = None
-
-    async def _checkpoints(self) -> None:
-        checkpointer = self._open(timeout_s=_TRUNCATE_WAIT_S)
-        while not self._closing.is_set():
-            await self._dirty.wait()
-            self._dirty.clear()
-            if self._closing.is_set():
-                return
-            with contextlib.suppress(sqlite3.Error):
-                await _in_thread(_checkpoint, checkpointer, "PASSIVE")
-                if self._wal_bytes() > _WAL_LIMIT_BYTES:
-                    await self._truncate_wal(checkpointer)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), _CHECKPOINT_EVERY_S)
-
-    def _wal_bytes(self) -> int:
-        try:
-            return os.stat(f"{self._path}-wal").st_size
-        except FileNotFoundError:
-            return 0
-
-    async def _truncate_wal(self, checkpointer: sqlite3.Connection) -> None:
-        """Empty the WAL, holding the write lock so that no commit of ours keeps it going;
-        readers of older snapshots are waited for up to ``_TRUNCATE_WAIT_S``."""
-        async with self._lock:
-            busy, _, _ = await _in_thread(_checkpoint, checkpointer, "TRUNCATE")
-        if busy:  # a reader outlasted the wait; the next pass tries again
-            self._dirty.set()
 
     async def fetch_all(self, sql: str, values: Mapping[str, Any]) -> Rows:
         writer = self._current.get()
@@ -209,13 +122,13 @@ class Sqlite:
                 return await self._on_writer(writer, sql, values)
         assert self._reader is not None, "not connected"
         try:
-            return _rows(self._reader, sql, values)
+            return sqlite_calls.rows(self._reader, sql, values)
         except sqlite3.OperationalError as exc:
-            if "interrupted" not in str(exc) and not _is_busy(exc):
+            if "interrupted" not in str(exc) and not sqlite_calls.is_busy(exc):
                 raise
         reader = await self._thread_readers.get()
         try:
-            return await _in_thread(_rows, reader, sql, values)
+            return await sqlite_calls.in_thread(sqlite_calls.rows, reader, sql, values)
         finally:
             self._thread_readers.put_nowait(reader)
 
@@ -234,16 +147,16 @@ class Sqlite:
         self, writer: sqlite3.Connection, sql: str, rows: list[dict[str, Any]]
     ) -> None:
         if len(rows) <= _INLINE_ROWS:
-            _many(writer, sql, rows)
+            sqlite_calls.many(writer, sql, rows)
         else:
-            await _in_thread(_many, writer, sql, rows)
+            await sqlite_calls.in_thread(sqlite_calls.many, writer, sql, rows)
 
     async def _on_writer(
         self, writer: sqlite3.Connection, sql: str, values: Mapping[str, Any]
     ) -> Rows:
         if _HEAVY_WRITES.match(sql):
-            return await _in_thread(_rows, writer, sql, values)
-        return _rows(writer, sql, values)
+            return await sqlite_calls.in_thread(sqlite_calls.rows, writer, sql, values)
+        return sqlite_calls.rows(writer, sql, values)
 
     @contextlib.asynccontextmanager
     async def _autocommit(self) -> AsyncIterator[sqlite3.Connection]:
@@ -278,7 +191,7 @@ class Sqlite:
                     writer.execute("COMMIT")
                 except UNAVAILABLE as exc:
                     raise StorageUnavailable(str(exc)) from exc
-                self._dirty.set()
+                self._wal.written()
             finally:
                 self._current.reset(token)
 
@@ -291,7 +204,7 @@ class Sqlite:
                 writer.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                if not sqlite_calls.is_busy(exc) or time.monotonic() + pause > deadline:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)

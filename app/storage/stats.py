@@ -93,6 +93,30 @@ class EventCount:
     count: int
 
 
+# What a column summed over reads as in an EventCount.
+_SUMMED_OVER: dict[str, Any] = {
+    "hour_at": 0,
+    "channel": "",
+    "type": "",
+    "definition_key": "",
+    "detail": "",
+}
+
+
+def _event_filter(
+    account_id: int, since: int, until: int, channel: str | None, event_type: str | None
+) -> tuple[str, dict[str, Any]]:
+    where = "account_id = :account_id AND hour_at >= :since AND hour_at < :until"
+    values: dict[str, Any] = {"account_id": account_id, "since": hour_of(since), "until": until}
+    if channel is not None:
+        where += " AND channel = :channel"
+        values["channel"] = channel
+    if event_type is not None:
+        where += " AND type = :type"
+        values["type"] = event_type
+    return where, values
+
+
 async def event_counts(
     db: Db,
     account_id: int,
@@ -109,14 +133,7 @@ async def event_counts(
     columns summed over come back empty. A month of hourly counters is tens of thousands of
     rows; the sums are a few dozen."""
     assert set(by) <= {"channel", "type", "definition_key", "detail"}, by
-    where = "account_id = :account_id AND hour_at >= :since AND hour_at < :until"
-    values: dict[str, Any] = {"account_id": account_id, "since": hour_of(since), "until": until}
-    if channel is not None:
-        where += " AND channel = :channel"
-        values["channel"] = channel
-    if event_type is not None:
-        where += " AND type = :type"
-        values["type"] = event_type
+    where, values = _event_filter(account_id, since, until, channel, event_type)
     keys = list(by)
     columns = list(by)
     if step_ms is not None:
@@ -128,16 +145,9 @@ async def event_counts(
         f" GROUP BY {', '.join(keys)}",
         values,
     )
-    empty: dict[str, Any] = {
-        "hour_at": 0,
-        "channel": "",
-        "type": "",
-        "definition_key": "",
-        "detail": "",
-    }
     return [
         EventCount(
-            **empty
+            **_SUMMED_OVER
             | {k: row[k] for k in by}
             | ({"hour_at": int(row["bucket"])} if step_ms is not None else {}),
             count=int(row["total"]),

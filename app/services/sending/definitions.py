@@ -91,12 +91,7 @@ async def patch(
 ) -> Definition:
     """Merge ``body`` into the definition; re-activating releases its queue (returns it)."""
     current = await get(db, account_id, channel, key)
-    if current.status == "Deleted":
-        raise Invalid("MCMS_UTM_Runtime_InvalidOperation: the definition is deleted", code=30001)
-    given = body.model_dump(exclude_unset=True, by_alias=True)
-    if "definitionKey" in given and str(given["definitionKey"]).lower() != key.lower():
-        raise Invalid(f"{shapes.INVALID}: definitionKey cannot be changed", code=10005,
-                      field="definitionKey")  # fmt: skip
+    given = _changes(current, key, body)
     merged = wire.parse(shapes.IN[channel], _merge(current, given), family=wire.SFMC)
     updated = Definition(
         id=current.id,
@@ -121,6 +116,17 @@ async def patch(
     if released:
         wake.sender()
     return updated
+
+
+def _changes(current: Definition, key: str, body: shapes.DefinitionPatch) -> dict[str, Any]:
+    """The fields the request sets, unless the definition is deleted or its key would change."""
+    if current.status == "Deleted":
+        raise Invalid("MCMS_UTM_Runtime_InvalidOperation: the definition is deleted", code=30001)
+    given = body.model_dump(exclude_unset=True, by_alias=True)
+    if "definitionKey" in given and str(given["definitionKey"]).lower() != key.lower():
+        raise Invalid(f"{shapes.INVALID}: definitionKey cannot be changed", code=10005,
+                      field="definitionKey")  # fmt: skip
+    return given
 
 
 def _merge(current: Definition, body: dict[str, Any]) -> dict[str, Any]:

@@ -43,35 +43,43 @@ def _as_stored(address: str) -> str:
         return address.lower()
 
 
-async def find(db: Db, channel: str, bounce: Bounce) -> messages.Message | None:
+async def find(db: Db, channel: str, report: Bounce | Receipt) -> messages.Message | None:
     """The message a report names, most specific id first."""
     candidates: list[messages.Message | None] = []
-    if bounce.message_id:
-        candidates.append(await messages.get(db, bounce.message_id))
-    if bounce.provider_id:
-        candidates.append(await messages.find_by_provider_id(db, bounce.provider_id))
-    if bounce.message_key and bounce.account_id is not None:
+    if report.message_id:
+        candidates.append(await messages.get(db, report.message_id))
+    if report.provider_id:
+        candidates.append(await messages.find_by_provider_id(db, report.provider_id))
+    if report.message_key and report.account_id is not None:
         candidates.append(
-            await messages.get_by_key(db, bounce.account_id, channel, bounce.message_key)
+            await messages.get_by_key(db, report.account_id, channel, report.message_key)
         )
-    if bounce.recipient and bounce.account_id is not None:  # never across accounts
+    recipient = report.recipient if isinstance(report, Bounce) else None
+    if recipient and report.account_id is not None:  # never across accounts
         candidates.append(
-            await messages.latest_to(db, bounce.account_id, channel, _as_stored(bounce.recipient))
+            await messages.latest_to(db, report.account_id, channel, _as_stored(recipient))
         )
     return next(
         (
             m
             for m in candidates
-            if m is not None and m.channel == channel and bounce.account_id in (None, m.account_id)
+            if m is not None and m.channel == channel and report.account_id in (None, m.account_id)
         ),
         None,
     )
 
 
-async def record_bounce(db: Db, bounce: Bounce, *, now: int, wake: Wakeups) -> Recorded:
-    message = await find(db, "email", bounce)
+async def _named(
+    db: Db, channel: str, report: Bounce | Receipt, *, missing: str
+) -> messages.Message:
+    message = await find(db, channel, report)
     if message is None:
-        raise NotFound("No email message matches this bounce")
+        raise NotFound(missing)
+    return message
+
+
+async def record_bounce(db: Db, bounce: Bounce, *, now: int, wake: Wakeups) -> Recorded:
+    message = await _named(db, "email", bounce, missing="No email message matches this bounce")
     outcome = outcomes.bounced(
         message,
         hard=bounce.hard,
@@ -105,18 +113,7 @@ async def _record(
 
 
 async def record_receipt(db: Db, receipt: Receipt, *, now: int, wake: Wakeups) -> Recorded:
-    lookup = Bounce(
-        hard=False,
-        smtp_reason="",
-        bounce_message="",
-        message_id=receipt.message_id,
-        provider_id=receipt.provider_id,
-        account_id=receipt.account_id,
-        message_key=receipt.message_key,
-    )
-    message = await find(db, "sms", lookup)
-    if message is None:
-        raise NotFound("No SMS message matches this receipt")
+    message = await _named(db, "sms", receipt, missing="No SMS message matches this receipt")
     outcome = outcomes.sms_receipt(
         message,
         kind=receipt.kind,

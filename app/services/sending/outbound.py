@@ -17,7 +17,7 @@ from app.services import fairshare
 from app.services.sending import compose, inbound, outcomes, reports, suppression
 from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import definitions, messages, suppressions
+from app.storage import definitions, messages, send_queue, suppressions
 from app.storage.db import Db
 from app.wire import vocabulary
 
@@ -123,18 +123,18 @@ class Sender:
         released = [message.id for message, skipped in zip(batch, unsent, strict=True) if skipped]
         if released:
             async with self._db.write():
-                await messages.release(self._db, released, now=self._now())
+                await send_queue.release(self._db, released, now=self._now())
         return len(batch)
 
     async def _claim(self) -> list[messages.Message]:
         """Accounts with due messages take turns, each up to its share of the pass."""
         now, per_account = self._now(), max(1, self._settings.send_per_account)
-        due = await messages.due_by_account(self._db, now=now, per_account=per_account)
+        due = await send_queue.due_by_account(self._db, now=now, per_account=per_account)
         chosen = fairshare.take_turns(
             due, limit=self._settings.send_concurrency * 4, room=lambda _: per_account
         )
         lease_ms = self._settings.send_lease_s * 1000
-        return await messages.claim(self._db, chosen, now=now, lease_ms=lease_ms)
+        return await send_queue.claim(self._db, chosen, now=now, lease_ms=lease_ms)
 
     async def _guarded(self, message: messages.Message) -> bool:
         """Deliver one claimed message; True when it was not started because we are stopping."""

@@ -131,17 +131,7 @@ async def record(
     ``claimed``: the sender's outcome for a message it claimed; None (nothing recorded) when
     the message was finished meanwhile, so a retried send never makes a second outcome.
     """
-    event = events.Event(
-        event_id=str(uuid.uuid4()),
-        account_id=message.account_id,
-        message_id=message.id,
-        channel=message.channel,
-        type=outcome.event_type.value,
-        definition_key=message.definition_key,
-        definition_id=message.definition_id,
-        occurred_at=now,
-        info=outcome.info,
-    )
+    event = _event(message, outcome, now=now)
 
     async def write() -> events.Event | None:
         finished = await messages.finish(
@@ -163,6 +153,21 @@ async def record(
         return stored
 
     return await db.grouped(write)  # one COMMIT for all the outcomes finishing together
+
+
+def _event(message: messages.Message, outcome: Outcome, *, now: int) -> events.Event:
+    """The event an outcome makes, not yet stored."""
+    return events.Event(
+        event_id=str(uuid.uuid4()),
+        account_id=message.account_id,
+        message_id=message.id,
+        channel=message.channel,
+        type=outcome.event_type.value,
+        definition_key=message.definition_key,
+        definition_id=message.definition_id,
+        occurred_at=now,
+        info=outcome.info,
+    )
 
 
 def detail_of(event: events.Event) -> str:

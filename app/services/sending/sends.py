@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import secrets
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -19,10 +20,11 @@ from app.errors import Invalid
 from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
+from app.wire import recipients
 from app.wire import sends as shapes
 
 MAX_RECIPIENTS = shapes.MAX_RECIPIENTS
-MAX_KEY_LENGTH = shapes.MAX_KEY_LENGTH
+MAX_KEY_LENGTH = recipients.MAX_KEY_LENGTH
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,37 +74,47 @@ async def accept(
 ) -> Accepted:
     """Store one message per valid recipient, in one transaction; see ``Accepted``."""
     definition = await _definition(db, account_id, channel, body.definition_key)
-    recipients = _recipients(body, path_key)
-    content = body.content
-    overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
-    overrides = {k: v for k, v in overrides.items() if v}
-    model = shapes.RECIPIENT[channel]
+    given = _recipients(body, path_key)
+    overrides = _overrides(body)
+    model = recipients.RECIPIENT[channel]
     region = (definition.body.get("subscriptions") or {}).get("countryCode")
     request_id = str(uuid.uuid4())
+    responses, fresh = _answers(
+        _one(raw, model, region, definition, body.attributes, overrides, request_id, now)
+        for raw in given
+    )
+    created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
+    if created:
+        wake.sender()
+    return Accepted(request_id=request_id, responses=responses, created=created)
+
+
+def _overrides(body: shapes.SendIn) -> dict[str, Any]:
+    """What the request replaces in the definition's content (SMS: a non-empty message)."""
+    content = body.content
+    overrides = {"message": content.message} if isinstance(content, shapes.SmsOverride) else {}
+    return {k: v for k, v in overrides.items() if v}
+
+
+def _answers(
+    made: Iterable[tuple[dict[str, Any], messages.Message | None]],
+) -> tuple[list[dict[str, Any]], list[messages.Message]]:
+    """Each recipient's answer, and the messages to store; a messageKey repeated within the
+    request fails every recipient after the first that uses it."""
     responses: list[dict[str, Any]] = []
     fresh: list[messages.Message] = []
     seen: set[str] = set()
-    for raw in recipients:
-        entry, message = _one(
-            raw, model, region, definition, body.attributes, overrides, request_id, now
-        )
+    for entry, message in made:
         key = entry["messageKey"].lower() if isinstance(entry.get("messageKey"), str) else None
         if message is not None and key in seen:
-            entry, message = (
-                _error(
-                    entry, 109110, "DuplicateMessageKey", "messageKey is repeated in this request"
-                ),
-                None,
-            )
+            repeated = "messageKey is repeated in this request"
+            entry, message = _error(entry, 109110, "DuplicateMessageKey", repeated), None
         if key is not None:
             seen.add(key)
         responses.append(entry)
         if message is not None:
             fresh.append(message)
-    created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
-    if created:
-        wake.sender()
-    return Accepted(request_id=request_id, responses=responses, created=created)
+    return responses, fresh
 
 
 async def _definition(db: Db, account_id: int, channel: str, key: str) -> definitions.Definition:
@@ -127,7 +139,7 @@ def _error(entry: dict[str, Any], code: int, name: str, detail: str) -> dict[str
 
 def _one(
     raw: Any,
-    model: type[shapes.Recipient],
+    model: type[recipients.Recipient],
     region: str | None,
     definition: definitions.Definition,
     shared: dict[str, Any],
@@ -138,7 +150,7 @@ def _one(
     """The recipient's answer, and its message when it can be queued."""
     key = raw.get("messageKey") if isinstance(raw, dict) else None
     entry: dict[str, Any] = {"messageKey": key if key is not None else new_message_key()}
-    recipient, code, problem = shapes.recipient_problem(model, raw, region=region)
+    recipient, code, problem = recipients.recipient_problem(model, raw, region=region)
     if recipient is None:
         shown = entry if isinstance(raw, dict) else {}  # a non-object has no messageKey
         return shown | {"errorcode": code, "message": problem}, None

@@ -163,17 +163,7 @@ async def replay(
         db, callback.account_id, found, types, stats.Range(since, until),
         max_events=max(1, max_events),
     )  # fmt: skip
-    rows = [
-        outbox.Entry(
-            account_id=callback.account_id,
-            callback_id=callback.id,
-            event_id=event.id or 0,
-            subscription_id=subscription_id,
-            held=False,
-            created_at=now,
-        )
-        for event, subscription_id in chosen.picked
-    ]
+    rows = _entries(callback, chosen.picked, now=now)
     if rows:
         async with db.write():
             await outbox.insert_rows(db, rows)
@@ -188,6 +178,23 @@ async def replay(
         "truncated": more,  # more events remain: call again from nextFrom
         "nextFrom": clock.iso_utc(chosen.next_from) if chosen.next_from is not None else None,
     }
+
+
+def _entries(
+    callback: callbacks.Callback, picked: list[tuple[events.Event, str]], *, now: int
+) -> list[outbox.Entry]:
+    """Outbox rows for the picked (event, subscription id) pairs, due now."""
+    return [
+        outbox.Entry(
+            account_id=callback.account_id,
+            callback_id=callback.id,
+            event_id=event.id or 0,
+            subscription_id=subscription_id,
+            held=False,
+            created_at=now,
+        )
+        for event, subscription_id in picked
+    ]
 
 
 def sample_event(callback: callbacks.Callback, *, now: int) -> events.Event:

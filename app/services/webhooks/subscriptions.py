@@ -45,46 +45,61 @@ async def create(
     """Each item in its own transaction; ``limit``: subscriptions per account."""
     made = []
     for item in items:
-        name, callback_id = item.subscription_name, item.callback_id
-        callback = await callback_rows.get(db, account_id, callback_id)
-        if callback is None:
-            raise callbacks.not_found(callback_id)
-        if not callback.verified:
-            raise Invalid(
-                f"Callback {callback_id} is not verified: call /platform/v1/ens-verify first",
-                code=10001,
-            )
-        subscription = Subscription(
-            id=str(uuid.uuid4()),
-            account_id=account_id,
-            callback_id=callback.id,
-            name=name,
-            event_types=item.event_category_types,
-            filters=item.filters,
-            status=subscriptions.ACTIVE,
-            status_reason="",
-            buffer_while_paused=item.buffer_while_paused,
-            created_at=now,
-            updated_at=now,
-        )
+        callback = await _verified(db, account_id, item.callback_id)
+        subscription = _new(item, account_id, callback.id, now=now)
         async with db.write():
-            await subscriptions.bump_version(db, account_id)
-            # Checked again here, holding the callback: a delete cannot slip in between.
-            if await callback_rows.lock(db, account_id, callback.id, exclusive=False) is None:
-                raise callbacks.not_found(callback_id)
-            if await subscriptions.by_name(db, account_id, name) is not None:
-                raise Conflict(f"A subscription named {name} already exists", code=30004)
-            if await subscriptions.count_for_account(db, account_id) >= limit:
-                raise Invalid(
-                    f"An account may have at most {limit} subscriptions"
-                    " (TIDINGS_SUBSCRIPTIONS_PER_ACCOUNT); delete one first",
-                    code=10001,
-                )
-            if len(await subscriptions.for_callback(db, callback.id)) >= MAX_PER_CALLBACK:
-                raise Invalid(f"A callback may have at most {MAX_PER_CALLBACK} subscriptions")
-            await subscriptions.insert(db, subscription)
+            await _insert_checked(db, subscription, limit=limit)
         made.append(to_wire(subscription, callback))
     return made
+
+
+async def _verified(db: Db, account_id: int, callback_id: str) -> callback_rows.Callback:
+    callback = await callback_rows.get(db, account_id, callback_id)
+    if callback is None:
+        raise callbacks.not_found(callback_id)
+    if not callback.verified:
+        raise Invalid(
+            f"Callback {callback_id} is not verified: call /platform/v1/ens-verify first",
+            code=10001,
+        )
+    return callback
+
+
+def _new(item: SubscriptionIn, account_id: int, callback_id: str, *, now: int) -> Subscription:
+    return Subscription(
+        id=str(uuid.uuid4()),
+        account_id=account_id,
+        callback_id=callback_id,
+        name=item.subscription_name,
+        event_types=item.event_category_types,
+        filters=item.filters,
+        status=subscriptions.ACTIVE,
+        status_reason="",
+        buffer_while_paused=item.buffer_while_paused,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def _insert_checked(db: Db, subscription: Subscription, *, limit: int) -> None:
+    """Insert within the per-account and per-callback limits; call inside ``db.write()``."""
+    account_id, callback_id = subscription.account_id, subscription.callback_id
+    name = subscription.name
+    await subscriptions.bump_version(db, account_id)
+    # Checked again here, holding the callback: a delete cannot slip in between.
+    if await callback_rows.lock(db, account_id, callback_id, exclusive=False) is None:
+        raise callbacks.not_found(callback_id)
+    if await subscriptions.by_name(db, account_id, name) is not None:
+        raise Conflict(f"A subscription named {name} already exists", code=30004)
+    if await subscriptions.count_for_account(db, account_id) >= limit:
+        raise Invalid(
+            f"An account may have at most {limit} subscriptions"
+            " (TIDINGS_SUBSCRIPTIONS_PER_ACCOUNT); delete one first",
+            code=10001,
+        )
+    if len(await subscriptions.for_callback(db, callback_id)) >= MAX_PER_CALLBACK:
+        raise Invalid(f"A callback may have at most {MAX_PER_CALLBACK} subscriptions")
+    await subscriptions.insert(db, subscription)
 
 
 async def _pair(
