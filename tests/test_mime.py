@@ -37,6 +37,7 @@ CASES = {
     "odd name, long subject": _email(from_name="Name; with <odd> chars", subject="x" * 2000),
     "long lines": _email(text="word " * 400, html="<p>" + "a" * 2000 + "</p>"),
     "line break in the subject": _email(subject="bad\nheader"),
+    "line break in the sender's name": _email(from_name="Bench\rCo"),
     "lone surrogate in the text": _email(text="\ud800"),
 }  # fmt: skip
 
@@ -73,4 +74,5 @@ def test_header_classes_and_mime_headers_are_made_once() -> None:
     assert type(first["To"]) is type(second["To"])
     assert first["MIME-Version"] is second["MIME-Version"]
     assert first["Content-Type"] is second["Content-Type"]
-    assert first["To"] is not second["To"]  # what the sender gives is parsed each time
+    assert first["From"] is second["From"]  # the same sender
+    assert first["To"] is not second["To"]  # each recipient's is parsed
