@@ -32,7 +32,7 @@ class _Headers(HeaderRegistry):
 
     Per message the stdlib makes a new header class with ``type()`` at each look-up (about 30)
     and parses the MIME headers it writes itself (Content-Type five times, with its
-    parameters), the sender's From and the Date again: three quarters of the sandbox's time per
+    parameters), the sender's From and the Date again: four fifths of the sandbox's time per
     message. Here each class is made once, and a header whose value repeats from message to
     message is parsed once and reused (headers are immutable; a value that fails to parse is
     never kept, so it fails each time). The recipient's headers are parsed each time.
