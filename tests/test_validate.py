@@ -104,6 +104,20 @@ def test_the_ascii_shortcut_agrees_with_the_library(value: str) -> None:
     assert _ours(value) == _library(value)
 
 
+SHORTCUT_EDGES = [
+    "a@b.c", "a@b.c1", "a@b.1c", "a@b.c-", "a@b.-c", "a@c.0-z", "a@c.z-", "a--b@c.de",
+    "a@b--c.de", "a@xn--bcher-kva.de", "a@b." + "c" * 63, "a@b." + "c" * 64,
+    "a@b." + "c" * 62 + "1", "x" * 64 + "@b.c", "x" * 65 + "@b.c", "Postmaster@b.c",
+    "a@" + ".".join(["b" * 63] * 3) + "." + "c" * 61, "x" * 60 + "@" + "b" * 190 + ".com",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", SHORTCUT_EDGES)
+def test_the_ascii_shortcut_agrees_with_the_library_at_its_edges(value: str) -> None:
+    """Where the last label must end in a letter, no domain label holds "--", lengths end."""
+    assert _ours(value) == _library(value)
+
+
 # (as written, the definition's countryCode, E.164 digits)
 PHONES_ACCEPTED = [
     ("15555550123", None, "15555550123"),  # SFMC: digits with the country code

@@ -31,7 +31,8 @@ email_validator.SPECIAL_USE_DOMAIN_NAMES.clear()
 # each on a 2,000-recipient batch. tests/test_validate.py holds this shortcut to the library.
 _ATOM = f"[{rfc_constants.ATEXT}]+"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_NORMAL_ASCII = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?:{_LABEL}\.)+{_LABEL}")
+_LAST_LABEL = r"(?:[a-z0-9][a-z0-9-]{0,61})?[a-z]"  # a _LABEL that ends in a letter
+_NORMAL_ASCII = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@(?:{_LABEL}\.)+{_LAST_LABEL}")
 _ROLE_NAMES = frozenset(rfc_constants.CASE_INSENSITIVE_MAILBOX_NAMES)  # normalised to lower case
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
@@ -68,9 +69,8 @@ def _is_normal_ascii(value: str) -> bool:
     return (
         match is not None
         and len(value) <= rfc_constants.EMAIL_MAX_LENGTH
-        and len(match["local"]) <= rfc_constants.LOCAL_PART_MAX_LENGTH
-        and "a" <= value[-1] <= "z"
-        and "--" not in value.rpartition("@")[2]
+        and match.end("local") <= rfc_constants.LOCAL_PART_MAX_LENGTH
+        and ("--" not in value or "--" not in value.rpartition("@")[2])
         and match["local"].lower() not in _ROLE_NAMES
     )
 
