@@ -76,3 +76,14 @@ def test_header_classes_and_mime_headers_are_made_once() -> None:
     assert first["Content-Type"] is second["Content-Type"]
     assert first["From"] is second["From"]  # the same sender
     assert first["To"] is not second["To"]  # each recipient's is parsed
+
+
+def test_an_address_the_email_package_trips_over_is_unbuildable() -> None:
+    """``a@[bad`` makes the stdlib raise AttributeError; it must end as Unbuildable (NotSent
+    at once), not escape as an internal error that is retried for an hour."""
+    email = Email(
+        message_id="m1", from_address="a@[bad", from_name="X", to="b@example.com", cc=(),
+        bcc=(), subject="s", html="<p>x</p>", text="x",
+    )  # fmt: skip
+    with pytest.raises(mime.Unbuildable):
+        mime.build(email, domain="example.com")

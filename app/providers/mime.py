@@ -24,7 +24,9 @@ class Unbuildable(Exception):
     """No valid message can be made of these values (a header the email package refuses)."""
 
 
-_BUILD_ERRORS = (ValueError, TypeError, IndexError, email_errors.MessageError)
+# AttributeError: the email package's address parser trips over itself on some malformed
+# addresses (``a@[bad``: 'InvalidHeaderDefect' object has no attribute 'all_defects').
+_BUILD_ERRORS = (ValueError, TypeError, IndexError, AttributeError, email_errors.MessageError)
 
 
 class _Headers(HeaderRegistry):
