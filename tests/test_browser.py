@@ -42,15 +42,20 @@ def _make_activity(base: str, target: Any) -> None:
         assert sent.status_code == 201, sent.text
 
 
-@pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="chromium is not installed")
-def test_signed_in_page_shows_the_numbers_the_chart_and_escaped_text(tmp_path: Any) -> None:
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/page.db",
+def _env(database: pathlib.Path) -> dict[str, str]:
+    """A served Tidings on its own SQLite file, with the bench's credentials and loopback hooks."""
+    return {
+        "DATABASE_URL": f"sqlite:///{database}",
         "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
         "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
         "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
         "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
     }
+
+
+@pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_signed_in_page_shows_the_numbers_the_chart_and_escaped_text(tmp_path: Any) -> None:
+    env = _env(tmp_path / "page.db")
     with receiver_in_thread() as target, serving(env) as server:
         base = server.base_url
         _make_activity(base, target)
@@ -133,13 +138,7 @@ def test_the_api_reference_page_renders_every_operation(tmp_path: Any) -> None:
 @pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="chromium is not installed")
 def test_the_chart_colours_each_type_as_the_page_data_says(tmp_path: Any) -> None:
     """The colours come from the event types the server put into the page, not a list in JS."""
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/colours.db",
-        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
-        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
-        "TIDINGS_BOOTSTRAP_API_TOKEN": API_TOKEN,
-        "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
-    }
+    env = _env(tmp_path / "colours.db")
     with receiver_in_thread() as target, serving(env) as server:
         base = server.base_url
         _make_activity(base, target)
