@@ -13,7 +13,10 @@ import hashlib
 import hmac
 
 from app.services.webhooks import keys
+from app.services.webhooks.keys import KeyBox
+from app.storage.callbacks import Callback
 from app.wire import vocabulary
+from app.wire.delivery import DeliveryOptions
 
 _STANDARD, _SFMC = vocabulary.SignatureScheme.STANDARD_WEBHOOKS, vocabulary.SignatureScheme.SFMC
 
@@ -39,16 +42,35 @@ def standard(key: str, webhook_id: str, timestamp_s: int, body: bytes) -> str:
     return "v1," + _mac(base64.b64decode(key), f"{webhook_id}.{timestamp_s}.".encode() + body)
 
 
+def for_callback(
+    target: Callback, box: KeyBox, *, webhook_id: str, now_ms: int, body: bytes
+) -> dict[str, str]:
+    """The headers a POST to ``target`` carries, as its delivery options ask."""
+    previous = None
+    if target.previous_key and (target.previous_key_until or 0) > now_ms:
+        previous = box.open(target.previous_key)
+    return headers(
+        key=box.open(target.signature_key),
+        previous_key=previous,
+        options=DeliveryOptions.load(target.options),
+        webhook_id=webhook_id,
+        timestamp_s=now_ms // 1000,
+        body=body,
+    )
+
+
 def headers(
     *,
     key: str,
     previous_key: str | None,
-    encoding: str,
     webhook_id: str,
     timestamp_s: int,
     body: bytes,
+    options: DeliveryOptions | None = None,
 ) -> dict[str, str]:
     """Both signature schemes; during a key rotation the previous key signs too."""
+    options = options or DeliveryOptions.load({})
+    encoding = options.key_encoding
     signed = {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp_s),

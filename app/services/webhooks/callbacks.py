@@ -26,6 +26,7 @@ from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
 from app.wire import vocabulary
 from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, VerifyIn
+from app.wire.delivery import DeliveryOptions
 
 Callback = callbacks.Callback
 VERIFY_WINDOW_MS = 4 * 3600 * 1000
@@ -62,10 +63,8 @@ def to_wire(callback: Callback) -> dict[str, Any]:
     return CallbackOut(
         callback_id=callback.id, callback_name=callback.name, url=callback.url,
         max_batch_size=callback.max_batch_size, status=status, status_reason=reason,
-        key_encoding=vocabulary.KeyEncoding(callback.key_encoding),
-        strict_order=callback.strict_order,
-        sfmc_strict=callback.sfmc_strict,
-    ).model_dump()  # fmt: skip
+        **DeliveryOptions.load(callback.options).wire(),
+    ).model_dump(exclude_unset=True)  # fmt: skip
 
 
 class Manager:
@@ -118,9 +117,7 @@ class Manager:
                 max_batch_size=item.max_batch_size,
                 verified=False,
                 signature_key=self._keys.seal(key),
-                key_encoding=item.key_encoding,
-                strict_order=item.strict_order,
-                sfmc_strict=item.sfmc_strict,
+                options=DeliveryOptions.of(item).document(),
                 created_at=now,
                 updated_at=now,
             )
@@ -202,8 +199,7 @@ class Manager:
             current = await self.get(account_id, item.callback_id)
             if "url" in item.model_fields_set and item.url != current.url:
                 raise _bad("url", "cannot be changed; register a new callback")
-            fields = {_FIELDS.get(name, name): value for name, value in item.changes().items()}
-            changed.append(dataclasses.replace(current, **fields, updated_at=self._now()))
+            changed.append(_changed(current, item.changes(), now=self._now()))
         async with self._db.write():
             for callback in changed:
                 await callbacks.save(self._db, callback)
@@ -253,6 +249,17 @@ class Manager:
             await batches.retry_now(self._db, current.id, now=now)
         self._wake.dispatcher()  # its waiting events go out at once
         return to_wire(enabled)
+
+
+def _changed(current: Callback, changes: dict[str, Any], *, now: int) -> Callback:
+    """``current`` with a patch's changes: its options' into the options document."""
+    option_names = DeliveryOptions.model_fields.keys() & changes
+    options = DeliveryOptions.load(current.options).model_copy(
+        update={name: changes.pop(name) for name in option_names}
+    )
+    fields = {_FIELDS.get(name, name): value for name, value in changes.items()}
+    merged = current.options | DeliveryOptions.model_validate(options.document()).document()
+    return dataclasses.replace(current, **fields, options=merged, updated_at=now)
 
 
 def _probe_failure(callback: Callback, reply: Reply) -> str:

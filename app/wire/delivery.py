@@ -1,0 +1,88 @@
+"""A callback's delivery options (signing, headers, ordering): one declared model, one document.
+
+``DeliveryOptions`` is the single place a delivery option is declared. The callback's request
+and response shapes take their option fields from it (``CallbackIn`` inherits them, the patch
+model is derived by ``patch_of``), storage keeps it as one JSON document in one column, and the
+signer reads it. Adding an option is: a field here, its use in ``app/delivery/signing.py``, and
+(only when it keeps state, like a key) its state in ``app/services/webhooks/options.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, TypeVar
+
+from pydantic import AfterValidator, Field, StrictBool, create_model
+
+from app.wire import vocabulary
+from app.wire.base import SfmcModel
+
+T = TypeVar("T")
+_ENCODING = "keyEncoding must be base64 (HMAC with the decoded key) or utf8"
+_ENCODING_DOC = "How the signing key is used for HMAC: base64-decoded (SFMC) or its utf8 text"
+_STRICT_DOC = "Deliver in order: a failing batch holds back the later ones"
+_SFMC_DOC = "Send only SFMC's event fields (no Tidings extensions)"
+
+
+def given(value: T | None) -> T:
+    """A field a patch may leave out but not set to null."""
+    if value is None:
+        raise ValueError("null")
+    return value
+
+
+class DeliveryOptions(SfmcModel):
+    """How a callback's batches are signed and sent. Stored as one document (Python names)."""
+
+    error_messages: ClassVar[dict[str, str | tuple[str, str]]] = {
+        "key_encoding": _ENCODING,
+        "strict_order": "strictOrder must be true or false",
+        "sfmc_strict": "sfmcStrict must be true or false",
+    }
+    # Options answered only when they differ from their default: the callback bodies SFMC
+    # clients know stay as they were.
+    shown_when_set: ClassVar[tuple[str, ...]] = ()
+
+    key_encoding: vocabulary.KeyEncoding = Field(
+        vocabulary.KeyEncoding.BASE64, description=_ENCODING_DOC, examples=["base64"]
+    )
+    strict_order: StrictBool = Field(False, description=_STRICT_DOC, examples=[False])
+    sfmc_strict: StrictBool = Field(False, description=_SFMC_DOC, examples=[False])
+
+    @classmethod
+    def of(cls, source: Any) -> DeliveryOptions:
+        """The options among ``source``'s attributes (a ``CallbackIn``)."""
+        return cls.model_validate({name: getattr(source, name) for name in cls.model_fields})
+
+    @classmethod
+    def load(cls, document: dict[str, Any]) -> DeliveryOptions:
+        """From the stored document; options added since it was written take their defaults."""
+        return cls.model_validate(document)
+
+    def document(self) -> dict[str, Any]:
+        """The stored document: Python names, JSON values."""
+        return self.model_dump(mode="json", by_alias=False)
+
+    def wire(self) -> dict[str, Any]:
+        """The response fields, by Python name (``shown_when_set`` ones only when set)."""
+        fields = dict(self)
+        for name in self.shown_when_set:
+            if fields[name] == type(self).model_fields[name].default:
+                del fields[name]
+        return fields
+
+
+def patch_of(model: type[SfmcModel]) -> type[SfmcModel]:
+    """``model`` with every field optional and not nullable: the fields a PUT may change."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        declared: Any = info.annotation
+        if info.metadata:
+            declared = Annotated[declared, *info.metadata]
+        fields[name] = (
+            Annotated[declared | None, AfterValidator(given)],
+            Field(None, description=info.description, examples=info.examples),
+        )
+    return create_model(f"{model.__name__}Patch", __base__=SfmcModel, **fields)
+
+
+DeliveryOptionsPatch = patch_of(DeliveryOptions)
