@@ -3,7 +3,9 @@
 SFMC: ``base64(HMAC-SHA256(key, body))``, keyed by the signature key's base64-decoded bytes
 (``key_encoding="base64"``, the default) or by the key string's UTF-8 bytes (``"utf8"``).
 Standard Webhooks: ``v1,base64(HMAC-SHA256(decoded key, f"{id}.{timestamp}.{body}"))``; a
-receiver verifies with the secret ``"whsec_" + signatureKey``.
+receiver verifies with the secret ``"whsec_" + signatureKey``. With ``signatureScheme:
+"ed25519"`` it is ``v1a,base64(Ed25519(private key, f"{id}.{timestamp}.{body}"))`` instead,
+verified with the callback's ``whpk_`` public key.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import base64
 import hashlib
 import hmac
 
-from app.services.webhooks import keys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.services.webhooks import keys, options
 from app.services.webhooks.keys import KeyBox
 from app.storage.callbacks import Callback
 from app.wire import vocabulary
@@ -42,6 +46,13 @@ def standard(key: str, webhook_id: str, timestamp_s: int, body: bytes) -> str:
     return "v1," + _mac(base64.b64decode(key), f"{webhook_id}.{timestamp_s}.".encode() + body)
 
 
+def asymmetric(seed: bytes, webhook_id: str, timestamp_s: int, body: bytes) -> str:
+    signed = Ed25519PrivateKey.from_private_bytes(seed).sign(
+        f"{webhook_id}.{timestamp_s}.".encode() + body
+    )
+    return "v1a," + base64.b64encode(signed).decode()
+
+
 def for_callback(
     target: Callback, box: KeyBox, *, webhook_id: str, now_ms: int, body: bytes
 ) -> dict[str, str]:
@@ -53,6 +64,7 @@ def for_callback(
         key=box.open(target.signature_key),
         previous_key=previous,
         options=DeliveryOptions.load(target.options),
+        ed25519=options.private_keys(target, box, now_ms=now_ms),
         webhook_id=webhook_id,
         timestamp_s=now_ms // 1000,
         body=body,
@@ -67,18 +79,24 @@ def headers(
     timestamp_s: int,
     body: bytes,
     options: DeliveryOptions | None = None,
+    ed25519: list[bytes] | None = None,
 ) -> dict[str, str]:
-    """Both signature schemes; during a key rotation the previous key signs too."""
-    options = options or DeliveryOptions.load({})
-    encoding = options.key_encoding
+    """Both signature schemes; during a key rotation the previous key signs too.
+
+    ``ed25519``: the seeds that sign when the scheme is ed25519 (the previous one second)."""
+    chosen = options or DeliveryOptions.load({})
+    encoding = chosen.key_encoding
+    if chosen.signature_scheme == "ed25519":
+        standards = [asymmetric(seed, webhook_id, timestamp_s, body) for seed in ed25519 or ()]
+    else:
+        hmac_keys = [key, previous_key] if previous_key else [key]
+        standards = [standard(k, webhook_id, timestamp_s, body) for k in hmac_keys]
     signed = {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp_s),
-        _STANDARD.value: standard(key, webhook_id, timestamp_s, body),
+        _STANDARD.value: " ".join(standards),  # verifiers try each signature in the list
         _SFMC.value: sfmc(key, body, encoding=encoding),
     }
     if previous_key:
-        old = standard(previous_key, webhook_id, timestamp_s, body)
-        signed[_STANDARD.value] += " " + old  # verifiers try each signature in the list
         signed[_SFMC.value + "-previous"] = sfmc(previous_key, body, encoding=encoding)
     return signed

@@ -49,6 +49,8 @@ _ID = "8f14e45f-ceea-467a-9a36-dedd4bea2543"
 _HOOK = "https://hooks.example.com/tidings"
 _URL_DOC = "Where batches are POSTed: https (or http to a host name)"
 _BATCH_DOC = "Events per POST"
+_PUBLIC_DOC = "signatureScheme ed25519: the public key that verifies its v1a signatures"
+_WHPK = "whpk_MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="
 
 
 class _CallbackFields(SfmcModel):
@@ -131,6 +133,8 @@ class _CallbackState(SfmcModel):
 class CallbackOut(DeliveryOptions, _CallbackState):
     """A registered callback with its delivery options (never its signing key)."""
 
+    public_key: str | None = Field(None, description=_PUBLIC_DOC, examples=[_WHPK])
+
 
 class CallbackCreated(CallbackOut):
     """A new callback with its signing key: shown here, once."""
@@ -150,6 +154,7 @@ class KeyRotated(SfmcModel):
     previous_key_valid_until: str | None = Field(
         description="None: TIDINGS_WEBHOOK_KEY_GRACE_S is 0", examples=["2024-03-22T09:00:00.000Z"]
     )
+    public_key: str | None = Field(None, description=_PUBLIC_DOC, examples=[_WHPK])
 
 
 class Probed(SfmcModel):

@@ -9,7 +9,7 @@ signer reads it. Adding an option is: a field here, its use in ``app/delivery/si
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, StrictBool, create_model
 
@@ -21,6 +21,11 @@ _ENCODING = "keyEncoding must be base64 (HMAC with the decoded key) or utf8"
 _ENCODING_DOC = "How the signing key is used for HMAC: base64-decoded (SFMC) or its utf8 text"
 _STRICT_DOC = "Deliver in order: a failing batch holds back the later ones"
 _SFMC_DOC = "Send only SFMC's event fields (no Tidings extensions)"
+_SCHEME_DOC = (
+    "The Standard Webhooks signature: hmac (v1, with the signing key) or ed25519 (v1a, with"
+    " this callback's private key; verify with its publicKey, also published at"
+    " /.well-known/webhook-keys)"
+)
 
 
 def given(value: T | None) -> T:
@@ -37,16 +42,20 @@ class DeliveryOptions(SfmcModel):
         "key_encoding": _ENCODING,
         "strict_order": "strictOrder must be true or false",
         "sfmc_strict": "sfmcStrict must be true or false",
+        "signature_scheme": "signatureScheme must be hmac or ed25519",
     }
     # Options answered only when they differ from their default: the callback bodies SFMC
     # clients know stay as they were.
-    shown_when_set: ClassVar[tuple[str, ...]] = ()
+    shown_when_set: ClassVar[tuple[str, ...]] = ("signature_scheme",)
 
     key_encoding: vocabulary.KeyEncoding = Field(
         vocabulary.KeyEncoding.BASE64, description=_ENCODING_DOC, examples=["base64"]
     )
     strict_order: StrictBool = Field(False, description=_STRICT_DOC, examples=[False])
     sfmc_strict: StrictBool = Field(False, description=_SFMC_DOC, examples=[False])
+    signature_scheme: Literal["hmac", "ed25519"] = Field(
+        "hmac", description=_SCHEME_DOC, examples=["ed25519"]
+    )
 
     @classmethod
     def of(cls, source: Any) -> DeliveryOptions:

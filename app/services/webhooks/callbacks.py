@@ -14,11 +14,13 @@ import uuid
 from typing import Any
 
 import orjson
+from pydantic.alias_generators import to_camel
 
 from app import clock
 from app.errors import Conflict, Invalid, NotFound
 from app.services.wakeups import Wakeups
 from app.services.webhooks import keys as signing_keys
+from app.services.webhooks import options as option_state
 from app.services.webhooks.keys import KeyBox
 from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
@@ -64,7 +66,13 @@ def to_wire(callback: Callback) -> dict[str, Any]:
         callback_id=callback.id, callback_name=callback.name, url=callback.url,
         max_batch_size=callback.max_batch_size, status=status, status_reason=reason,
         **DeliveryOptions.load(callback.options).wire(),
+        **_public_key(callback.options),
     ).model_dump(exclude_unset=True)  # fmt: skip
+
+
+def _public_key(document: dict[str, Any]) -> dict[str, Any]:
+    found = option_state.public_key(document)
+    return {} if found is None else {"public_key": found}
 
 
 class Manager:
@@ -117,7 +125,7 @@ class Manager:
                 max_batch_size=item.max_batch_size,
                 verified=False,
                 signature_key=self._keys.seal(key),
-                options=DeliveryOptions.of(item).document(),
+                options=option_state.with_state(DeliveryOptions.of(item).document(), self._keys),
                 created_at=now,
                 updated_at=now,
             )
@@ -199,7 +207,9 @@ class Manager:
             current = await self.get(account_id, item.callback_id)
             if "url" in item.model_fields_set and item.url != current.url:
                 raise _bad("url", "cannot be changed; register a new callback")
-            changed.append(_changed(current, item.changes(), now=self._now()))
+            patched = _changed(current, item.changes(), now=self._now())
+            options = option_state.with_state(patched.options, self._keys)
+            changed.append(dataclasses.replace(patched, options=options))
         async with self._db.write():
             for callback in changed:
                 await callbacks.save(self._db, callback)
@@ -225,6 +235,7 @@ class Manager:
             signature_key=self._keys.seal(key),
             previous_key=current.signature_key if grace_ms > 0 else None,
             previous_key_until=now + grace_ms if grace_ms > 0 else None,
+            options=option_state.rotated(current.options, self._keys, keep_previous=grace_ms > 0),
             updated_at=now,
         )
         async with self._db.write():
@@ -235,7 +246,13 @@ class Manager:
             "url": rotated.url,
             "signatureKey": key,
             "previousKeyValidUntil": clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
-        }
+        } | {to_camel(name): v for name, v in _public_key(rotated.options).items()}
+
+    async def published_keys(self, account_id: int) -> list[dict[str, Any]]:
+        """Every ed25519 public key the account's callbacks sign with (or did, until ``exp``)."""
+        now = self._now()
+        found = await callbacks.list_all(self._db, account_id)
+        return [key for callback in found for key in option_state.published(callback, now_ms=now)]
 
     async def enable(self, account_id: int, callback_id: str) -> dict[str, Any]:
         """Re-enable a disabled callback: its waiting events go out, in order, at once."""
