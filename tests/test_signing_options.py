@@ -5,17 +5,34 @@ published library, not our code."""
 from __future__ import annotations
 
 import base64
+import json
+import pathlib
+import shutil
+import subprocess
 from typing import Any
 
 import pytest
+import standardwebhooks
+import stripe
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bench import provision
-from tests.conftest import FakeClock, Service, Tenant, reauthenticate
-from tests.receiver import Receiver
+from tests.conftest import (
+    FakeClock,
+    Service,
+    Tenant,
+    make_tenant,
+    reauthenticate,
+    running,
+    settings_for,
+)
+from tests.receiver import Receiver, receiver
 from tests.receiver import Request as Batch
+from tests.sending import email_definition
 from tests.webhooks import deliver, send_email, subscribe
+
+CLIENTS = pathlib.Path(__file__).parent / "clients"
 
 SERVICE_SETTINGS = {"allow_private_callbacks": True, "webhook_timeout_s": 2.0}
 pytestmark = pytest.mark.isolated
@@ -126,3 +143,113 @@ async def test_switching_to_ed25519_later_makes_a_key_pair(
     await send_email(service, tenant, "k-1")
     await deliver(service, target, events=1)
     verify_v1a(whpk, target.batches[-1])
+
+
+def stripe_verify(payload: str, header: str, secret: str) -> bool:
+    """What ``stripe.Webhook.construct_event`` checks, 5 minutes' tolerance."""
+    return bool(stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=300))
+
+
+def octokit_verify(secret: str, body: bytes, signature: str) -> bool:
+    """``@octokit/webhooks-methods``' ``verify`` (GitHub's own JS verifier), run by node."""
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+    if not (CLIENTS / "node_modules" / "@octokit" / "webhooks-methods").exists():
+        pytest.skip("run `npm ci --prefix tests/clients` (.ci/run does)")
+    module = CLIENTS / "node_modules" / "@octokit" / "webhooks-methods" / "dist-node" / "index.js"
+    script = (
+        f"import {{ verify }} from {json.dumps(module.as_uri())};"
+        "const [secret, body, signature] = process.argv.slice(1);"
+        "console.log(JSON.stringify(await verify(secret, body, signature)));"
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, secret, body.decode(), signature],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return bool(json.loads(done.stdout))
+
+
+async def test_github_and_stripe_profiles_verify_with_their_own_libraries(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    callback = await created(service, tenant, target, signatureProfiles=["github", "stripe"])
+    key = callback["signatureKey"]
+    assert callback["signatureProfiles"] == ["github", "stripe"]
+    await send_email(service, tenant, "k-1")
+    await deliver(service, target, events=1)
+    batch = target.batches[-1]
+    assert not [h for h in batch.headers if h.lower().startswith(("webhook-", "x-sfmc"))]
+    # construct_event's check (it then builds a Stripe Event, which our batch array is not).
+    assert stripe_verify(batch.body.decode(), batch.headers["Stripe-Signature"], "whsec_" + key)
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe_verify(batch.body.decode() + " ", batch.headers["Stripe-Signature"], "whsec_" + key)
+    signature = batch.headers["X-Hub-Signature-256"]
+    assert octokit_verify(key, batch.body, signature)
+    assert not octokit_verify(key, batch.body + b" ", signature)
+
+
+async def test_stripe_profile_signs_with_both_keys_during_a_rotation(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    callback = await created(service, tenant, target, signatureProfiles=["stripe", "standard"])
+    rotated = await service.http.put(
+        "/platform/v1/ens-regenerate", headers=tenant.headers,
+        json={"callbackId": callback["callbackId"]},
+    )  # fmt: skip
+    await send_email(service, tenant, "k-1")
+    await deliver(service, target, events=1)
+    batch = target.batches[-1]
+    for key in (callback["signatureKey"], rotated.json()["signatureKey"]):
+        stripe_verify(batch.body.decode(), batch.headers["Stripe-Signature"], "whsec_" + key)
+        standardwebhooks.Webhook("whsec_" + key).verify(batch.body, batch.headers)
+
+
+async def test_custom_headers_are_sent_sealed_at_rest_and_never_answered(
+    database_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(
+        database_url, allow_private_callbacks=True, secret_key="operator-secret-0123456789abcdef"
+    )
+    secret = "rk_live_" + "s3cr3t" * 5
+    async with running(settings, clock) as service, receiver() as target:
+        tenant = await make_tenant(service, "a")
+        await email_definition(service, tenant)
+        callback = await created(service, tenant, target, customHeaders={"X-Api-Key": secret})
+        stored = await service.db.fetch_val(
+            "SELECT options FROM callbacks WHERE id = :id", {"id": callback["callbackId"]}
+        )
+        listed = await service.http.get("/platform/v1/ens-callbacks", headers=tenant.headers)
+        await send_email(service, tenant, "k-1")
+        await deliver(service, target, events=1)
+    assert callback["customHeaders"] == {"X-Api-Key": "***"}
+    assert listed.json()[0]["customHeaders"] == {"X-Api-Key": "***"}
+    assert secret not in stored and "fernet:" in stored
+    assert target.batches[-1].headers["X-Api-Key"] == secret
+    assert secret not in caplog.text and secret not in listed.text
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"signatureProfiles": []},
+        {"signatureProfiles": ["sfmc", "sfmc"]},
+        {"signatureProfiles": ["aws"]},
+        {"customHeaders": {"webhook-signature": "x"}},
+        {"customHeaders": {"X-Key": "a\r\nb"}},
+        {"customHeaders": {"bad name": "x"}},
+        {"customHeaders": {f"X-{i}": "x" for i in range(11)}},
+        {"customHeaders": {"X-Key": 5}},
+        {"signatureScheme": "rsa"},
+    ],
+)
+async def test_bad_options_are_refused_in_sfmc_shape(
+    service: Service, tenant: Tenant, options: dict[str, Any]
+) -> None:
+    refused = await service.http.post(
+        "/platform/v1/ens-callbacks", headers=tenant.headers,
+        json=[{"callbackName": "n", "url": "https://hooks.example.com/x", **options}],
+    )  # fmt: skip
+    assert refused.status_code == 400, refused.text
+    [name] = options
+    assert refused.json()["errorcode"] == 10001 and name in refused.json()["message"]

@@ -53,6 +53,18 @@ def asymmetric(seed: bytes, webhook_id: str, timestamp_s: int, body: bytes) -> s
     return "v1a," + base64.b64encode(signed).decode()
 
 
+def github(key: str, body: bytes) -> str:
+    """GitHub's ``X-Hub-Signature-256``: the secret (the signatureKey) as UTF-8 bytes."""
+    return "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def stripe(keys: list[str], timestamp_s: int, body: bytes) -> str:
+    """Stripe's ``Stripe-Signature``, one ``v1`` per key: the secret is ``whsec_<key>``."""
+    signed = f"{timestamp_s}.".encode() + body
+    macs = [hmac.new(f"whsec_{k}".encode(), signed, hashlib.sha256).hexdigest() for k in keys]
+    return ",".join([f"t={timestamp_s}", *(f"v1={mac}" for mac in macs)])
+
+
 def for_callback(
     target: Callback, box: KeyBox, *, webhook_id: str, now_ms: int, body: bytes
 ) -> dict[str, str]:
@@ -60,15 +72,17 @@ def for_callback(
     previous = None
     if target.previous_key and (target.previous_key_until or 0) > now_ms:
         previous = box.open(target.previous_key)
-    return headers(
+    chosen = DeliveryOptions.load(target.options)
+    signed = headers(
         key=box.open(target.signature_key),
         previous_key=previous,
-        options=DeliveryOptions.load(target.options),
+        options=chosen,
         ed25519=options.private_keys(target, box, now_ms=now_ms),
         webhook_id=webhook_id,
         timestamp_s=now_ms // 1000,
         body=body,
     )
+    return options.opened(chosen, box) | signed  # a custom header never replaces a signature
 
 
 def headers(
@@ -81,22 +95,31 @@ def headers(
     options: DeliveryOptions | None = None,
     ed25519: list[bytes] | None = None,
 ) -> dict[str, str]:
-    """Both signature schemes; during a key rotation the previous key signs too.
+    """The signature headers of each chosen profile (standard and sfmc by default); during a
+    key rotation the previous key signs too, where the profile's header has room for two.
 
     ``ed25519``: the seeds that sign when the scheme is ed25519 (the previous one second)."""
     chosen = options or DeliveryOptions.load({})
-    encoding = chosen.key_encoding
-    if chosen.signature_scheme == "ed25519":
-        standards = [asymmetric(seed, webhook_id, timestamp_s, body) for seed in ed25519 or ()]
-    else:
-        hmac_keys = [key, previous_key] if previous_key else [key]
-        standards = [standard(k, webhook_id, timestamp_s, body) for k in hmac_keys]
-    signed = {
-        "webhook-id": webhook_id,
-        "webhook-timestamp": str(timestamp_s),
-        _STANDARD.value: " ".join(standards),  # verifiers try each signature in the list
-        _SFMC.value: sfmc(key, body, encoding=encoding),
-    }
-    if previous_key:
-        signed[_SFMC.value + "-previous"] = sfmc(previous_key, body, encoding=encoding)
+    hmac_keys = [key, previous_key] if previous_key else [key]
+    signed: dict[str, str] = {}
+    if "standard" in chosen.signature_profiles:
+        if chosen.signature_scheme == "ed25519":
+            standards = [asymmetric(seed, webhook_id, timestamp_s, body) for seed in ed25519 or ()]
+        else:
+            standards = [standard(k, webhook_id, timestamp_s, body) for k in hmac_keys]
+        signed |= {
+            "webhook-id": webhook_id,
+            "webhook-timestamp": str(timestamp_s),
+            _STANDARD.value: " ".join(standards),  # verifiers try each signature in the list
+        }
+    if "sfmc" in chosen.signature_profiles:
+        signed[_SFMC.value] = sfmc(key, body, encoding=chosen.key_encoding)
+        if previous_key:
+            signed[_SFMC.value + "-previous"] = sfmc(
+                previous_key, body, encoding=chosen.key_encoding
+            )
+    if "github" in chosen.signature_profiles:
+        signed["X-Hub-Signature-256"] = github(key, body)
+    if "stripe" in chosen.signature_profiles:
+        signed["Stripe-Signature"] = stripe(hmac_keys, timestamp_s, body)
     return signed

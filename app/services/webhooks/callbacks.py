@@ -125,7 +125,9 @@ class Manager:
                 max_batch_size=item.max_batch_size,
                 verified=False,
                 signature_key=self._keys.seal(key),
-                options=option_state.with_state(DeliveryOptions.of(item).document(), self._keys),
+                options=option_state.with_state(
+                    option_state.stored(DeliveryOptions.of(item), self._keys), self._keys
+                ),
                 created_at=now,
                 updated_at=now,
             )
@@ -207,7 +209,7 @@ class Manager:
             current = await self.get(account_id, item.callback_id)
             if "url" in item.model_fields_set and item.url != current.url:
                 raise _bad("url", "cannot be changed; register a new callback")
-            patched = _changed(current, item.changes(), now=self._now())
+            patched = _changed(current, item.changes(), self._keys, now=self._now())
             options = option_state.with_state(patched.options, self._keys)
             changed.append(dataclasses.replace(patched, options=options))
         async with self._db.write():
@@ -268,14 +270,14 @@ class Manager:
         return to_wire(enabled)
 
 
-def _changed(current: Callback, changes: dict[str, Any], *, now: int) -> Callback:
+def _changed(current: Callback, changes: dict[str, Any], box: KeyBox, *, now: int) -> Callback:
     """``current`` with a patch's changes: its options' into the options document."""
     option_names = DeliveryOptions.model_fields.keys() & changes
     options = DeliveryOptions.load(current.options).model_copy(
         update={name: changes.pop(name) for name in option_names}
     )
     fields = {_FIELDS.get(name, name): value for name, value in changes.items()}
-    merged = current.options | DeliveryOptions.model_validate(options.document()).document()
+    merged = current.options | option_state.stored(options, box, option_names)
     return dataclasses.replace(current, **fields, options=merged, updated_at=now)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,6 +33,24 @@ def _pair(box: KeyBox) -> dict[str, str]:
     public = private.public_key().public_bytes_raw()
     seed = base64.b64encode(private.private_bytes_raw()).decode()
     return {"key": box.seal(_SECRET + seed), "public": _PUBLIC + base64.b64encode(public).decode()}
+
+
+def stored(
+    chosen: DeliveryOptions, box: KeyBox, names: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The document for ``chosen`` (only ``names``, when given), secret values sealed."""
+    document = chosen.document()
+    if names is not None:
+        document = {name: document[name] for name in names}
+    for name in DeliveryOptions.sealed:  # each a {name: secret} object (customHeaders)
+        if name in document:
+            document[name] = {k: box.seal(v) for k, v in document[name].items()}
+    return document
+
+
+def opened(chosen: DeliveryOptions, box: KeyBox) -> dict[str, str]:
+    """The custom headers, opened: only for the POST itself, never logged or answered."""
+    return {name: box.open(value) for name, value in chosen.custom_headers.items()}
 
 
 def with_state(document: dict[str, Any], box: KeyBox) -> dict[str, Any]:
