@@ -9,3 +9,8 @@ UPDATE callbacks SET options = json_object(
 ALTER TABLE callbacks DROP COLUMN key_encoding;
 ALTER TABLE callbacks DROP COLUMN strict_order;
 ALTER TABLE callbacks DROP COLUMN sfmc_strict;
+
+-- The pull feed's order. SQLite has one writer, so ids are handed out in commit order and
+-- txid stays 0; PostgreSQL records the writing transaction there (see its 0009).
+ALTER TABLE events ADD COLUMN txid BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX events_commit_order ON events (account_id, txid, id);
