@@ -35,14 +35,7 @@ async def page(
     """Up to ``limit`` events after ``after``, in commit order, each with its position."""
     binds: dict[str, object] = {"account_id": account_id, "tx": after[0], "id": after[1],
                                 "limit": limit}  # fmt: skip
-    where = ""
-    if types:
-        names = {f"t{i}": t for i, t in enumerate(types)}
-        where += f" AND type IN ({', '.join(':' + n for n in names)})"
-        binds |= names
-    if definition_key is not None:
-        where += " AND definition_key = :definition_key"
-        binds["definition_key"] = definition_key
+    where = _filters(binds, types, definition_key)
     rows = await db.fetch_all(
         "SELECT * FROM events WHERE account_id = :account_id"
         " AND (txid > :tx OR (txid = :tx AND id > :id))"
@@ -50,6 +43,54 @@ async def page(
         binds,
     )
     return [((int(row["txid"]), int(row["id"])), events.Event.from_row(row)) for row in rows]
+
+
+async def head(db: Db, account_id: int) -> Position:
+    """A position every event committed from now on comes after (a listener's start). On
+    PostgreSQL, events of transactions still running may fall on either side of it."""
+    if db.dialect == "postgresql":
+        fence = await db.fetch_val(f"SELECT {_FENCE['postgresql']}")
+        return int(fence) - 1, 2**63 - 1
+    last = await db.fetch_val(
+        "SELECT MAX(id) FROM events WHERE account_id = :account_id", {"account_id": account_id}
+    )
+    return 0, int(last or 0)
+
+
+async def recent(
+    db: Db,
+    account_id: int,
+    *,
+    since: int,
+    until: Position,
+    types: list[str] | None,
+    definition_key: str | None,
+    limit: int,
+) -> list[events.Event]:
+    """Events up to ``until`` that occurred since ``since``, the newest ``limit``, oldest
+    first (a listener's replay of the last minutes; ``events_account_time``)."""
+    binds: dict[str, object] = {"account_id": account_id, "since": since, "tx": until[0],
+                                "id": until[1], "limit": limit}  # fmt: skip
+    where = _filters(binds, types, definition_key)
+    rows = await db.fetch_all(
+        "SELECT * FROM events WHERE account_id = :account_id AND occurred_at >= :since"
+        f" AND (txid < :tx OR (txid = :tx AND id <= :id)){where}"
+        " ORDER BY occurred_at DESC, id DESC LIMIT :limit",
+        binds,
+    )
+    return [events.Event.from_row(row) for row in reversed(rows)]
+
+
+def _filters(binds: dict[str, object], types: list[str] | None, key: str | None) -> str:
+    where = ""
+    if types:
+        names = {f"t{i}": t for i, t in enumerate(types)}
+        where += f" AND type IN ({', '.join(':' + n for n in names)})"
+        binds |= names
+    if key is not None:
+        where += " AND definition_key = :definition_key"
+        binds["definition_key"] = key
+    return where
 
 
 @dataclasses.dataclass(frozen=True)
