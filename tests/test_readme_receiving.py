@@ -25,7 +25,7 @@ from tests.conftest import FakeClock, make_tenant, running, settings_for
 from tests.receiver import Request, receiver
 from tests.sending import email_definition
 from tests.server import serving
-from tests.test_receiver_tools import CLIENT_ID, SECRET, Lines, local_receiver, verifying
+from tests.test_receiver_tools import CLIENT_ID, SECRET, Listening, local_receiver, verifying
 from tests.webhooks import deliver, send_email, subscribe
 
 pytestmark = pytest.mark.isolated
@@ -139,26 +139,21 @@ def test_the_shell_block_and_the_reconcile_snippet(tmp_path: Any) -> None:
     with serving(env) as server, local_receiver(verifying(lambda: secret[0])) as (url, _):
         cli_env = os.environ | {
             "TIDINGS_URL": server.base_url, "TIDINGS_CLIENT_ID": CLIENT_ID,
-            "TIDINGS_CLIENT_SECRET": SECRET, "PYTHONUNBUFFERED": "1",
+            "TIDINGS_CLIENT_SECRET": SECRET,
         }  # fmt: skip
         program = [sys.executable, "-m", "app"]
-        listen = subprocess.Popen(
+        listen = Listening(
             [*program, *[url if a.startswith("http://localhost") else a for a in listen_line[1:]]],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env,
+            cli_env,
         )  # fmt: skip
-        out = Lines(listen)
+        secret.append(listen.secret)
         try:
-            ready = out.wait("whsec_")
-            secret.append(ready[ready.index("whsec_") :].split()[0])
-            out.wait("connected")
             done = subprocess.run([*program, *trigger_line[1:]], capture_output=True, text=True,
                                   env=cli_env, timeout=60, check=True)  # fmt: skip
             sent = json.loads(done.stdout)
-            assert "-> 200" in out.wait(sent["messageKey"])
+            assert "-> 200" in listen.out.wait(sent["messageKey"])
         finally:
-            listen.terminate()
-            listen.wait(timeout=10)
-            listen.stdout.close()  # type: ignore[union-attr]
+            listen.stop()
         check = [url if a.startswith("http://localhost") else a for a in check_line[1:]]
         check = [secret[0] if a == "whsec_…" else a for a in check]
         graded = subprocess.run([*program, *check], capture_output=True, text=True,

@@ -105,6 +105,27 @@ class Lines:
         return next(line for line in self.lines if what in line)
 
 
+class Listening:
+    """`tidings listen` as a subprocess, connected: its output and the secret it printed."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=os.environ | env | {"PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+        self.out = Lines(self.process)
+        ready = self.out.wait("whsec_")
+        self.secret = ready[ready.index("whsec_") :].split()[0]
+        self.out.wait("connected")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        if self.process.stdout is not None and not self.process.stdout.closed:
+            self.process.stdout.close()
+
+
 def test_listen_forwards_signed_filtered_batches_and_survives_a_server_restart(
     tmp_path: Any,
 ) -> None:
@@ -119,17 +140,14 @@ def test_listen_forwards_signed_filtered_batches_and_survives_a_server_restart(
     with local_receiver(verifying(lambda: secret[0])) as (hook_url, handled):
         first = serving(env, port=port)
         server = first.__enter__()
-        listen = subprocess.Popen(
-            _cli("listen", "--forward-to", hook_url, "--events", WANTED,
-                 "--filter", "definitionKey=tidings-trigger-email", server_url=server.base_url),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"},
+        argv = _cli(
+            "listen", "--forward-to", hook_url, "--events", WANTED,
+            "--filter", "definitionKey=tidings-trigger-email", server_url=server.base_url,
         )  # fmt: skip
-        out = Lines(listen)
+        listen = Listening(argv, {})
+        out = listen.out
+        secret.append(listen.secret)
         try:
-            ready = out.wait("whsec_")
-            secret.append(ready[ready.index("whsec_") :].split()[0])
-            out.wait("connected")
             sent = _trigger("EmailSent", server.base_url)
             line = out.wait(sent["messageKey"])
             assert line.startswith("EmailSent") and sent["recipient"] in line and "-> 200" in line
@@ -146,12 +164,9 @@ def test_listen_forwards_signed_filtered_batches_and_survives_a_server_restart(
             with serving(env, port=port) as again:
                 after = _trigger("EmailSent", again.base_url)
                 assert "-> 200" in out.wait(after["messageKey"], within_s=30)
-                listen.terminate()  # before the server stops, which then need not wait for it
-                listen.wait(timeout=10)
+                listen.stop()  # before the server stops, which then need not wait for it
         finally:
-            listen.kill()
-            listen.wait(timeout=10)
-            listen.stdout.close()  # type: ignore[union-attr]
+            listen.stop()
         assert handled and all(h["status"] == 200 for h in handled)
         assert {e["info"]["messageKey"] for h in handled for e in json.loads(h["body"])} == {
             sent["messageKey"],

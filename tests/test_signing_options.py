@@ -18,23 +18,18 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bench import provision
-from tests.conftest import (
-    FakeClock,
-    Service,
-    Tenant,
-    make_tenant,
-    reauthenticate,
-    running,
-    settings_for,
-)
-from tests.receiver import Receiver, receiver
+from tests.conftest import FakeClock, Service, Tenant, reauthenticate
+from tests.receiver import Receiver
 from tests.receiver import Request as Batch
-from tests.sending import email_definition
 from tests.webhooks import deliver, send_email, subscribe
 
 CLIENTS = pathlib.Path(__file__).parent / "clients"
 
-SERVICE_SETTINGS = {"allow_private_callbacks": True, "webhook_timeout_s": 2.0}
+SERVICE_SETTINGS = {
+    "allow_private_callbacks": True,
+    "webhook_timeout_s": 2.0,
+    "secret_key": "operator-secret-0123456789abcdef",  # keys and custom headers sealed
+}
 pytestmark = pytest.mark.isolated
 
 
@@ -206,22 +201,16 @@ async def test_stripe_profile_signs_with_both_keys_during_a_rotation(
 
 
 async def test_custom_headers_are_sent_sealed_at_rest_and_never_answered(
-    database_url: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    service: Service, tenant: Tenant, target: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = settings_for(
-        database_url, allow_private_callbacks=True, secret_key="operator-secret-0123456789abcdef"
-    )
     secret = "rk_live_" + "s3cr3t" * 5
-    async with running(settings, clock) as service, receiver() as target:
-        tenant = await make_tenant(service, "a")
-        await email_definition(service, tenant)
-        callback = await created(service, tenant, target, customHeaders={"X-Api-Key": secret})
-        stored = await service.db.fetch_val(
-            "SELECT options FROM callbacks WHERE id = :id", {"id": callback["callbackId"]}
-        )
-        listed = await service.http.get("/platform/v1/ens-callbacks", headers=tenant.headers)
-        await send_email(service, tenant, "k-1")
-        await deliver(service, target, events=1)
+    callback = await created(service, tenant, target, customHeaders={"X-Api-Key": secret})
+    stored = await service.db.fetch_val(
+        "SELECT options FROM callbacks WHERE id = :id", {"id": callback["callbackId"]}
+    )
+    listed = await service.http.get("/platform/v1/ens-callbacks", headers=tenant.headers)
+    await send_email(service, tenant, "k-1")
+    await deliver(service, target, events=1)
     assert callback["customHeaders"] == {"X-Api-Key": "***"}
     assert listed.json()[0]["customHeaders"] == {"X-Api-Key": "***"}
     assert secret not in stored and "fernet:" in stored

@@ -235,11 +235,12 @@ class Dispatcher:
     async def _post(
         self, target: callbacks.Callback, webhook_id: str, body: bytes, *, attempt: int
     ) -> client.Reply:
+        options = DeliveryOptions.load(target.options)
         headers = signing.for_callback(
-            target, self._keys, webhook_id=webhook_id, now_ms=self._now(), body=body
+            target, options, self._keys, webhook_id=webhook_id, now_ms=self._now(), body=body
         )
         headers |= {"x-tidings-attempt": str(attempt), "x-tidings-callback-id": target.id}
-        if DeliveryOptions.load(target.options).sfmc_strict:
+        if options.sfmc_strict:
             return await self._poster.post(
                 target.url, body, headers, timeout_s=3.0, success=client.SFMC_SUCCESS
             )

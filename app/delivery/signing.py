@@ -66,13 +66,18 @@ def stripe(keys: list[str], timestamp_s: int, body: bytes) -> str:
 
 
 def for_callback(
-    target: Callback, box: KeyBox, *, webhook_id: str, now_ms: int, body: bytes
+    target: Callback,
+    chosen: DeliveryOptions,
+    box: KeyBox,
+    *,
+    webhook_id: str,
+    now_ms: int,
+    body: bytes,
 ) -> dict[str, str]:
-    """The headers a POST to ``target`` carries, as its delivery options ask."""
+    """The headers a POST to ``target`` carries, as its delivery options (``chosen``) ask."""
     previous = None
     if target.previous_key and (target.previous_key_until or 0) > now_ms:
         previous = box.open(target.previous_key)
-    chosen = DeliveryOptions.load(target.options)
     signed = headers(
         key=box.open(target.signature_key),
         previous_key=previous,
