@@ -21,6 +21,7 @@ import orjson
 from app.delivery import signing
 from app.services.webhooks import fanout
 from app.storage.events import Event
+from app.wire.vocabulary import EventType
 
 BATCH_MOST = 1000  # maxBatchSize's upper bound: a receiver must take a batch this large
 STALE_S = 600  # Standard Webhooks verifiers refuse timestamps 5 minutes off
@@ -49,7 +50,7 @@ def _events(count: int) -> bytes:
     found = [
         fanout.to_wire(Event(
             event_id=str(uuid.uuid4()), account_id=0, message_id=str(uuid.uuid4()),
-            channel="email", type="TransactionalSendEvents.EmailSent",
+            channel="email", type=EventType.EMAIL_SENT.value,
             definition_key="tidings-check", definition_id=None, occurred_at=now,
             info={"messageKey": f"check-{n}", "to": "check@simulator.tidings.test"},
         ))

@@ -20,7 +20,7 @@ def add(commands: Any) -> None:
     listening = commands.add_parser("listen", help="receive the account's events locally")
     _server_options(listening)
     listening.add_argument("--forward-to", help="local URL each batch is POSTed to, signed")
-    listening.add_argument("--events", help="comma-separated types (EmailBounced,EmailSent)")
+    listening.add_argument("--events", help="comma-separated event types, short or full names")
     listening.add_argument("--filter", help="definitionKey=<key>")
     listening.add_argument("--print-json", action="store_true", help="print each event's JSON")
     listening.add_argument("--since-minutes", type=int, default=0, help="replay these first")

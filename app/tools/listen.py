@@ -25,6 +25,7 @@ import orjson
 from app.delivery import signing
 from app.errors import ConfigError
 from app.tools.client import Server
+from app.wire.vocabulary import EventType
 
 MAX_BACKOFF_S = 10.0
 
@@ -111,7 +112,8 @@ class Listen:
             took_ms = int((time.perf_counter() - started) * 1000)
         for event in batch:
             info = event.get("info") or {}
-            kind = str(event.get("eventCategoryType", "")).removeprefix("TransactionalSendEvents.")
+            named = str(event.get("eventCategoryType", ""))
+            kind = found.short if (found := EventType.lookup(named)) else named
             self._say(f"{kind}  {info.get('to', '-')}  {info.get('messageKey', '-')}"
                       f"  -> {answer} in {took_ms} ms")  # fmt: skip
             if self.print_json:
