@@ -9,9 +9,11 @@ signer reads it. Adding an option is: a field here, its use in ``app/delivery/si
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
+import orjson
 from pydantic import AfterValidator, Field, StrictBool, StrictStr, create_model
 
 from app.wire import vocabulary
@@ -113,7 +115,14 @@ class DeliveryOptions(SfmcModel):
     @classmethod
     def load(cls, document: dict[str, Any]) -> DeliveryOptions:
         """From the stored document; options added since it was written take their defaults.
-        Sealed values are taken as stored (they were checked before they were sealed)."""
+        Sealed values are taken as stored (they were checked before they were sealed).
+
+        Read on every webhook POST, so parsed once per distinct document (the models are
+        frozen, so one instance serves every caller)."""
+        return _loaded(orjson.dumps(document, option=orjson.OPT_SORT_KEYS))
+
+    @classmethod
+    def _parse(cls, document: dict[str, Any]) -> DeliveryOptions:
         sealed = {name: document[name] for name in cls.sealed if name in document}
         plain = {name: value for name, value in document.items() if name not in sealed}
         return cls.model_validate(plain).model_copy(update=sealed)
@@ -131,6 +140,11 @@ class DeliveryOptions(SfmcModel):
             if fields[name] == type(self).model_fields[name].default:
                 del fields[name]
         return fields
+
+
+@functools.lru_cache(maxsize=1024)
+def _loaded(document: bytes) -> DeliveryOptions:
+    return DeliveryOptions._parse(orjson.loads(document))
 
 
 def patch_of(model: type[SfmcModel]) -> type[SfmcModel]:
