@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, runtime
+from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, render, runtime
 from app.errors import Invalid, NotFound
 from app.services.sending import assets
 from app.wire.assets import AssetDeleted, AssetIn, AssetOut, AssetPage, AssetPatch
@@ -99,4 +99,4 @@ async def patch(request: Request, body: AssetPatch) -> Response:
 async def delete(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await assets.delete(state.db, who.account_id, _asset_id(request))
-    return JSONResponse({"id": _asset_id(request), "deleted": True})
+    return render(AssetDeleted(id=_asset_id(request), deleted=True))
