@@ -109,7 +109,7 @@ async def accept(
     responses, fresh = _answers(
         _one(raw, random, request) for raw, random in zip(given, _random(len(given)), strict=True)
     )
-    created = await _store(db, account_id, channel, fresh, responses, now, key_window_s)
+    created = await _store(db, fresh, responses, now, key_window_s)
     if created:
         wake.sender()
     return Accepted(request_id=request.request_id, responses=responses, created=created)
@@ -176,20 +176,21 @@ def _one(
     if recipient is None:
         shown = entry if isinstance(raw, dict) else {}  # a non-object has no messageKey
         return shown | {"errorcode": code, "message": problem}, None
-    to, definition, overrides, now = (
-        recipient.to,
-        request.definition,
-        request.overrides,
-        request.now,
-    )
-    merged = request.shared | recipient.attributes
+    return entry, _message(recipient, message_id, entry["messageKey"], request)
+
+
+def _message(
+    recipient: recipients.Recipient, message_id: str, key: str, request: _Request
+) -> messages.Message:
+    definition, overrides, now = request.definition, request.overrides, request.now
+    to, merged = recipient.to, request.shared | recipient.attributes
     contact = recipient.contact_key or to
     payload = {"d": definition.id, "c": contact, "t": to, "a": merged, "o": overrides}
-    message = messages.Message(
+    return messages.Message(
         id=message_id,
         account_id=definition.account_id,
         channel=definition.channel,
-        message_key=entry["messageKey"],
+        message_key=key,
         request_id=request.request_id,
         definition_id=definition.id,
         definition_key=definition.definition_key,
@@ -203,13 +204,10 @@ def _one(
         updated_at=now,
         next_attempt_at=now,
     )
-    return entry, message
 
 
 async def _store(
     db: Db,
-    account_id: int,
-    channel: str,
     fresh: list[messages.Message],
     responses: list[dict[str, Any]],
     now: int,
@@ -220,7 +218,9 @@ async def _store(
         return 0
 
     async def store() -> int:
-        existing = await messages.by_keys(db, account_id, channel, [m.message_key for m in fresh])
+        first = fresh[0]  # one request: one account, one channel
+        keys = [m.message_key for m in fresh]
+        existing = await messages.by_keys(db, first.account_id, first.channel, keys)
         window_start = now - key_window_s * 1000
         stale = [m.id for m in existing.values() if m.created_at < window_start]
         await messages.retire_keys(db, stale)
@@ -237,11 +237,9 @@ async def _store(
             elif earlier.payload_hash != message.payload_hash:
                 index = by_key[message.message_key.lower()]
                 responses[index] = _error(
-                    responses[index],
-                    109110,
-                    "DuplicateMessageKey",
+                    responses[index], 109110, "DuplicateMessageKey",
                     "messageKey was used in the last 72 hours",
-                )
+                )  # fmt: skip
         await messages.insert_many(db, keep)
         return len(keep)
 
