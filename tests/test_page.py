@@ -88,7 +88,8 @@ async def test_metrics_count_requests_outcomes_and_backlog(
     assert (
         'tidings_events_total{channel="email",type="TransactionalSendEvents.EmailSent"} 1.0' in text
     )
-    assert 'route="/messaging/v1/email/messages/{key}"' in text  # templates, not raw paths
+    route = 'route="/messaging/v1/email/messages/{key}"'  # templates, not raw paths
+    assert f'method="POST",{route},status="202"' in text
     assert "tidings_webhook_backlog 0.0" in text
     assert 'tidings_scheduler_lag_seconds{queue="webhooks"} 0.0' in text
     assert "tidings_http_request_duration_seconds_bucket" in text

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import BIGINT_MAX, JSONResponse, query_int, runtime
+from app.api.http import BIGINT_MAX, JSONResponse, query_int, render, runtime
 from app.services.webhooks import callbacks, operations, subscriptions
 from app.wire.callbacks import (
     CallbackCreated,
@@ -90,7 +90,7 @@ async def get_callback(request: Request) -> Response:
 async def delete_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await state.callbacks.delete(who.account_id, _callback_id(request))
-    return JSONResponse({})
+    return render(Empty())
 
 
 @_ens(
@@ -110,7 +110,7 @@ async def verify(request: Request, body: VerifyIn) -> Response:
 )  # fmt: skip
 async def regenerate(request: Request, body: RegenerateIn) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.regenerate(who.account_id, body.callback_id))
+    return render(await state.callbacks.regenerate(who.account_id, body.callback_id))
 
 
 @_ens(
@@ -119,7 +119,7 @@ async def regenerate(request: Request, body: RegenerateIn) -> Response:
 )  # fmt: skip
 async def probe(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.probe(who.account_id, _callback_id(request)))
+    return render(await state.callbacks.probe(who.account_id, _callback_id(request)))
 
 
 @_ens(
@@ -151,9 +151,7 @@ async def attempts(request: Request) -> Response:
     before_id = (
         query_int(request, "beforeId", default=0, low=1, high=BIGINT_MAX) if before else None
     )
-    return JSONResponse(
-        await operations.attempts(state.db, found, limit=limit, before_id=before_id)
-    )
+    return render(await operations.attempts(state.db, found, limit=limit, before_id=before_id))
 
 
 @_ens(
@@ -163,7 +161,7 @@ async def attempts(request: Request) -> Response:
 async def health(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    return JSONResponse(await operations.health(state.db, found, now=state.now()))
+    return render(await operations.health(state.db, found, now=state.now()))
 
 
 async def _replayable(request: Request) -> None:
@@ -184,7 +182,7 @@ async def replay(request: Request, body: ReplayIn) -> Response:
         state.db, found, body, now=state.now(), max_events=state.settings.replay_max_events,
         wake=state.wake,
     )  # fmt: skip
-    return JSONResponse(queued, status_code=202)
+    return render(queued, 202)
 
 
 @_ens(
@@ -194,7 +192,7 @@ async def replay(request: Request, body: ReplayIn) -> Response:
 async def test(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    return JSONResponse(await operations.test_send(state.dispatcher, found, now=state.now()))
+    return render(await operations.test_send(state.dispatcher, found, now=state.now()))
 
 
 @_ens(
@@ -243,7 +241,7 @@ async def get_subscription(request: Request) -> Response:
 async def delete_subscription(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await subscriptions.delete(state.db, who.account_id, request.path_params["subscription_id"])
-    return JSONResponse({})
+    return render(Empty())
 
 
 @_ens(

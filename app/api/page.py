@@ -21,7 +21,7 @@ from app import wire
 from app.api import token
 from app.api.auth import SESSION_COOKIE
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, runtime
+from app.api.http import render, runtime
 from app.errors import Forbidden, OAuthError, Unauthenticated
 from app.wire import vocabulary
 from app.wire.health import Session
@@ -43,6 +43,7 @@ SECURITY_HEADERS = {
 _PAGE = ("Console",)
 # The sign-in form's failures redirect; what is left is plain: SFMC's envelope or Broadcast's.
 _PLAIN = "plain"
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
 # The page's data block, filled with the event types it draws (a data block runs no script).
@@ -155,12 +156,12 @@ async def session(request: Request) -> Response:
             f"Bearer {cookie}" if cookie else None, session=True
         )
     except Unauthenticated:
-        return JSONResponse({"signedIn": False}, headers={"Cache-Control": "no-store"})
-    body = {
-        "signedIn": True,
-        "accountId": who.account_id,
-        "clientId": who.client_id,
-        "scopes": sorted(who.scopes),
-        "csrfToken": runtime(request).auth.csrf_token(cookie or ""),
-    }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        return render(Session(signed_in=False), headers=_NO_STORE)
+    body = Session(
+        signed_in=True,
+        account_id=who.account_id,
+        client_id=who.client_id,
+        scopes=sorted(who.scopes),
+        csrf_token=runtime(request).auth.csrf_token(cookie or ""),
+    )
+    return render(body, headers=_NO_STORE)

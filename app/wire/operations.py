@@ -77,8 +77,10 @@ class Replayed(SfmcModel):
 
     callback_id: str = Field(examples=[_ID])
     queued: int = Field(examples=[120])
-    since: str = Field(alias="from", examples=[_AT])
-    until: str = Field(alias="to", examples=["2024-03-21T10:00:00.000Z"])
+    since: str = Field(validation_alias="from", serialization_alias="from", examples=[_AT])
+    until: str = Field(
+        validation_alias="to", serialization_alias="to", examples=["2024-03-21T10:00:00.000Z"]
+    )
     event_category_types: list[str] = Field(examples=[["TransactionalSendEvents.EmailSent"]])
     truncated: bool = Field(examples=[False])
     next_from: str | None = Field(examples=[None])
