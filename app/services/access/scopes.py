@@ -21,6 +21,8 @@ CLIENT_SCOPES: tuple[str, ...] = (
     "event_notification_subscription_read",
     "event_notification_subscription_update",
     "event_notification_subscription_delete",
+    "credentials_manage",
+    "event_notification_portal_manage",
 )
 
 TOKEN_SCOPES: tuple[str, ...] = ("transactional_read", "transactional_write")
