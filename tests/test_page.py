@@ -46,9 +46,20 @@ async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
     session = await service.http.get("/stats/session")
     assert session.json()["signedIn"] is True and session.json()["accountId"] == a.account_id
     assert (await service.http.get("/api/v1/stats/summary")).status_code == 200
-    # The cookie never authorises a write, so a forged cross-site POST has nothing to ride on.
+    # The cookie alone never authorises a write, so a forged cross-site POST has nothing to ride
+    # on; with the session's CSRF token (which only a same-origin page can read) it does.
     write = await service.http.post("/api/v1/suppressions", json={"address": "x@example.com"})
-    assert write.status_code == 401
+    assert write.status_code == 403 and "X-CSRF-Token" in write.text
+    other = {"X-CSRF-Token": "0" * 32}
+    wrong_token = await service.http.post(
+        "/api/v1/suppressions", json={"address": "x@example.com"}, headers=other
+    )
+    assert wrong_token.status_code == 403
+    csrf = {"X-CSRF-Token": session.json()["csrfToken"]}
+    write = await service.http.post(
+        "/api/v1/suppressions", json={"address": "x@example.com"}, headers=csrf
+    )
+    assert write.status_code == 201
     # The session token is a credential only as the cookie: sent as a bearer it writes nothing,
     # reads nothing; and an API access token put in the cookie is no session.
     token, signed_in = service.http.cookies["tidings_session"], httpx.Cookies(service.http.cookies)

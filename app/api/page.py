@@ -1,9 +1,10 @@
-"""The stats page: /stats (HTML from static/), sign-in and sign-out with a session cookie.
+"""The console's pages: /console (and the older /stats), sign-in and sign-out with a session cookie.
 
 Signing in takes an API client's id and secret and sets an HttpOnly, SameSite=Strict cookie
-holding an access token for that client (8 hours; revoking the client ends it). The cookie only
-authorises reads (see ``auth._credential``); sign-in and sign-out check ``Origin`` as well.
-Sign-in checks the secret as /v2/token does, under the same rate limits (429 beyond them).
+holding a session token for that client (8 hours; revoking the client ends it). The cookie
+authorises reads; a write made on it also needs the session's CSRF token, which
+``/console/session`` gives the page (see ``auth._credential``). Sign-in and sign-out check
+``Origin`` as well. Sign-in checks the secret as /v2/token does, under the same rate limits.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ SECURITY_HEADERS = {
 }
 
 
-_PAGE = ("Stats page",)
+_PAGE = ("Console",)
 # The sign-in form's failures redirect; what is left is plain: SFMC's envelope or Broadcast's.
 _PLAIN = "plain"
 
@@ -65,12 +66,27 @@ async def page(request: Request) -> Response:
 
 
 @endpoint(
+    "GET", "/console", scopes=None, responses={200: None}, errors=wire.SFMC,
+    summary="The operator console (HTML)", tags=_PAGE,
+)  # fmt: skip
+async def console(request: Request) -> Response:
+    html = await run_in_threadpool((STATIC / "console" / "index.html").read_text, "utf-8")
+    html = html.replace(_EVENT_TYPES_BLOCK, _event_types_block())
+    return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+
+@endpoint(
     "GET", "/docs", scopes=None, responses={200: None}, errors=wire.SFMC,
     summary="This reference as a page (HTML)", tags=("Operations",),
 )  # fmt: skip
 async def docs(request: Request) -> Response:
     """The API reference: static/docs.html renders /openapi.json in the browser."""
     return FileResponse(STATIC / "docs.html", headers=SECURITY_HEADERS)
+
+
+def _home(request: Request) -> str:
+    """The page a sign-in or sign-out form came from: the console, or the older stats page."""
+    return "/stats" if request.url.path.startswith("/stats/") else "/console"
 
 
 def _same_origin(request: Request) -> None:
@@ -83,9 +99,9 @@ def _same_origin(request: Request) -> None:
 
 
 @endpoint(
-    "POST", "/stats/login", scopes=None, responses={303: None}, errors=_PLAIN,
-    statuses=(403, 429), summary="Sign the page in (a form: client_id, client_secret)",
-    tags=_PAGE,
+    "POST", "/console/login", scopes=None, responses={303: None}, errors=_PLAIN,
+    statuses=(403, 429), summary="Sign the console in (a form: client_id, client_secret)",
+    tags=_PAGE, aliases=("/stats/login",),
 )  # fmt: skip
 async def sign_in(request: Request) -> Response:
     _same_origin(request)
@@ -101,8 +117,8 @@ async def sign_in(request: Request) -> Response:
         body = wire.parse(TokenIn, credentials, family=wire.OAUTH)
         grant = await token.grant_for(request, body, session=True)
     except OAuthError:
-        return RedirectResponse("/stats?signin=failed", status_code=303)
-    response = RedirectResponse("/stats", status_code=303)
+        return RedirectResponse(f"{_home(request)}?signin=failed", status_code=303)
+    response = RedirectResponse(_home(request), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         grant.access_token,
@@ -116,19 +132,20 @@ async def sign_in(request: Request) -> Response:
 
 
 @endpoint(
-    "POST", "/stats/logout", scopes=None, responses={303: None}, errors=_PLAIN,
-    statuses=(403,), summary="Sign the page out", tags=_PAGE,
+    "POST", "/console/logout", scopes=None, responses={303: None}, errors=_PLAIN,
+    statuses=(403,), summary="Sign the console out", tags=_PAGE, aliases=("/stats/logout",),
 )  # fmt: skip
 async def sign_out(request: Request) -> Response:
     _same_origin(request)
-    response = RedirectResponse("/stats", status_code=303)
+    response = RedirectResponse(_home(request), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
 @endpoint(
-    "GET", "/stats/session", scopes=None, responses={200: Session}, errors=wire.SFMC,
-    summary="Whether the page is signed in", tags=_PAGE,
+    "GET", "/console/session", scopes=None, responses={200: Session}, errors=wire.SFMC,
+    summary="Whether the console is signed in, and its CSRF token", tags=_PAGE,
+    aliases=("/stats/session",),
 )  # fmt: skip
 async def session(request: Request) -> Response:
     """Whether the cookie is a live session (200 either way, so the page logs no error)."""
@@ -139,5 +156,11 @@ async def session(request: Request) -> Response:
         )
     except Unauthenticated:
         return JSONResponse({"signedIn": False}, headers={"Cache-Control": "no-store"})
-    body = {"signedIn": True, "accountId": who.account_id, "clientId": who.client_id}
+    body = {
+        "signedIn": True,
+        "accountId": who.account_id,
+        "clientId": who.client_id,
+        "scopes": sorted(who.scopes),
+        "csrfToken": runtime(request).auth.csrf_token(cookie or ""),
+    }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
