@@ -110,4 +110,3 @@ async def session_link(db: Db, token_hash: str, *, now: int) -> Link | None:
         {"token_hash": token_hash, "now": now},
     )
     return None if row is None else Link.from_row(row)
-
