@@ -23,6 +23,7 @@ from app.api.http import JSONResponse, runtime
 from app.errors import Forbidden
 from app.services.access import portal
 from app.services.access.portal import Access
+from app.services.webhooks import scoped
 from app.wire.base import WireModel
 from app.wire.portal import Permission, PortalSession
 
@@ -31,10 +32,13 @@ API = "/portal/api/v1/"
 _TAGS = ("Consumer portal",)
 _READS = ("GET", "HEAD")
 Check = Callable[[Request], Awaitable[None]]
+# Each portal operation's permission, by (method, path): the README's table and the tests'.
+PERMISSIONS: dict[tuple[str, str], Permission] = {}
 
 
 def needs(permission: Permission) -> Check:
-    """The check of a portal route: a live session whose link allows ``permission``."""
+    """The check of a portal route: a live session whose link allows ``permission`` (and
+    covers the path's callback)."""
 
     async def check(request: Request) -> None:
         state = runtime(request)
@@ -46,6 +50,9 @@ def needs(permission: Permission) -> Check:
             raise Forbidden("A portal write needs the session's X-CSRF-Token header")
         state.limits.request(access.principal)
         access.require(permission)
+        callback_id = request.path_params.get("callback_id")
+        if callback_id is not None:  # before the body is read: 404 whatever the body
+            scoped.require_covered(access, [str(callback_id)])
         request.state.portal = access
 
     return check
@@ -68,6 +75,7 @@ def declare(
     query: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Awaitable[Response]]], Handler]:
     """A portal operation: under /portal/api/v1, the portal's cookie, ``permission``."""
+    PERMISSIONS[method, API + path] = permission
     return endpoint(
         method, API + path, scopes=None, security="portalSession", check=needs(permission),
         errors=wire.SFMC, tags=_TAGS, statuses=(*statuses, 403, 429), responses=responses,
