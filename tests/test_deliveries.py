@@ -39,7 +39,7 @@ async def _failed_then_delivered(
 async def test_attempts_filter_by_status_class_ok_and_time(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, key = await _failed_then_delivered(service, tenant, target, clock)
+    callback_id, _key = await _failed_then_delivered(service, tenant, target, clock)
     every = await _get(service, tenant, f"{callback_id}/attempts")
     assert [a["statusCode"] for a in every["attempts"]] == [200, 500]
     failed = await _get(service, tenant, f"{callback_id}/attempts", statusCode="5xx")
@@ -77,7 +77,7 @@ async def test_an_attempt_shows_the_request_as_sent_and_the_answer(
 async def test_replaying_a_batch_sends_its_events_again_in_a_new_batch(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, key = await _failed_then_delivered(service, tenant, target, clock)
+    callback_id, _key = await _failed_then_delivered(service, tenant, target, clock)
     [ok, _] = (await _get(service, tenant, f"{callback_id}/attempts"))["attempts"]
     first = target.events()
     answer = await service.http.post(
@@ -93,7 +93,7 @@ async def test_replaying_a_batch_sends_its_events_again_in_a_new_batch(
 async def test_a_dry_run_replay_counts_and_queues_nothing(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, key = await _failed_then_delivered(service, tenant, target, clock)
+    callback_id, _key = await _failed_then_delivered(service, tenant, target, clock)
     before = await service.db.fetch_val("SELECT COUNT(*) FROM outbox")
     body = {"from": clock.ms - 3_600_000, "dryRun": True}
     answer = await service.http.post(
@@ -124,7 +124,7 @@ async def test_bad_filters_are_400s_in_sfmc_shape(
 async def test_attempts_of_another_callback_or_account_are_not_found(
     service: Service, tenant: Tenant, target: Receiver, clock: FakeClock
 ) -> None:
-    callback_id, key = await _failed_then_delivered(service, tenant, target, clock)
+    callback_id, _key = await _failed_then_delivered(service, tenant, target, clock)
     [ok, _] = (await _get(service, tenant, f"{callback_id}/attempts"))["attempts"]
     other, _ = await register(service, tenant, target, "/other")
     b = await make_tenant(service, "b")

@@ -1,5 +1,5 @@
 """The consumer portal: links, the one-time code, the session cookie, CSRF, revocation, and a
-route × permission walk over every /portal/api route showing nothing leaks."""
+route x permission walk over every /portal/api route showing nothing leaks."""
 
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ async def test_entering_is_rate_limited_per_address(
     assert answers[-1].status_code == 429 and "Retry-After" in answers[-1].headers
 
 
-# The route × permission walk.
+# The route x permission walk.
 
 _SETS = {
     "base": [],
