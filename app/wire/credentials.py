@@ -39,14 +39,19 @@ class ClientIn(SfmcModel):
     name: Name = Field("", examples=["billing service"])
 
 
-class ClientOut(SfmcModel):
-    """An API client (never its secret)."""
+class GrantOut(SfmcModel):
+    """What clients and API tokens have alike."""
 
-    client_id: str = Field(examples=[_CLIENT])
     name: str = Field(examples=["billing service"])
     scopes: list[str] = Field(examples=[["email_read", "email_send"]])
     created_at: str = Field(examples=[_AT])
     revoked_at: str | None = Field(examples=[None])
+
+
+class ClientOut(GrantOut):
+    """An API client (never its secret)."""
+
+    client_id: str = Field(examples=[_CLIENT])
 
 
 class ClientCreated(ClientOut):
@@ -74,14 +79,10 @@ class ApiTokenIn(SfmcModel):
     name: Name = Field("", examples=["shop backend"])
 
 
-class ApiTokenOut(SfmcModel):
+class ApiTokenOut(GrantOut):
     """An API token (never its value)."""
 
     token_id: str = Field(examples=["tok_3f9a1c2b7d4e"])
-    name: str = Field(examples=["shop backend"])
-    scopes: list[str] = Field(examples=[["transactional_read", "transactional_write"]])
-    created_at: str = Field(examples=[_AT])
-    revoked_at: str | None = Field(examples=[None])
 
 
 class ApiTokenCreated(ApiTokenOut):
