@@ -26,17 +26,22 @@ _ERRORS: dict[str, str | tuple[str, str]] = {
 }
 
 
-class ClientIn(SfmcModel):
-    """``POST /platform/v1/clients``: a new API client with some of the caller's own scopes."""
+class GrantIn(SfmcModel):
+    """A new credential: its scopes (each one the caller holds itself) and a name."""
 
     error_messages = _ERRORS
     error_codes = dict.fromkeys(_ERRORS, 10001)
 
     scopes: Scopes = Field(
-        description="Each one a scope the caller holds itself",
+        description="Each one a scope the caller holds itself (for an API token:"
+        " transactional_read and/or transactional_write)",
         examples=[["email_read", "email_send"]],
     )
     name: Name = Field("", examples=["billing service"])
+
+
+class ClientIn(GrantIn):
+    """``POST /platform/v1/clients``: a new API client with some of the caller's own scopes."""
 
 
 class GrantOut(SfmcModel):
@@ -66,17 +71,8 @@ class ClientList(SfmcModel):
     items: list[ClientOut]
 
 
-class ApiTokenIn(SfmcModel):
+class ApiTokenIn(GrantIn):
     """``POST /platform/v1/api-tokens``: a long-lived token for the Broadcast-style API."""
-
-    error_messages = _ERRORS
-    error_codes = dict.fromkeys(_ERRORS, 10001)
-
-    scopes: Scopes = Field(
-        description="transactional_read and/or transactional_write",
-        examples=[["transactional_read", "transactional_write"]],
-    )
-    name: Name = Field("", examples=["shop backend"])
 
 
 class ApiTokenOut(GrantOut):
