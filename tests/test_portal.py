@@ -339,3 +339,15 @@ async def test_a_portal_session_takes_from_its_links_rate_limit(
         # Another link has a bucket of its own.
         fresh = await service.http.get(API + "callbacks", headers=other.headers("GET"))
         assert fresh.status_code == 200
+
+
+async def test_ended_sessions_are_purged(
+    service: Service, tenant: Tenant, clock: FakeClock
+) -> None:
+    await open_portal(service, tenant, expiresInSeconds=3600)
+    count = "SELECT COUNT(*) FROM portal_sessions"
+    await service.runtime.jobs.purge_deliveries()
+    assert await service.db.fetch_val(count) == 1
+    clock.advance(3601)
+    await service.runtime.jobs.purge_deliveries()
+    assert await service.db.fetch_val(count) == 0
