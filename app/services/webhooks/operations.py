@@ -32,7 +32,7 @@ _SCAN_PER_EVENT = 10
 _PAGE = 1000
 
 
-def _attempt(attempt: attempt_rows.Attempt) -> AttemptOut:
+def attempt_out(attempt: attempt_rows.Attempt) -> AttemptOut:
     return AttemptOut(
         attempt_id=attempt.id or 0, attempted_at=clock.iso_utc(attempt.attempted_at),
         batch_id=attempt.batch_id, events=attempt.event_count, ok=attempt.ok,
@@ -41,14 +41,13 @@ def _attempt(attempt: attempt_rows.Attempt) -> AttemptOut:
     )  # fmt: skip
 
 
-async def attempts(
-    db: Db, callback: callbacks.Callback, *, limit: int, before_id: int | None
+def attempt_page(
+    callback: callbacks.Callback, page: list[attempt_rows.Attempt], *, limit: int
 ) -> AttemptPage:
-    page = await attempt_rows.page(db, callback.id, limit=limit, before_id=before_id)
     return AttemptPage(
         callback_id=callback.id,
         count=len(page),
-        attempts=[_attempt(a) for a in page],
+        attempts=[attempt_out(a) for a in page],
         next_before_id=page[-1].id if len(page) == limit else None,
     )
 
@@ -160,7 +159,8 @@ async def replay(
     wake: Wakeups,
 ) -> Replayed:
     """Deliver again the account's events in [from, to) that the callback's active
-    subscriptions select (types and filters), optionally only some of their types."""
+    subscriptions select (types and filters), optionally only some of their types; with
+    ``dryRun``, only count them."""
     require_verified(callback, "replays")
     since, until = body.since, body.until
     found, types = await _replayed_subscriptions(db, callback, body.event_category_types)
@@ -169,7 +169,7 @@ async def replay(
         max_events=max(1, max_events),
     )  # fmt: skip
     rows = _entries(callback, chosen.picked, now=now)
-    if rows:
+    if rows and not body.dry_run:
         async with db.write():
             await outbox.insert_rows(db, rows)
         wake.dispatcher()
@@ -182,6 +182,7 @@ async def replay(
         event_category_types=types,
         truncated=more,  # more events remain: call again from nextFrom
         next_from=clock.iso_utc(chosen.next_from) if chosen.next_from is not None else None,
+        dry_run=body.dry_run,
     )
 
 
