@@ -225,6 +225,7 @@ async def test_custom_headers_are_sent_sealed_at_rest_and_never_answered(
         {"signatureProfiles": ["sfmc", "sfmc"]},
         {"signatureProfiles": ["aws"]},
         {"customHeaders": {"webhook-signature": "x"}},
+        {"customHeaders": {"X-Signature-Token": "x"}},
         {"customHeaders": {"X-Key": "a\r\nb"}},
         {"customHeaders": {"bad name": "x"}},
         {"customHeaders": {f"X-{i}": "x" for i in range(11)}},

@@ -50,7 +50,9 @@ def _headers(value: dict[str, str]) -> dict[str, str]:
     if len(value) > 10:
         raise ValueError("too many")
     for name, text in value.items():
-        if not _TOKEN.match(name) or name.lower().startswith(_RESERVED):
+        # "signature" in a name would be kept in the attempts log (delivery/results.py).
+        lowered = name.lower()
+        if not _TOKEN.match(name) or lowered.startswith(_RESERVED) or "signature" in lowered:
             raise ValueError(f"{name!r} is not a header name Tidings lets a callback set")
         if len(text) > 1000 or any(c in text for c in "\r\n\x00"):
             raise ValueError("a value of at most 1000 characters on one line")
