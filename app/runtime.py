@@ -16,6 +16,7 @@ from app.services.access import auth, bootstrap, ratelimit
 from app.services.sending import outbound
 from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks
+from app.services.webhooks import listen as listen_streams
 from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
 from app.storage import listen, migrations
@@ -40,6 +41,7 @@ class Runtime:
     now: clock.Clock
     limits: ratelimit.Limits
     wake: Wakeups
+    listeners: listen_streams.Listeners
     listener: listen.Listener | None = None
 
     @classmethod
@@ -90,6 +92,7 @@ class Runtime:
             now=now,
             limits=ratelimit.Limits.of(settings, now),
             wake=wake,
+            listeners=listen_streams.Listeners(settings.listen_per_account),
             listener=listener,
         )
 

@@ -64,6 +64,7 @@ def test_generated_requests_get_documented_answers(tmp_path: Any) -> None:
         "TIDINGS_RATE_LIMIT_TOKEN_CLIENT": "off",
         "TIDINGS_RATE_LIMIT_CLIENT": "off",
         "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
+        "TIDINGS_LISTEN_MAX_S": "1",  # a listen stream ends, so its answer can be checked
     }
     with serving(env) as server:
         token = httpx.post(server.base_url + "v2/token", json={

@@ -25,6 +25,7 @@ from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
 from app.storage import attempts, batches, callbacks, outbox
 from app.storage.db import Db
+from app.wire.delivery import DeliveryOptions
 
 log = logging.getLogger("tidings.dispatcher")
 K = TypeVar("K")
@@ -191,14 +192,15 @@ class Dispatcher:
                 target = await callbacks.get_any(self._db, callback_id)
                 if target is None or callback_id in disabled or not target.verified:
                     continue  # never a POST to a URL whose owner did not answer the probe
-                if target.strict_order and await batches.has_open_batch(self._db, callback_id):
+                strict = DeliveryOptions.load(target.options).strict_order
+                if strict and await batches.has_open_batch(self._db, callback_id):
                     continue
                 formed += await batches.form_batches(
                     self._db,
                     account_id=target.account_id,
                     callback_id=callback_id,
                     size=target.max_batch_size,
-                    count=1 if target.strict_order else _FORM_PER_PASS,
+                    count=1 if strict else _FORM_PER_PASS,
                     now=self._now(),
                 )
         return formed
@@ -235,20 +237,12 @@ class Dispatcher:
         self, target: callbacks.Callback, webhook_id: str, body: bytes, *, attempt: int
     ) -> tuple[client.Reply, dict[str, str]]:
         """The reply, and the headers sent (kept with the attempt: signatures, never a key)."""
-        now = self._now()
-        previous = None
-        if target.previous_key and (target.previous_key_until or 0) > now:
-            previous = self._keys.open(target.previous_key)
-        headers = signing.headers(
-            key=self._keys.open(target.signature_key),
-            previous_key=previous,
-            encoding=target.key_encoding,
-            webhook_id=webhook_id,
-            timestamp_s=now // 1000,
-            body=body,
+        options = DeliveryOptions.load(target.options)
+        headers = signing.for_callback(
+            target, options, self._keys, webhook_id=webhook_id, now_ms=self._now(), body=body
         )
         headers |= {"x-tidings-attempt": str(attempt), "x-tidings-callback-id": target.id}
-        if target.sfmc_strict:
+        if options.sfmc_strict:
             reply = await self._poster.post(
                 target.url, body, headers, timeout_s=3.0, success=client.SFMC_SUCCESS
             )
