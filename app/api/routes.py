@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
+    catalog,
     definitions,
     endpoint,
     ens,
@@ -19,6 +20,7 @@ from app.api import (
     metrics,
     openapi,
     page,
+    search,
     stats,
     suppressions,
     token,
@@ -33,9 +35,11 @@ ROUTES = [
     *endpoint.routes(assets),
     *endpoint.routes(definitions),
     *endpoint.routes(messages),
+    *endpoint.routes(search),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
+    *endpoint.routes(catalog),
     *endpoint.routes(stats),
     *endpoint.routes(page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
