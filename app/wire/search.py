@@ -16,7 +16,7 @@ from app.wire.operations import _TIME, _time
 _ID = "0b6f6a0e-3c1f-4d52-9b3e-5d0f2f8f1a11"
 _AT = "2024-03-21T09:00:00.000Z"
 _EVENT = "5e0c2a4e-7e0b-4d1e-8d0a-2b3c4d5e6f70"
-STATUSES = [s.value for s in vocabulary.MessageStatus]
+STATUSES = [s.value for s in vocabulary.MessageState]
 
 
 def _query_time(raw: Any, name: str) -> int | None:
@@ -50,7 +50,7 @@ class MessageQuery(SfmcModel):
     definition_key: str | None = Field(
         None, max_length=400, description="Any casing", examples=["order-confirm"]
     )
-    status: vocabulary.MessageStatus | None = Field(None, examples=["bounced"])
+    status: vocabulary.MessageState | None = Field(None, examples=["bounced"])
     channel: vocabulary.Channel | None = Field(None, examples=["email"])
     since: int | None = Field(
         None, alias="from", description="Created at or after: ISO 8601 (UTC) or epoch ms",
@@ -124,7 +124,7 @@ class MessageSummary(SfmcModel):
                                 examples=["Your order"])  # fmt: skip
     text: str | None = Field(description="SMS: the start of the rendered text",
                              examples=[None])  # fmt: skip
-    status: vocabulary.MessageStatus = Field(examples=["sent"])
+    status: vocabulary.MessageState = Field(examples=["sent"])
     status_code: int | None = Field(description="The NotSent code, if any", examples=[None])
     status_reason: str | None = Field(description="Why not sent or bounced; a retry's cause",
                                       examples=[None])  # fmt: skip
@@ -140,20 +140,20 @@ class MessagePage(SfmcModel):
                                     examples=["MTcxMTAxMTYwMDAwMDpi"])  # fmt: skip
 
 
-class Accepted(SfmcModel):
+class AcceptedStep(SfmcModel):
     at: str = Field(examples=[_AT])
     kind: Literal["accepted"]
     detail: str = Field(examples=["request 3f2a…"])
 
 
-class Queued(SfmcModel):
+class QueuedStep(SfmcModel):
     at: str = Field(examples=[_AT])
     kind: Literal["queued"]
     detail: str = Field(description="For the sender, until a time, or held",
                         examples=["for the sender"])  # fmt: skip
 
 
-class HandedToProvider(SfmcModel):
+class HandedStep(SfmcModel):
     at: str = Field(examples=["2024-03-21T09:00:00.080Z"])
     kind: Literal["handedToProvider"]
     answer: str | None = Field(description="The relay's or gateway's answer (None: not kept)",
@@ -192,7 +192,7 @@ class AttemptStep(SfmcModel):
 
 
 Step = Annotated[
-    Accepted | Queued | HandedToProvider | EventStep | AttemptStep, Field(discriminator="kind")
+    AcceptedStep | QueuedStep | HandedStep | EventStep | AttemptStep, Field(discriminator="kind")
 ]
 
 
