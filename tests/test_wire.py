@@ -47,7 +47,11 @@ def test_sfmc_models_speak_camel_case_and_accept_python_names() -> None:
     parsed = wire.parse(_Definition, {"definitionKey": "k", "name": "n"}, family=wire.SFMC)
     assert parsed == _Definition(definition_key="k", name="n")
     out = SuppressionOut(
-        address="a@b.io", reason="r", source="operator", event_id=None, message_id=None,
+        address="a@b.io",
+        reason="r",
+        source="operator",
+        event_id=None,
+        message_id=None,
         created_date="x",
     )
     assert out.model_dump() == {
