@@ -11,7 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from app.wire import vocabulary
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
-from app.wire.operations import _TIME, _time
+from app.wire.operations import _TIME, _time, digits_as_ms
 
 _ID = "0b6f6a0e-3c1f-4d52-9b3e-5d0f2f8f1a11"
 _AT = "2024-03-21T09:00:00.000Z"
@@ -20,11 +20,7 @@ STATUSES = [s.value for s in vocabulary.MessageState]
 
 
 def _query_time(raw: Any, name: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 16:
-        raw = int(raw)  # a query string carries epoch milliseconds as text
-    return _time(raw, name)
+    return None if raw is None or raw == "" else _time(digits_as_ms(raw), name)
 
 
 def encode_cursor(created_at: int, message_id: str) -> str:
