@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator
 
 from app.wire import vocabulary
 from app.wire.base import SfmcModel
@@ -17,6 +17,7 @@ _ID = "0b6f6a0e-3c1f-4d52-9b3e-5d0f2f8f1a11"
 _AT = "2024-03-21T09:00:00.000Z"
 _EVENT = "5e0c2a4e-7e0b-4d1e-8d0a-2b3c4d5e6f70"
 STATUSES = [s.value for s in vocabulary.MessageState]
+CHANNELS = [c.value for c in vocabulary.Channel]
 
 
 def _query_time(raw: Any, name: str) -> int | None:
@@ -46,8 +47,12 @@ class MessageQuery(SfmcModel):
     definition_key: str | None = Field(
         None, max_length=400, description="Any casing", examples=["order-confirm"]
     )
-    status: vocabulary.MessageState | None = Field(None, examples=["bounced"])
-    channel: vocabulary.Channel | None = Field(None, examples=["email"])
+    status: Annotated[
+        vocabulary.MessageState | None, WithJsonSchema({"type": "string", "enum": STATUSES})
+    ] = Field(None, examples=["bounced"])
+    channel: Annotated[
+        vocabulary.Channel | None, WithJsonSchema({"type": "string", "enum": CHANNELS})
+    ] = Field(None, examples=["email"])
     since: int | None = Field(
         None, alias="from", description="Created at or after: ISO 8601 (UTC) or epoch ms",
         examples=["2024-03-21T00:00:00Z"], json_schema_extra=_TIME,
@@ -56,10 +61,12 @@ class MessageQuery(SfmcModel):
         None, alias="to", description="Created before: ISO 8601 (UTC) or epoch ms",
         examples=["2024-03-22T00:00:00Z"], json_schema_extra=_TIME,
     )  # fmt: skip
-    cursor: tuple[int, str] | None = Field(
-        None, description="nextCursor of the previous page", examples=["MTcxMTAxMTYwMDAwMDpi"],
-        json_schema_extra={"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400},
-    )  # fmt: skip
+    cursor: Annotated[
+        tuple[int, str] | None,
+        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400}),
+    ] = Field(
+        None, description="nextCursor of the previous page", examples=["MTcxMTAxMTYwMDAwMDpi"]
+    )
     limit: int = Field(50, ge=1, le=200, examples=[50])
 
     @field_validator("recipient", "message_key", "definition_key", mode="before")
@@ -70,7 +77,7 @@ class MessageQuery(SfmcModel):
     @field_validator("status", "channel", mode="before")
     @classmethod
     def _word(cls, raw: Any, info: ValidationInfo) -> Any:
-        known = STATUSES if info.field_name == "status" else [c.value for c in vocabulary.Channel]
+        known = STATUSES if info.field_name == "status" else CHANNELS
         if raw in (None, ""):
             return None
         if raw not in known:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from app import clock
 from app.wire.base import SfmcModel
@@ -45,14 +45,14 @@ class StatsRange(SfmcModel):
     error_codes = {"until": 10005, "since": 10005, "granularity": 10005, "channel": 10005,
                    "event_type": 10005}  # fmt: skip
 
-    until: int = Field(
+    until: Annotated[int, WithJsonSchema(_TIME)] = Field(
         None, alias="to", validate_default=True, description="Default: now",
-        examples=["2024-03-22T00:00:00Z"], json_schema_extra=_TIME,
+        examples=["2024-03-22T00:00:00Z"],
     )  # fmt: skip
-    since: int = Field(
+    since: Annotated[int, WithJsonSchema(_TIME)] = Field(
         None, alias="from", validate_default=True,
         description="Default: 24 hours before to; at most 400 days before it",
-        examples=["2024-03-21T00:00:00Z"], json_schema_extra=_TIME,
+        examples=["2024-03-21T00:00:00Z"],
     )  # fmt: skip
 
     @field_validator("until", mode="before")
