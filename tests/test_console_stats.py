@@ -101,10 +101,10 @@ async def test_latency_and_time_to_deliver_over_time(
 
 
 def test_a_batch_counts_once_per_slice_and_a_replay_is_no_new_delivery() -> None:
-    carried = [
-        latency_rollup.Carried("email", "a", accepted_at=0, replayed=False),
-        latency_rollup.Carried("email", "b", accepted_at=0, replayed=False),
-        latency_rollup.Carried("email", "b", accepted_at=0, replayed=True),
+    carried = [  # 3 s after acceptance: the ≤ 5 s bucket (d5)
+        latency_rollup.Carried("email", "a", bucket=5, count=1, took_ms=3000),
+        latency_rollup.Carried("email", "b", bucket=5, count=1, took_ms=3000),
+        latency_rollup.Carried("email", "b", bucket=None, count=1, took_ms=3000),  # a replay
     ]
     rows = latency_series.rows_for(7, carried, at=3000, latency_ms=40, ok=True)
     by_slice = {(r["slice_by"], r["channel"], r["definition_key"]): r for r in rows}
@@ -112,6 +112,7 @@ def test_a_batch_counts_once_per_slice_and_a_replay_is_no_new_delivery() -> None
     assert by_slice[(0, "", "")]["deliver_count"] == 2  # the replayed one is not new
     assert by_slice[(2, "", "b")]["deliver_count"] == 1
     assert by_slice[(3, "email", "a")]["w5"] == 1  # 40 ms: the ≤ 50 ms bucket
+    assert by_slice[(0, "", "")]["d5"] == 2 and by_slice[(0, "", "")]["deliver_sum_ms"] == 6000
     failed = latency_series.rows_for(7, carried, at=3000, latency_ms=40, ok=False)
     assert all(r.get("deliver_count", 0) == 0 for r in failed)
 

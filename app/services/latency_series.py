@@ -29,15 +29,15 @@ def rows_for(
     carried; when it succeeded, each first delivery's time since its send was accepted."""
     minute = at - at % rollup.MINUTE_MS
     webhook = rollup.WEBHOOK[bisect.bisect_left(rollup.WEBHOOK_BOUNDS_MS, latency_ms)]
+    posted = {"webhook_count": 1, "webhook_sum_ms": latency_ms, webhook: 1}
     added: dict[_Key, Counter[str]] = {}
-    for event in carried:
-        for key in _slices(event.channel, event.definition_key):
-            added.setdefault(key, Counter({"webhook_count": 1, "webhook_sum_ms": latency_ms,
-                                           webhook: 1}))  # fmt: skip
-            if ok and event.accepted_at is not None and not event.replayed:
-                took = max(0, at - event.accepted_at)
-                bucket = rollup.DELIVER[bisect.bisect_left(rollup.DELIVER_BOUNDS_MS, took)]
-                added[key].update({"deliver_count": 1, "deliver_sum_ms": took, bucket: 1})
+    for part in carried:
+        for key in _slices(part.channel, part.definition_key):
+            counts = added.setdefault(key, Counter(posted))
+            if ok and part.bucket is not None:
+                counts["deliver_count"] += part.count
+                counts["deliver_sum_ms"] += part.took_ms
+                counts[rollup.DELIVER[part.bucket]] += part.count
     return [
         {"account_id": account_id, "slice_by": key[0], "channel": key[1],
          "definition_key": key[2], "minute_at": minute, **counts}
@@ -49,7 +49,7 @@ async def count_attempt(
     db: Db, account_id: int, batch_id: str, *, at: int, latency_ms: int, ok: bool
 ) -> None:
     """Count one batch POST; call in the transaction that logs the attempt."""
-    carried = await rollup.carried(db, batch_id)
+    carried = await rollup.carried(db, batch_id, at=at)
     await rollup.add(db, rows_for(account_id, carried, at=at, latency_ms=latency_ms, ok=ok))
 
 
