@@ -10,9 +10,9 @@ import pytest
 
 from app import clock as app_clock
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
-from app.services import latency_series
 from app.services.webhooks import catalog, fanout
 from app.storage import events, latency_rollup
+from app.storage.db import Db
 from app.wire import vocabulary
 from tests.conftest import FakeClock, Service, Tenant, make_tenant
 from tests.receiver import Receiver
@@ -100,21 +100,58 @@ async def test_latency_and_time_to_deliver_over_time(
                       **epoch) == figures  # fmt: skip
 
 
-def test_a_batch_counts_once_per_slice_and_a_replay_is_no_new_delivery() -> None:
-    carried = [  # 3 s after acceptance: the ≤ 5 s bucket (d5)
-        latency_rollup.Carried("email", "a", bucket=5, count=1, took_ms=3000),
-        latency_rollup.Carried("email", "b", bucket=5, count=1, took_ms=3000),
-        latency_rollup.Carried("email", "b", bucket=None, count=1, took_ms=3000),  # a replay
-    ]
-    rows = latency_series.rows_for(7, carried, at=3000, latency_ms=40, ok=True)
-    by_slice = {(r["slice_by"], r["channel"], r["definition_key"]): r for r in rows}
-    assert by_slice[(0, "", "")]["webhook_count"] == 1  # one POST, however many definitions
-    assert by_slice[(0, "", "")]["deliver_count"] == 2  # the replayed one is not new
+async def _batch_of_three(db: Db) -> None:
+    """Batch b1 carries events of definitions A and b and one event the callback got before."""
+    await db.execute("INSERT INTO accounts (id, name, created_at) VALUES (7, 'a', 0)")
+    await db.execute(
+        "INSERT INTO callbacks (id, account_id, name, url, max_batch_size, verified,"
+        " signature_key, key_encoding, strict_order, sfmc_strict, created_at, updated_at)"
+        " VALUES ('cb', 7, 'n', 'https://x.test/', 1, 1, 'k', 'base64', 0, 0, 0, 0)"
+    )
+    for n, definition in enumerate(["A", "b", "b"], start=1):
+        await db.execute(
+            "INSERT INTO messages (id, account_id, channel, message_key, key_lc, request_id,"
+            " contact_key, recipient, attributes, overrides, payload_hash, status, attempts,"
+            " next_attempt_at, created_at, updated_at) VALUES (:id, 7, 'email', :id, :id, 'r',"
+            " 'c', 'x@y.z', '{}', '{}', '', 'sent', 0, 0, 0, 0)",
+            {"id": f"m{n}"},
+        )
+        await db.execute(
+            "INSERT INTO events (id, event_id, account_id, message_id, channel, type,"
+            " definition_key, occurred_at, info) VALUES (:n, :e, 7, :m, 'email', 'T', :d, 0,"
+            " '{}')",
+            {"n": n, "e": f"e{n}", "m": f"m{n}", "d": definition},
+        )
+    # Event 3 went to the callback in b0 before: in b1 it is a replay.
+    for event_id, batch_id in [(3, "b0"), (1, "b1"), (2, "b1"), (3, "b1")]:
+        await db.execute(
+            "INSERT INTO outbox (account_id, callback_id, event_id, held, batch_id, created_at)"
+            " VALUES (7, 'cb', :e, 0, :b, 0)",
+            {"e": event_id, "b": batch_id},
+        )
+
+
+async def test_a_batch_counts_once_per_slice_and_a_replay_is_no_new_delivery(db: Db) -> None:
+    await _batch_of_three(db)
+    await latency_rollup.count_attempt(
+        db, account_id=7, batch_id="b1", at=3000, latency_ms=40, ok=True
+    )
+    found = await db.fetch_all("SELECT * FROM stats_latency")
+    by_slice = {(r["slice_by"], r["channel"], r["definition_key"]): r for r in found}
+    assert set(by_slice) == {(0, "", ""), (1, "email", ""), (2, "", "a"), (2, "", "b"),
+                             (3, "email", "a"), (3, "email", "b")}  # fmt: skip
+    everything = by_slice[(0, "", "")]
+    assert everything["webhook_count"] == 1  # one POST, however many definitions it carried
+    assert everything["w5"] == 1  # 40 ms: the ≤ 50 ms bucket
+    assert everything["deliver_count"] == 2  # the replayed event is no new delivery
+    assert everything["d5"] == 2 and everything["deliver_sum_ms"] == 6000  # 3 s: ≤ 5 s
     assert by_slice[(2, "", "b")]["deliver_count"] == 1
-    assert by_slice[(3, "email", "a")]["w5"] == 1  # 40 ms: the ≤ 50 ms bucket
-    assert by_slice[(0, "", "")]["d5"] == 2 and by_slice[(0, "", "")]["deliver_sum_ms"] == 6000
-    failed = latency_series.rows_for(7, carried, at=3000, latency_ms=40, ok=False)
-    assert all(r.get("deliver_count", 0) == 0 for r in failed)
+    await latency_rollup.count_attempt(
+        db, account_id=7, batch_id="b1", at=3000, latency_ms=40, ok=False
+    )
+    again = await db.fetch_one("SELECT * FROM stats_latency WHERE slice_by = 0")
+    assert again is not None
+    assert (again["webhook_count"], again["deliver_count"]) == (2, 2)  # a failure delivers none
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,6 @@ POST that carried its event), counted per minute as attempts are recorded, read 
 
 from __future__ import annotations
 
-import bisect
-from collections import Counter
 from typing import Any
 
 from app import clock
@@ -13,44 +11,14 @@ from app.storage import latency_rollup as rollup
 from app.storage.db import Db
 from app.wire.stats import STEP_MS, LatencyQuery
 
-_Key = tuple[int, str, str]  # (slice_by, channel, definition_key)
-
-
-def _slices(channel: str, definition_key: str) -> tuple[_Key, ...]:
-    """Every slice a (channel, definition) pair counts in: all, by channel, by definition,
-    by both (``slice_by`` in stats_latency)."""
-    return ((0, "", ""), (1, channel, ""), (2, "", definition_key), (3, channel, definition_key))
-
-
-def rows_for(
-    account_id: int, carried: list[rollup.Carried], *, at: int, latency_ms: int, ok: bool
-) -> list[dict[str, Any]]:
-    """The counters one attempt adds (pure): its latency once in each slice of what it
-    carried; when it succeeded, each first delivery's time since its send was accepted."""
-    minute = at - at % rollup.MINUTE_MS
-    webhook = rollup.WEBHOOK[bisect.bisect_left(rollup.WEBHOOK_BOUNDS_MS, latency_ms)]
-    posted = {"webhook_count": 1, "webhook_sum_ms": latency_ms, webhook: 1}
-    added: dict[_Key, Counter[str]] = {}
-    for part in carried:
-        for key in _slices(part.channel, part.definition_key):
-            counts = added.setdefault(key, Counter(posted))
-            if ok and part.bucket is not None:
-                counts["deliver_count"] += part.count
-                counts["deliver_sum_ms"] += part.took_ms
-                counts[rollup.DELIVER[part.bucket]] += part.count
-    return [
-        {"account_id": account_id, "slice_by": key[0], "channel": key[1],
-         "definition_key": key[2], "minute_at": minute, **counts}
-        for key, counts in added.items()
-    ]  # fmt: skip
-
 
 async def count_attempt(
     db: Db, account_id: int, batch_id: str, *, at: int, latency_ms: int, ok: bool
 ) -> None:
     """Count one batch POST; call in the transaction that logs the attempt."""
-    carried = await rollup.carried(db, batch_id, at=at)
-    await rollup.add(db, rows_for(account_id, carried, at=at, latency_ms=latency_ms, ok=ok))
+    await rollup.count_attempt(
+        db, account_id=account_id, batch_id=batch_id, at=at, latency_ms=latency_ms, ok=ok
+    )
 
 
 def _percentiles(histograms: list[tuple[int, ...] | None], bounds: tuple[int, ...]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import Any
 
@@ -22,20 +23,9 @@ _COUNTERS = ("webhook_count", "webhook_sum_ms", "deliver_count", "deliver_sum_ms
 _KEY = ("account_id", "slice_by", "channel", "definition_key", "minute_at")
 
 
-@dataclasses.dataclass(frozen=True)
-class Carried:
-    """Events a batch carried, counted by channel, definition and time to deliver: the bucket
-    (of DELIVER) of now minus their message's acceptance, None for an event without a message
-    or one the callback got before (a replay)."""
-
-    channel: str
-    definition_key: str  # lower-cased, '' for none
-    bucket: int | None
-    count: int
-    took_ms: int  # their times to deliver, summed
-
-
 def _bucket_case() -> str:
+    """An event's time-to-deliver bucket (of DELIVER); -1 for an event without a message, or
+    one this callback got before (a replay: not a first delivery)."""
     steps = " ".join(
         f"WHEN :at - m.created_at <= {bound} THEN {i}" for i, bound in enumerate(DELIVER_BOUNDS_MS)
     )
@@ -46,44 +36,57 @@ def _bucket_case() -> str:
     )
 
 
+# A batch's events by channel, definition and bucket (a batch of 1,000 is a few rows).
 _CARRIED = (
-    f"SELECT e.channel AS channel, e.definition_key AS definition_key, {_bucket_case()} AS bucket,"
-    " COUNT(*) AS n, SUM(:at - m.created_at) AS took FROM outbox o"
+    "SELECT e.channel AS channel, COALESCE(lower(e.definition_key), '') AS dk,"
+    f" {_bucket_case()} AS bucket, COUNT(*) AS n, SUM(:at - m.created_at) AS took FROM outbox o"
     " JOIN events e ON e.id = o.event_id LEFT JOIN messages m ON m.id = e.message_id"
-    " WHERE o.batch_id = :batch_id"
-    " GROUP BY 1, 2, 3"
+    " WHERE o.batch_id = :batch_id GROUP BY 1, 2, 3"
 )
+# Each (channel, definition) pair counts in four slices; a POST counts once in each.
+_SLICES = "(SELECT 0 AS n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)"
 
 
-async def carried(db: Db, batch_id: str, *, at: int) -> list[Carried]:
-    """What a batch carried, counted in SQL (``outbox_batch``, ``outbox_event``): a batch of
-    1,000 events is a few rows, not a thousand."""
-    rows = await db.fetch_all(_CARRIED, {"batch_id": batch_id, "at": at})
-    return [
-        Carried(
-            row["channel"],
-            (row["definition_key"] or "").lower(),
-            None if int(row["bucket"]) < 0 else int(row["bucket"]),
-            int(row["n"]),
-            int(row["took"] or 0),
-        )
-        for row in rows
+def _count_sql(ok: bool) -> str:
+    delivered = [
+        "SUM(CASE WHEN c.bucket >= 0 THEN c.n ELSE 0 END)",
+        "SUM(CASE WHEN c.bucket >= 0 THEN c.took ELSE 0 END)",
+        *(f"SUM(CASE WHEN c.bucket = {i} THEN c.n ELSE 0 END)" for i in range(len(DELIVER))),
     ]
-
-
-async def add(db: Db, rows: list[dict[str, Any]]) -> None:
-    """Add counters (each row: the key columns and any of the counters); one driver call."""
-    if not rows:
-        return
-    full = [dict.fromkeys(_COUNTERS, 0) | row for row in rows]
-    columns = [*_KEY, *_COUNTERS]
-    await db.execute_many(
-        f"INSERT INTO stats_latency ({', '.join(columns)})"
-        f" VALUES ({', '.join(':' + c for c in columns)})"
+    values = [
+        "CAST(:account_id AS BIGINT)", "s.n", "CASE WHEN s.n IN (1, 3) THEN c.channel ELSE '' END",
+        "CASE WHEN s.n >= 2 THEN c.dk ELSE '' END", "CAST(:minute_at AS BIGINT)", "1",
+        "CAST(:latency_ms AS BIGINT)", *(f"CAST(:{w} AS BIGINT)" for w in WEBHOOK),
+        *(delivered if ok else ["0"] * len(delivered)),
+    ]  # fmt: skip
+    columns = [*_KEY, "webhook_count", "webhook_sum_ms", *WEBHOOK, "deliver_count",
+               "deliver_sum_ms", *DELIVER]  # fmt: skip
+    return (
+        f"INSERT INTO stats_latency ({', '.join(columns)}) SELECT {', '.join(values)}"
+        f" FROM ({_CARRIED}) c CROSS JOIN {_SLICES} s WHERE 1 = 1 GROUP BY 2, 3, 4"
         f" ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
-        + ", ".join(f"{c} = stats_latency.{c} + excluded.{c}" for c in _COUNTERS),
-        full,
+        + ", ".join(f"{c} = stats_latency.{c} + excluded.{c}" for c in _COUNTERS)
     )
+
+
+_COUNT = {ok: _count_sql(ok) for ok in (True, False)}
+
+
+async def count_attempt(
+    db: Db, *, account_id: int, batch_id: str, at: int, latency_ms: int, ok: bool
+) -> None:
+    """One POST of a batch, in one statement: its latency once in each slice of what it
+    carried; when it succeeded, each first delivery's time since its send was accepted. Call
+    in the transaction that logs the attempt."""
+    webhook = WEBHOOK[bisect.bisect_left(WEBHOOK_BOUNDS_MS, latency_ms)]
+    values: dict[str, Any] = {
+        "account_id": account_id,
+        "batch_id": batch_id,
+        "at": at,
+        "minute_at": at - at % MINUTE_MS,
+        "latency_ms": latency_ms,
+    } | {w: int(w == webhook) for w in WEBHOOK}
+    await db.execute(_COUNT[ok], values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,14 +122,15 @@ async def steps(
     rows = await db.fetch_all(
         f"SELECT minute_at - minute_at % :step AS bucket, {sums} FROM stats_latency"
         " WHERE account_id = :account_id AND slice_by = :slice_by AND channel = :channel"
-        " AND definition_key = :definition_key AND minute_at >= :since AND minute_at < :until"
+        " AND definition_key = lower(:definition_key) AND minute_at >= :since"
+        " AND minute_at < :until"
         " GROUP BY minute_at - minute_at % :step",
         {
             "step": step_ms,
             "account_id": account_id,
             "slice_by": slice_by,
             "channel": channel or "",
-            "definition_key": (definition_key or "").lower(),
+            "definition_key": definition_key or "",
             "since": since,
             "until": until,
         },
