@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +59,11 @@ def outcome_of(
             at_hand_over=True,
         )
     return outcomes.sent(message, rendered_subject=subject)
+
+
+def _named(name: str, address: str) -> str:
+    """An address with its display name, as the console shows it (any script, unencoded)."""
+    return f"{name} <{address}>" if name else address
 
 
 class Sender:
@@ -187,8 +191,8 @@ class Sender:
             "subject": content.subject,
             "html": content.html,
             "text": content.text,
-            "from": email.utils.formataddr((content.from_name, content.from_address)),
-            "to": email.utils.formataddr((content.to_name, content.to)),
+            "from": _named(content.from_name, content.from_address),
+            "to": _named(content.to_name, content.to),
             "cc": list(content.cc),
             "replyTo": content.reply_to,
         }
