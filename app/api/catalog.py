@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app import wire
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse
+from app.api.http import render
 from app.services.webhooks import catalog
 from app.wire.catalog import EventCatalog
 
@@ -18,4 +18,4 @@ from app.wire.catalog import EventCatalog
     tags=("SFMC ENS webhooks",),
 )  # fmt: skip
 async def event_types(request: Request) -> Response:
-    return JSONResponse(catalog.listing())
+    return render(catalog.listing())

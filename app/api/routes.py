@@ -11,7 +11,9 @@ from starlette.staticfiles import StaticFiles
 from app.api import (
     assets,
     catalog,
+    credentials,
     definitions,
+    deliveries,
     endpoint,
     ens,
     health,
@@ -20,12 +22,14 @@ from app.api import (
     metrics,
     openapi,
     page,
+    portal_links,
     search,
     stats,
     suppressions,
     token,
     transactionals,
 )
+from app.console import portal, portal_deliveries, portal_endpoints
 
 ROUTES = [
     *endpoint.routes(health),
@@ -40,6 +44,12 @@ ROUTES = [
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
     *endpoint.routes(catalog),
+    *endpoint.routes(deliveries),
+    *endpoint.routes(credentials),
+    *endpoint.routes(portal_links),
+    *endpoint.routes(portal),
+    *endpoint.routes(portal_endpoints),
+    *endpoint.routes(portal_deliveries),
     *endpoint.routes(stats),
     *endpoint.routes(page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),

@@ -11,7 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint, parse_query, query_of
-from app.api.http import JSONResponse, runtime
+from app.api.http import render, runtime
 from app.services.sending import timeline
 from app.wire import vocabulary
 from app.wire.search import MessageDetail, MessagePage, MessageQuery
@@ -53,8 +53,7 @@ def _one(request: Request) -> tuple[Any, int, tuple[str, ...], str]:
 async def find(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     query = parse_query(request, MessageQuery)
-    body = await timeline.find(state.db, who.account_id, _channels(request), query)
-    return JSONResponse(body)
+    return render(await timeline.find(state.db, who.account_id, _channels(request), query))
 
 
 @_declare(
@@ -62,7 +61,7 @@ async def find(request: Request) -> Response:
     summary="A message: its timeline, content and events",
 )  # fmt: skip
 async def detail(request: Request) -> Response:
-    return JSONResponse(await timeline.detail(*_one(request)))
+    return render(await timeline.detail(*_one(request)))
 
 
 @_declare(

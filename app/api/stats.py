@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint, parse_query, query_of
-from app.api.http import JSONResponse, query_int, runtime
+from app.api.http import query_int, render, runtime
 from app.services import latency_series, stats
 from app.wire.stats import (
     LatencyQuery,
@@ -49,7 +49,7 @@ async def summary(request: Request) -> Response:
     query = parse_query(request, SummaryQuery)
     span = stats.Range(query.since, query.until)
     body = await stats.summary(state.db, who.account_id, span, definition_key=query.definition_key)
-    return JSONResponse(body)
+    return render(body)
 
 
 @_stats(
@@ -61,7 +61,7 @@ async def summary(request: Request) -> Response:
 async def timeseries(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     query = parse_query(request, TimeseriesQuery)
-    return JSONResponse(await stats.timeseries(state.db, who.account_id, query))
+    return render(await stats.timeseries(state.db, who.account_id, query))
 
 
 @_stats(
@@ -73,7 +73,7 @@ async def timeseries(request: Request) -> Response:
 async def callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     body = await stats.all_callbacks(state.db, who.account_id, _range(request), now=state.now())
-    return JSONResponse(body)
+    return render(body)
 
 
 @_stats(
@@ -85,7 +85,7 @@ async def callbacks(request: Request) -> Response:
 async def recent(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     limit = query_int(request, "limit", default=20, low=1, high=200)
-    return JSONResponse(await stats.recent(state.db, who.account_id, limit=limit))
+    return render(await stats.recent(state.db, who.account_id, limit=limit))
 
 
 @_stats(
@@ -97,4 +97,4 @@ async def recent(request: Request) -> Response:
 async def latency(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     query = parse_query(request, LatencyQuery)
-    return JSONResponse(await latency_series.series(state.db, who.account_id, query))
+    return render(await latency_series.series(state.db, who.account_id, query))

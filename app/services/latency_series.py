@@ -3,13 +3,11 @@ POST that carried its event), counted per minute as attempts are recorded, read 
 
 from __future__ import annotations
 
-from typing import Any
-
 from app import clock
 from app.services import latency
 from app.storage import latency_rollup as rollup
 from app.storage.db import Db
-from app.wire.stats import STEP_MS, LatencyQuery
+from app.wire.stats import STEP_MS, LatencyQuery, Percentiles, StatsLatency
 
 
 async def count_attempt(
@@ -21,14 +19,14 @@ async def count_attempt(
     )
 
 
-def _percentiles(histograms: list[tuple[int, ...] | None], bounds: tuple[int, ...]) -> Any:
-    return {
-        name: [None if h is None else latency.percentile_ms(h, q, bounds) for h in histograms]
-        for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))
-    }
+def _percentiles(histograms: list[tuple[int, ...] | None], bounds: tuple[int, ...]) -> Percentiles:
+    def at(q: float) -> list[float | None]:
+        return [None if h is None else latency.percentile_ms(h, q, bounds) for h in histograms]
+
+    return Percentiles(p50=at(0.50), p95=at(0.95), p99=at(0.99))
 
 
-async def series(db: Db, account_id: int, query: LatencyQuery) -> dict[str, Any]:
+async def series(db: Db, account_id: int, query: LatencyQuery) -> StatsLatency:
     """Percentiles per step over the query's range; None where nothing was measured."""
     step = STEP_MS[query.granularity]
     start = query.since - query.since % step
@@ -40,11 +38,11 @@ async def series(db: Db, account_id: int, query: LatencyQuery) -> dict[str, Any]
     times = list(range(start, query.until, step))
     webhook = [by_time[t].webhook if t in by_time else None for t in times]
     deliver = [by_time[t].deliver if t in by_time else None for t in times]
-    return {
-        "from": clock.iso_utc(start),
-        "to": clock.iso_utc(query.until),
-        "granularity": query.granularity,
-        "times": [clock.iso_utc(t) for t in times],
-        "webhookLatencyMs": _percentiles(webhook, rollup.WEBHOOK_BOUNDS_MS),
-        "timeToDeliverMs": _percentiles(deliver, rollup.DELIVER_BOUNDS_MS),
-    }
+    return StatsLatency(
+        since=clock.iso_utc(start),
+        until=clock.iso_utc(query.until),
+        granularity=query.granularity,
+        times=[clock.iso_utc(t) for t in times],
+        webhook_latency_ms=_percentiles(webhook, rollup.WEBHOOK_BOUNDS_MS),
+        time_to_deliver_ms=_percentiles(deliver, rollup.DELIVER_BOUNDS_MS),
+    )

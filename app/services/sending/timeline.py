@@ -10,7 +10,7 @@ from app.services.webhooks import fanout
 from app.storage import events, messages, search
 from app.storage.db import Db
 from app.wire import vocabulary
-from app.wire.search import MessageQuery, encode_cursor
+from app.wire.search import MessageDetail, MessagePage, MessageQuery, encode_cursor
 
 _NOT_FOUND = "No message with this id for this account"
 
@@ -33,11 +33,13 @@ def _summary(found: search.Found | messages.Message, summary: str | None) -> dic
     }
 
 
-async def find(db: Db, account_id: int, channels: tuple[str, ...], query: MessageQuery) -> Any:
+async def find(
+    db: Db, account_id: int, channels: tuple[str, ...], query: MessageQuery
+) -> MessagePage:
     """One page of the account's messages on ``channels`` (those the caller may read)."""
     wanted = channels if query.channel is None else tuple(c for c in channels if c == query.channel)
     if not wanted:
-        return {"items": [], "nextCursor": None}
+        return MessagePage(items=[], next_cursor=None)
     where = search.Filter(
         account_id=account_id,
         channels=wanted,
@@ -51,10 +53,12 @@ async def find(db: Db, account_id: int, channels: tuple[str, ...], query: Messag
     found = await search.messages(db, where, limit=query.limit + 1, after=query.cursor)
     page, more = found[: query.limit], len(found) > query.limit
     last = page[-1] if page else None
-    return {
-        "items": [_summary(m, m.summary) for m in page],
-        "nextCursor": encode_cursor(last.created_at, last.id) if more and last else None,
-    }
+    return MessagePage.model_validate(
+        {
+            "items": [_summary(m, m.summary) for m in page],
+            "nextCursor": encode_cursor(last.created_at, last.id) if more and last else None,
+        }
+    )
 
 
 async def _message(
@@ -69,7 +73,7 @@ async def _message(
 
 async def detail(
     db: Db, account_id: int, channels: tuple[str, ...], message_id: str
-) -> dict[str, Any]:
+) -> MessageDetail:
     """The summary, the timeline (oldest first), the content, and the raw event payloads."""
     message = await _message(db, account_id, channels, message_id)
     found = await events.for_message(db, message.id)
@@ -77,11 +81,12 @@ async def detail(
     steps = _start(message) + [_event_step(e) for e in found] + [_attempt_step(a) for a in carried]
     steps.sort(key=lambda step: step[0])
     summary = messages.summary_of(message.rendered)
-    return _summary(message, summary) | {
+    body = _summary(message, summary) | {
         "timeline": [step for _, step in steps],
         "content": _content(message),
         "events": [fanout.to_wire(e) for e in found],
     }
+    return MessageDetail.model_validate(body)
 
 
 async def html(db: Db, account_id: int, channels: tuple[str, ...], message_id: str) -> str:

@@ -25,7 +25,7 @@ from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
 from app.wire import vocabulary
-from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, VerifyIn
+from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, KeyRotated, Probed, VerifyIn
 
 Callback = callbacks.Callback
 VERIFY_WINDOW_MS = 4 * 3600 * 1000
@@ -166,13 +166,13 @@ class Manager:
             callback.url, body, {}, timeout_s=self._settings.probe_timeout_s
         )
 
-    async def probe(self, account_id: int, callback_id: str) -> dict[str, Any]:
+    async def probe(self, account_id: int, callback_id: str) -> Probed:
         """Extension: send a fresh verification probe (a failed registration is not a dead end)."""
         callback = await self.get(account_id, callback_id)
         reply = await self._probe(callback)
         if not reply.ok:
             raise Invalid(_probe_failure(callback, reply), code=10001)
-        return {"callbackId": callback.id, "probed": True, "statusCode": reply.status}
+        return Probed(callback_id=callback.id, probed=True, status_code=reply.status or 0)
 
     async def verify(self, account_id: int, body: VerifyIn) -> dict[str, Any]:
         callback_id, given = body.callback_id, body.verification_key
@@ -219,7 +219,7 @@ class Manager:
                 raise Conflict("The callback has subscriptions; delete them first", code=30004)
             await callbacks.delete(self._db, callback.id)
 
-    async def regenerate(self, account_id: int, callback_id: str) -> dict[str, Any]:
+    async def regenerate(self, account_id: int, callback_id: str) -> KeyRotated:
         """A new key, shown once; the old one keeps signing too for the grace period."""
         current = await self.get(account_id, callback_id)
         key, now = signing_keys.new_key(), self._now()
@@ -233,13 +233,18 @@ class Manager:
         )
         async with self._db.write():
             await callbacks.save(self._db, rotated)
-        return {
-            "callbackName": rotated.name,
-            "callbackId": rotated.id,
-            "url": rotated.url,
-            "signatureKey": key,
-            "previousKeyValidUntil": clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
-        }
+        return KeyRotated(
+            callback_name=rotated.name,
+            callback_id=rotated.id,
+            url=rotated.url,
+            signature_key=key,
+            previous_key_valid_until=clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
+        )
+
+    async def signing_key(self, account_id: int, callback_id: str) -> dict[str, Any]:
+        """The current signing key (for the portal's ViewEndpointSecret), as ``SigningKey``."""
+        callback = await self.get(account_id, callback_id)
+        return {"callbackId": callback.id, "signatureKey": self._keys.open(callback.signature_key)}
 
     async def enable(self, account_id: int, callback_id: str) -> dict[str, Any]:
         """Re-enable a disabled callback: its waiting events go out, in order, at once."""

@@ -27,20 +27,22 @@ def example_of(event_type: vocabulary.EventType) -> dict[str, Any]:
 
 
 @functools.cache
-def listing() -> dict[str, Any]:
+def listing() -> catalog.EventCatalog:
     """The whole catalog (the same for every caller; built once)."""
-    return {
-        "items": [
-            {
-                "type": t.value,
-                "short": t.short,
-                "channel": t.channel.value,
-                "outcome": t.outcome.value,
-                "description": vocabulary.MEANING[t],
-                "filters": ["definitionKey", *t.detail_fields],
-                "schema": schema_of(t),
-                "example": example_of(t),
-            }
-            for t in vocabulary.EventType
-        ]
-    }
+    return catalog.EventCatalog.model_validate(
+        {
+            "items": [
+                {
+                    "type": t.value,
+                    "short": t.short,
+                    "channel": t.channel.value,
+                    "outcome": t.outcome.value,
+                    "description": vocabulary.MEANING[t],
+                    "filters": ["definitionKey", *t.detail_fields],
+                    "schema": schema_of(t),
+                    "example": example_of(t),
+                }
+                for t in vocabulary.EventType
+            ]
+        }
+    )
