@@ -3,6 +3,8 @@ bad queries, a bounced message's whole story (timeline, content, events), the sa
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -244,8 +246,13 @@ async def test_an_sms_bounce_and_receipt_read_in_order(service: Service, tenant:
     await sms_definition(service, tenant)
     await _send(service, tenant, "sms-bounce", SMS_BOUNCE)
     [found] = await _find(service, tenant)
-    detail = await service.http.get(f"/platform/v1/messages/{found['id']}",
-                                    headers=tenant.headers)  # fmt: skip
+    deadline = time.monotonic() + 10  # the receipt is recorded just after the Sent event
+    while True:
+        detail = await service.http.get(f"/platform/v1/messages/{found['id']}",
+                                        headers=tenant.headers)  # fmt: skip
+        if len(detail.json()["events"]) == 2 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.01)
     steps = detail.json()["timeline"]
     types = [s.get("type") for s in steps if s["kind"] == "event"]
     assert types == ["TransactionalSendEvents.SmsSent", "TransactionalSendEvents.SmsBounced"]
