@@ -3,6 +3,8 @@ deliver over time; the event catalog; suppressions found by a part of the addres
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import jsonschema_rs
@@ -198,8 +200,12 @@ async def test_every_event_webhooks_carry_matches_its_types_schema(
     )
     assert suppressed.status_code == 201
     await _send(service, tenant, "suppressed", "gone@example.com", "order-confirm")
+    deadline = time.monotonic() + 10  # receipts and DSNs are recorded just after Sent
+    while len(found := await events.recent(service.db, tenant.account_id, limit=100)) < 9:
+        assert time.monotonic() < deadline, [e.type for e, _ in found]
+        await asyncio.sleep(0.01)
     seen = set()
-    for event in await events.recent(service.db, tenant.account_id, limit=100):
+    for event in found:
         kind = vocabulary.EventType(event[0].type)
         jsonschema_rs.validate(catalog.schema_of(kind), fanout.to_wire(event[0]))
         seen.add(kind.short)
