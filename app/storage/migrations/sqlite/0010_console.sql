@@ -24,9 +24,9 @@ UPDATE suppressions SET message_id = (SELECT e.message_id FROM events e
 -- Latency over time, per minute: webhook POSTs (w*: the buckets of stats_attempts, up to 1 ms
 -- ... 10 s and above) and time to deliver, send accepted -> the successful POST of its event
 -- (d*: up to 100 ms, 250, 500 ms, 1, 2.5, 5, 10, 30 s, 1, 5, 15 min, 1, 6, 24 h, and above).
--- Each is counted under (channel, definition) sliced four ways (slice_by: 0 all, 1 by channel,
--- 2 by definition, 3 by both; a part not sliced on is ''), so a filter reads one slice and an
--- attempt whose batch mixed definitions counts once in each slice.
+-- A POST counts once in the account's whole (slice_by 0, channel and definition_key '') and
+-- once per (channel, lower-cased definition) pair it carried (slice_by 3); a filter on a
+-- channel or a definition sums the pairs that match.
 CREATE TABLE stats_latency (
     account_id BIGINT NOT NULL,
     slice_by BIGINT NOT NULL,
