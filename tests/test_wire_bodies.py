@@ -913,7 +913,7 @@ STATS_CASES: list[tuple[str, str, Any, int, Any]] = [
         "/api/v1/stats/timeseries?granularity=week",
         None,
         400,
-        {"errors": {"granularity": ["granularity must be hour or day"]}},
+        {"errors": {"granularity": ["granularity must be minute, hour or day"]}},
     ),
     (
         "GET",

@@ -61,6 +61,11 @@ def outcome_of(
     return outcomes.sent(message, rendered_subject=subject)
 
 
+def _named(name: str, address: str) -> str:
+    """An address with its display name, as the console shows it (any script, unencoded)."""
+    return f"{name} <{address}>" if name else address
+
+
 class Sender:
     def __init__(
         self,
@@ -182,7 +187,15 @@ class Sender:
             self._db, message, definition, profile, settings=self._settings
         )
         result = await self._email.send_email(content)
-        rendered = {"subject": content.subject, "html": content.html, "text": content.text}
+        rendered = {
+            "subject": content.subject,
+            "html": content.html,
+            "text": content.text,
+            "from": _named(content.from_name, content.from_address),
+            "to": _named(content.to_name, content.to),
+            "cc": list(content.cc),
+            "replyTo": content.reply_to,
+        }
         await self._apply(message, result, rendered, content.subject)
 
     async def _send_sms(
@@ -193,7 +206,7 @@ class Sender:
     ) -> None:
         sms = compose.sms(message, definition, profile)
         result = await self._sms.send_sms(sms)
-        await self._apply(message, result, {"text": sms.text}, None)
+        await self._apply(message, result, {"text": sms.text, "from": sms.sender}, None)
 
     async def _apply(
         self,
@@ -214,7 +227,7 @@ class Sender:
             message,
             outcome,
             now=now,
-            rendered=rendered,
+            rendered=rendered | {"answer": result.detail},  # the provider's answer, kept
             provider_id=result.provider_id,
             claimed=True,
         )
