@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
+    catalog,
     credentials,
     definitions,
     deliveries,
@@ -22,6 +23,7 @@ from app.api import (
     openapi,
     page,
     portal_links,
+    search,
     stats,
     suppressions,
     token,
@@ -37,10 +39,12 @@ ROUTES = [
     *endpoint.routes(assets),
     *endpoint.routes(definitions),
     *endpoint.routes(messages),
+    *endpoint.routes(search),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
     *endpoint.routes(deliveries),
+    *endpoint.routes(catalog),
     *endpoint.routes(credentials),
     *endpoint.routes(portal_links),
     *endpoint.routes(portal),
