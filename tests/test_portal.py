@@ -351,3 +351,10 @@ async def test_ended_sessions_are_purged(
     clock.advance(3601)
     await service.runtime.jobs.purge_deliveries()
     assert await service.db.fetch_val(count) == 0
+
+
+async def test_the_portal_has_the_same_event_catalog(service: Service, tenant: Tenant) -> None:
+    gate = await open_portal(service, tenant)
+    shown = await service.http.get(API + "event-types", headers=gate.headers("GET"))
+    platform = await service.http.get("/platform/v1/event-types", headers=tenant.headers)
+    assert shown.status_code == 200 and shown.json() == platform.json()

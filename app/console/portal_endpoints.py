@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app.api.http import JSONResponse, render, runtime
 from app.console.portal import access, declare
-from app.services.webhooks import callbacks, operations, scoped
+from app.services.webhooks import callbacks, catalog, operations, scoped
 from app.wire.callbacks import (
     CallbackCreated,
     CallbackIn,
@@ -17,6 +17,7 @@ from app.wire.callbacks import (
     Probed,
     VerifyIn,
 )
+from app.wire.catalog import EventCatalog
 from app.wire.operations import CallbackHealth
 from app.wire.portal import Permission, PortalCallbackPatch, SigningKey
 
@@ -118,3 +119,9 @@ async def rotate(request: Request) -> Response:
     found = await _callback(request)
     rotated = await runtime(request).callbacks.regenerate(found.account_id, found.id)
     return render(rotated, headers={"Cache-Control": "no-store"})
+
+
+@declare("GET", "event-types", P.VIEW_BASE, responses={200: EventCatalog},
+         summary="Every webhook event type: meaning, JSON Schema, example")  # fmt: skip
+async def event_types(request: Request) -> Response:
+    return render(catalog.listing())
