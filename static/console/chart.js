@@ -42,8 +42,7 @@ function tooltip(format) {
 
 // Legend entries toggle their series on click (uPlot's own); this makes them keys too.
 function keyboardLegend(u) {
-  for (const row of u.root.querySelectorAll(".u-legend .u-series")) {
-    if (row.querySelector(".u-marker") === null) continue; // the time column
+  for (const row of [...u.root.querySelectorAll(".u-legend .u-series")].slice(1)) { // not the time
     row.setAttribute("tabindex", "0");
     row.setAttribute("role", "button");
     const sync = () => row.setAttribute("aria-pressed", String(!row.classList.contains("u-off")));
@@ -79,7 +78,11 @@ export function chart(container, { times, series, format = String, yLabel = "", 
     ],
     axes: [
       { stroke: "#5b6472", grid: { stroke: "#e3e6ea" } },
-      { stroke: "#5b6472", grid: { stroke: "#e3e6ea" }, label: yLabel, size: 60, values: (u, splits) => splits.map((v) => format(v)) },
+      { stroke: "#5b6472", grid: { stroke: "#e3e6ea" }, label: yLabel, size: 60, values: (u, splits) => {
+        const ticks = splits.map((v) => format(v));
+        container.dataset.ticks = ticks.join(" "); // canvas text, kept for tests and tools
+        return ticks;
+      } },
     ],
     plugins: [tooltip(format)],
   };

@@ -7,8 +7,10 @@ import { searchHash } from "./messages.js";
 
 const SHORT = Object.fromEntries(EVENT_TYPES.map((t) => [t.type, t.short]));
 const KINDS = { accepted: "Accepted", queued: "Queued", handedToProvider: "Handed to the provider", event: "Outcome", attempt: "Webhook attempt" };
-// Fields a step shows in its own words; any other field is listed as "name: value".
-const SHOWN = new Set(["at", "kind", "type", "attemptId", "callbackId", "callbackName", "statusCode", "ok", "latencyMs", "errorClass", "eventId"]);
+// Fields an attempt shows in its own words; any other field is listed with its label.
+const SHOWN = new Set(["at", "kind", "type", "attemptId", "callbackId", "callbackName", "ok", "latencyMs", "errorClass", "eventId"]);
+const LABELS = { detail: "", answer: "Provider's answer", providerId: "Provider's id", reason: "Why", statusCode: "Status code",
+  bounceCode: "Bounce", smtpReason: "SMTP reason", batchId: "Batch", responseExcerpt: "Receiver answered" };
 
 function summary(m) {
   const item = (label, value) => [el("dt", {}, label), el("dd", {}, value ?? "–")];
@@ -23,8 +25,10 @@ function summary(m) {
 
 function extras(step) {
   return Object.entries(step)
-    .filter(([name, value]) => !SHOWN.has(name) && value !== null && value !== undefined && typeof value !== "object")
-    .map(([name, value]) => el("div", { class: "detail" }, el("span", { class: "muted" }, `${name}: `), String(value)));
+    .filter(([name, value]) => !SHOWN.has(name) && !(step.kind === "attempt" && name === "statusCode"))
+    .filter(([, value]) => value !== null && value !== undefined && typeof value !== "object")
+    .map(([name, value]) => el("div", { class: "detail", "data-field": name },
+      LABELS[name] === "" ? null : el("span", { class: "muted" }, `${LABELS[name] ?? name}: `), String(value)));
 }
 
 function attempt(step) {

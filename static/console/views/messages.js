@@ -4,7 +4,7 @@
 import { ApiError } from "../api.js";
 import { badge, el, errorBox, field, link, table, when } from "../ui.js";
 
-const STATUSES = ["", "queued", "sent", "notSent", "bounced", "cancelled"];
+const STATUSES = ["", "queued", "held", "sending", "sent", "notSent", "bounced"];
 const FIELDS = ["recipient", "messageKey", "definitionKey", "status", "channel", "from", "to"];
 
 const localInput = (iso) => (iso ? new Date(Date.parse(iso) - new Date().getTimezoneOffset() * 60e3).toISOString().slice(0, 16) : "");

@@ -57,15 +57,20 @@ function controls(query, navigate, definitions) {
     custom, el("div", { class: "filters" }, field("Channel", channel), byDefinition));
 }
 
-function figures(summary) {
+// Sent, not sent and bounced of one channel come from its row of byChannel.
+function figures(summary, channel) {
   const card = (name, label, value, sub, warn) =>
     el("div", { class: `card figure${warn ? " warn" : ""}`, "data-card": name },
       el("div", { class: "muted" }, label), el("div", { class: "big", "data-figure": name }, value), el("small", { class: "muted" }, sub));
   const hooks = summary.webhooks;
+  const row = channel ? summary.byChannel[channel] || {} : null;
+  const sent = row ? row.Sent || 0 : summary.sent;
+  const bounced = row ? row.Bounced || 0 : summary.bounced.total;
+  const rate = row ? (sent ? bounced / sent : null) : summary.bounceRate;
   return el("div", { class: "cards" },
-    card("sent", "Sent", summary.sent, `${percent(summary.deliverySuccessRate)} of attempts`),
-    card("notSent", "Not sent", summary.notSent, ""),
-    card("bounced", "Bounced", summary.bounced.total, `bounce rate ${percent(summary.bounceRate)}`, (summary.bounceRate || 0) > 0.05),
+    card("sent", "Sent", sent, row ? `${channel} only` : `${percent(summary.deliverySuccessRate)} of attempts`),
+    card("notSent", "Not sent", row ? row.NotSent || 0 : summary.notSent, ""),
+    card("bounced", "Bounced", bounced, `bounce rate ${percent(rate)}`, (rate || 0) > 0.05),
     card("webhooks", "Webhooks accepted", percent(hooks.successRate), `first attempt ${percent(hooks.firstAttemptSuccessRate)}`),
     card("p95", "Webhook p95", ms(hooks.latencyMs.p95), `p50 ${ms(hooks.latencyMs.p50)}`),
     card("backlog", "Backlog", hooks.backlog, "events waiting now"));
@@ -130,7 +135,7 @@ export async function render(root, { api, route, navigate }) {
     el("h1", {}, "Overview"),
     controls(query, navigate, definitions),
     el("p", { class: "muted" }, `${when(range.from)} – ${when(range.to)}, per ${granularity}`),
-    figures(summary),
+    figures(summary, query.channel),
     section("Outcomes", series ? counts : el("p", { class: "muted" }, "Not available on this server.")),
     el("div", { class: "grid2" },
       section("Webhook latency", latency ? hookLatency : el("p", { class: "muted", "data-unavailable": "latency" }, "Latency percentiles are not available on this server.")),
