@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
+    catalog,
     credentials,
     definitions,
     deliveries,
@@ -22,6 +23,7 @@ from app.api import (
     openapi,
     page,
     portal_links,
+    search,
     stats,
     suppressions,
     token,
@@ -37,6 +39,7 @@ ROUTES = [
     *endpoint.routes(assets),
     *endpoint.routes(definitions),
     *endpoint.routes(messages),
+    *endpoint.routes(search),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
@@ -46,6 +49,7 @@ ROUTES = [
     *endpoint.routes(portal),
     *endpoint.routes(portal_endpoints),
     *endpoint.routes(portal_deliveries),
+    *endpoint.routes(catalog),
     *endpoint.routes(stats),
     *endpoint.routes(page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
