@@ -72,7 +72,9 @@ def _story(base: str, target: Receiver, headers: dict[str, str]) -> str:
         "html": {"content": SCRIPTED_HTML},
         "text": {"content": "Hello %%FirstName%%, order %%OrderNo%%."},
     }
-    provisioned(base, lambda http: provision.email_definition(http, headers, HOSTILE_KEY, views=views))
+    provisioned(
+        base, lambda http: provision.email_definition(http, headers, HOSTILE_KEY, views=views)
+    )
     _send(base, headers, "order-1", "ana@example.com")
     _send(base, headers, "order-2", "reject@example.com")
     wait_for("both outcomes delivered", lambda: len(target.events()) == 2, 20, every_s=0.05)

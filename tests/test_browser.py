@@ -34,7 +34,10 @@ def test_the_api_reference_page_renders_every_operation(tmp_path: Any) -> None:
         add.locator("textarea.body-param__text").fill('{"address": "docs@example.com"}')
         add.locator("button.execute").click()
         add.locator(".live-responses-table tbody .response-col_status").first.wait_for()
-        status = (add.locator(".live-responses-table tbody .response-col_status").first.text_content() or "").strip()
+        status = (
+            add.locator(".live-responses-table tbody .response-col_status").first.text_content()
+            or ""
+        ).strip()
         signed_in = page.text_content("#session") or ""
         screenshot(page, "api-reference")
     assert rendered == expected

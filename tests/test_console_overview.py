@@ -65,11 +65,14 @@ def test_figures_chart_values_at_the_cursor_and_a_legend_that_toggles(served: Si
 def test_each_type_is_drawn_in_its_own_colour_from_the_page_data(served: Site) -> None:
     page = _overview(served)
     data = json.loads(page.text_content("#event-types") or "[]")
-    drawn = dict(pair.split("=") for pair in (page.get_attribute("#chart", "data-types") or "").split())
+    drawn = dict(
+        pair.split("=") for pair in (page.get_attribute("#chart", "data-types") or "").split()
+    )
     markers = page.eval_on_selector_all(
         "#chart .u-legend .u-series",
         "rows => rows.slice(1).map(r =>"
-        " [r.querySelector('.u-label').textContent, r.querySelector('.u-marker').style.borderColor])",
+        " [r.querySelector('.u-label').textContent,"
+        " r.querySelector('.u-marker').style.borderColor])",
     )
     colours = {t["short"]: t["colour"] for t in data}
     assert colours == {t.short: t.colour for t in vocabulary.EventType}
@@ -82,7 +85,9 @@ def test_each_type_is_drawn_in_its_own_colour_from_the_page_data(served: Site) -
 
 def test_ranges_filters_and_the_hour_in_minutes(served: Site) -> None:
     page = _overview(served, "#/overview?range=1h")
-    minute = httpx.get(served.base + "api/v1/stats/timeseries?granularity=minute", headers=served.headers)
+    minute = httpx.get(
+        served.base + "api/v1/stats/timeseries?granularity=minute", headers=served.headers
+    )
     points = int(page.get_attribute("#chart", "data-points") or 0)
     assert page.get_attribute("button:text('1h')", "aria-pressed") == "true"
     if minute.status_code == 200:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import XSS, needs_chromium, screenshot
+from tests.browser import ARTIFACTS, XSS, needs_chromium, screenshot
 from tests.console_site import HOSTILE_ANSWER, HOSTILE_KEY, Site, no_horizontal_overflow, site
 
 pytestmark = [needs_chromium, pytest.mark.isolated]
@@ -28,6 +28,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def _needs(s: Site, path: str) -> None:
     if not s.has(path):
         pytest.skip(f"{path} is not served by this build yet")
+
+
+def _problems(s: Site) -> list[str]:
+    """What went wrong on the pages, less Chromium's note that the message's script was blocked."""
+    return [p for p in s.browser.problems if not BLOCKED.search(p)]
 
 
 def _open(s: Site, hash_: str, **size: int) -> Any:
@@ -60,7 +65,9 @@ def test_a_message_found_by_recipient_tells_its_whole_story(served: Site) -> Non
     ran = frame.locator("body").get_attribute("data-ran")
     sandbox = page.get_attribute("iframe.content", "sandbox")
     text = page.text_content("#text") or ""
-    screenshot(page, "console-message")
+    # A full-page capture leaves the sandboxed frame (another process) blank: a tall viewport.
+    page.set_viewport_size({"width": 1280, "height": 2300})
+    page.screenshot(path=str(ARTIFACTS / "console-message.png"))
     page.go_back()
     page.wait_for_selector("#results tbody a")
     kept = page.input_value("input[name=recipient]")
@@ -72,14 +79,14 @@ def test_a_message_found_by_recipient_tells_its_whole_story(served: Site) -> Non
     assert HOSTILE_ANSWER in attempt_text  # the receiver's body, as text
     assert sandbox == "" and ran is None and f"Hello {XSS}" in hello
     assert XSS in text and kept == "ANA@example.com"
-    problems = [p for p in served.browser.problems if not BLOCKED.search(p)]
-    assert problems == [] and served.browser.outside == []
+    assert any(BLOCKED.search(p) for p in served.browser.problems)
+    assert _problems(served) == [] and served.browser.outside == []
 
 
 def test_searching_by_key_definition_and_status_pages_and_links_back(served: Site) -> None:
     _needs(served, "/platform/v1/messages")
     query = httpx.QueryParams({"definitionKey": HOSTILE_KEY, "status": "bounced"})
-    page = _open(served, f"#/messages?{query}")
+    page = _open(served, f"#/messages?{query}", width=390, height=844)
     page.wait_for_selector("#results tbody a")
     rows = page.locator("#results tbody tr").count()
     recipient = page.text_content("#results tbody a")
@@ -91,11 +98,12 @@ def test_searching_by_key_definition_and_status_pages_and_links_back(served: Sit
     page.wait_for_url(re.compile(r"messageKey=order-2"))
     page.wait_for_selector("#results tbody a")
     fits = no_horizontal_overflow(page)
+    screenshot(page, "console-messages-390")
     assert rows == 1 and recipient == "reject@example.com" and shown_key == 1
     assert "EmailBounced" in bounce and "5.1.1" in bounce
     assert page.input_value("input[name=messageKey]") == "order-2"
     assert fits
-    assert served.browser.problems == [] and served.browser.outside == []
+    assert _problems(served) == [] and served.browser.outside == []
 
 
 def test_suppressions_link_the_bounce_add_search_and_remove(served: Site) -> None:
@@ -117,7 +125,9 @@ def test_suppressions_link_the_bounce_add_search_and_remove(served: Site) -> Non
     searched = page.locator("#suppressions tbody tr").count()
     page.click("button[aria-label='Remove mallory@example.com']")
     page.click("dialog.confirm button:text('Remove')")
-    page.wait_for_selector("#suppressions tbody tr:has-text('mallory@example.com')", state="detached")
+    page.wait_for_selector(
+        "#suppressions tbody tr:has-text('mallory@example.com')", state="detached"
+    )
     if served.has("/platform/v1/messages/{message_id}"):
         assert linked is not None and linked.startswith("#/messages/")
         assert searched == 1
@@ -155,7 +165,9 @@ def test_credentials_are_created_shown_once_and_revoked(served: Site) -> None:
         served.base + "v2/token",
         json={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
     )
-    answer = httpx.get(served.base + "api/v1/suppressions", headers={"Authorization": f"Bearer {token}"})
+    answer = httpx.get(
+        served.base + "api/v1/suppressions", headers={"Authorization": f"Bearer {token}"}
+    )
     assert mine == 1 and named == 1 and made.status_code == 200
     assert shown_again == 0  # once revoked and listed again, no secret is on the page
     assert refused.status_code in (400, 401)

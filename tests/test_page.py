@@ -106,7 +106,7 @@ async def test_metrics_count_requests_outcomes_and_backlog(
 async def test_static_serves_page_assets_only(service: Service) -> None:
     """The README's screenshot lives in docs/, not under the publicly served /static/."""
     assert (await service.http.get("/static/console/app.js")).status_code == 200
-    assert (await service.http.get("/static/stats.js")).status_code == 404  # the console replaced it
+    assert (await service.http.get("/static/stats.js")).status_code == 404  # the console now
     assert (await service.http.get("/static/stats-screenshot.png")).status_code == 404
     assert (await service.http.get("/static/.gitkeep")).status_code == 404
     readme = (ROOT / "README.md").read_text()

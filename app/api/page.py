@@ -1,4 +1,4 @@
-"""The console's pages: /console (/stats redirects to it), sign-in and sign-out with a session cookie.
+"""The console's pages: /console (/stats leads to it), sign-in and sign-out with a session cookie.
 
 Signing in takes an API client's id and secret and sets an HttpOnly, SameSite=Strict cookie
 holding a session token for that client (8 hours; revoking the client ends it). The cookie
