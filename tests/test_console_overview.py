@@ -125,12 +125,13 @@ def test_callbacks_and_recent_outcomes_link_on_and_hostile_values_stay_text(serv
     name = callback.text_content()
     badge = page.text_content("#callbacks .badge")
     hostile = page.get_by_text(f"Hi {XSS}", exact=True)
+    key = page.locator("#recent").get_by_text(HOSTILE_KEY, exact=True).count()
     dated = page.locator("#recent tbody tr").first.locator("td").first.text_content() or ""
     message_link = page.locator("#recent tbody a").first.get_attribute("href") or ""
     scripts = page.locator("#main script, #main img").count()
     assert href == f"#/endpoints/{served.callback_id}" and name == f"orders-{XSS}"
     assert badge == "healthy"
-    assert hostile.count() == 2 and hostile.first.is_visible()
+    assert hostile.count() == 2 and hostile.first.is_visible() and key == 2
     assert re.search(r"\d{4}", dated)  # each outcome has its date
     assert message_link.startswith("#/messages")
     assert scripts == 0

@@ -71,6 +71,15 @@ def test_a_message_found_by_recipient_tells_its_whole_story(served: Site) -> Non
     page.go_back()
     page.wait_for_selector("#results tbody a")
     kept = page.input_value("input[name=recipient]")
+    page.goto(served.base + "console#/messages?limit=1")
+    page.wait_for_selector("#results tbody a")
+    newest = page.text_content("#results tbody a")
+    page.click(".pager a:text-is('Next page')")
+    page.wait_for_url(re.compile(r"cursor="))
+    page.wait_for_selector(f"#results tbody a:not(:text-is('{newest}'))")
+    older = page.text_content("#results tbody a")
+    page.go_back()
+    page.wait_for_selector(f"#results tbody a:text-is('{newest}')")
     assert found == 1 and subject == 1
     assert kinds[:3] == ["accepted", "queued", "handedToProvider"] and "event" in kinds
     assert "250" in answer  # the relay's answer
@@ -79,6 +88,7 @@ def test_a_message_found_by_recipient_tells_its_whole_story(served: Site) -> Non
     assert HOSTILE_ANSWER in attempt_text  # the receiver's body, as text
     assert sandbox == "" and ran is None and f"Hello {XSS}" in hello
     assert XSS in text and kept == "ANA@example.com"
+    assert {newest, older} == {"ana@example.com", "reject@example.com"}
     assert any(BLOCKED.search(p) for p in served.browser.problems)
     assert _problems(served) == [] and served.browser.outside == []
 

@@ -66,7 +66,7 @@ export async function render(root, { api, route, navigate }) {
   root.append(el("h1", {}, "Messages"), form(query, navigate));
   const wanted = Object.fromEntries(FIELDS.concat("cursor").map((n) => [n, query[n]]));
   try {
-    root.append(results(await api.get("/platform/v1/messages", { ...wanted, limit: 50 }), query));
+    root.append(results(await api.get("/platform/v1/messages", { ...wanted, limit: query.limit || 50 }), query));
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       root.append(el("p", { class: "muted", "data-unavailable": "messages" }, "Message search is not available on this server."));

@@ -50,9 +50,13 @@ function rows(items, api, rerender) {
     entry.address, entry.reason, source(entry), when(entry.createdDate),
     el("button", { type: "button", class: "danger", "aria-label": `Remove ${entry.address}`, onclick: async () => {
       if (!(await confirmDialog(`Send to ${entry.address} again? Its suppression is removed.`, "Remove"))) return;
-      await api.del(`/api/v1/suppressions/${encodeURIComponent(entry.address)}`);
-      notice(`${entry.address} is no longer suppressed.`);
-      rerender();
+      try {
+        await api.del(`/api/v1/suppressions/${encodeURIComponent(entry.address)}`);
+        notice(`${entry.address} is no longer suppressed.`);
+        rerender();
+      } catch (error) {
+        notice(error.message, "bad");
+      }
     } }, "Remove"),
   ]);
 }
