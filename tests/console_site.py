@@ -97,3 +97,9 @@ def site(database: pathlib.Path) -> Iterator[Site]:
 def no_horizontal_overflow(page: Any) -> bool:
     """At a narrow width nothing makes the page itself scroll sideways."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def stale(page: Any) -> str:
+    """Mark the view on show as old; the selector of the view that replaces it."""
+    page.evaluate("document.querySelector('#main .view').dataset.stale = 'yes'")
+    return "#main .view:not([data-stale])"

@@ -37,6 +37,7 @@ def _problems(s: Site) -> list[str]:
 
 def _open(s: Site, hash_: str, **size: int) -> Any:
     page = s.fresh().signed_in(**size)
+    page.wait_for_selector("#chart .u-over")  # the overview is done before the next view
     page.goto(s.base + "console" + hash_)
     page.wait_for_selector("#main .view h1")
     return page
@@ -126,12 +127,14 @@ def test_suppressions_link_the_bounce_add_search_and_remove(served: Site) -> Non
     page.fill("#add-suppression input[name=reason]", XSS)
     page.click("#add-suppression button[type=submit]")
     page.wait_for_selector("#suppressions tbody tr:has-text('mallory@example.com')")
+    page.locator("#suppressions tbody").get_by_text(XSS, exact=True).wait_for()
     reason = page.locator("#suppressions tbody").get_by_text(XSS, exact=True).count()
     screenshot(page, "console-suppressions")
     page.fill("input[name=q]", "mallory")
     page.press("input[name=q]", "Enter")
     page.wait_for_url(re.compile(r"q=mallory"))
-    page.wait_for_selector("#suppressions tbody td")
+    page.wait_for_selector("#suppressions input[name=q][value=mallory]")  # the new page
+    page.wait_for_selector("#suppressions tbody tr:has-text('mallory@example.com')")
     searched = page.locator("#suppressions tbody tr").count()
     page.click("button[aria-label='Remove mallory@example.com']")
     page.click("dialog.confirm button:text('Remove')")

@@ -47,12 +47,11 @@ function keyboardLegend(u) {
     row.setAttribute("role", "button");
     const sync = () => row.setAttribute("aria-pressed", String(!row.classList.contains("u-off")));
     sync();
-    row.addEventListener("click", () => setTimeout(sync));
+    row.addEventListener("click", sync); // after uPlot's own listener on the label
     row.addEventListener("keydown", (event) => {
       if (event.key !== "Enter" && event.key !== " ") return;
       event.preventDefault();
       row.querySelector("th")?.click();
-      setTimeout(sync);
     });
   }
 }

@@ -2,19 +2,13 @@
 // a page at a time. The search lives in the hash (#/messages?recipient=…&cursor=…), so back,
 // forward and links all give the same page.
 import { ApiError } from "../api.js";
+import { fromLocal, hashFor, localInput } from "../query.js";
 import { badge, el, errorBox, field, link, table, when } from "../ui.js";
 
 const STATUSES = ["", "queued", "held", "sending", "sent", "notSent", "bounced"];
 const FIELDS = ["recipient", "messageKey", "definitionKey", "status", "channel", "from", "to"];
 
-const localInput = (iso) => (iso ? new Date(Date.parse(iso) - new Date().getTimezoneOffset() * 60e3).toISOString().slice(0, 16) : "");
-const fromLocal = (value) => (value ? new Date(value).toISOString() : "");
-
-export function searchHash(query) {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v));
-  const text = params.toString();
-  return text ? `#/messages?${text}` : "#/messages";
-}
+export const searchHash = (query) => hashFor("/messages", query);
 
 function form(query, navigate) {
   const input = (name, attrs = {}) => el("input", { name, value: query[name] || "", ...attrs });

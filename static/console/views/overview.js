@@ -3,6 +3,7 @@
 // filters live in the hash (#/overview?range=7d&channel=email), so links and back work.
 import { ApiError } from "../api.js";
 import { chart } from "../chart.js";
+import { fromLocal, hashFor, localInput } from "../query.js";
 import { EVENT_TYPES, badge, el, field, link, ms, percent, section, table, when } from "../ui.js";
 
 const HOUR = 3600e3;
@@ -25,17 +26,9 @@ export function window_(query, now = Date.now()) {
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), granularity };
 }
 
-const localInput = (iso) => (iso ? new Date(Date.parse(iso) - new Date().getTimezoneOffset() * 60e3).toISOString().slice(0, 16) : "");
-const fromLocal = (value) => (value ? new Date(value).toISOString() : "");
-
-function hashOf(query) {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v));
-  return `#/overview?${params}`;
-}
-
 function controls(query, navigate, definitions) {
   const current = query.range || "24h";
-  const go = (changes) => navigate(hashOf({ ...query, ...changes }));
+  const go = (changes) => navigate(hashFor("/overview", { ...query, ...changes }));
   const presets = Object.keys(RANGES).map((name) =>
     el("button", { type: "button", "aria-pressed": String(current === name), onclick: () => go({ range: name, from: "", to: "" }) }, name));
   const from = el("input", { type: "datetime-local", name: "from", value: localInput(query.from) });

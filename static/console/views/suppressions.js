@@ -1,14 +1,11 @@
 // Suppressions: the addresses the account does not send to. Search (?q=), add, remove (after a
 // confirmation); an entry a bounce added links to the bounced message.
+import { hashFor } from "../query.js";
 import { badge, confirmDialog, el, errorBox, field, link, notice, section, table, when } from "../ui.js";
 
 const PAGE_SIZE = 50;
 
-function hashOf(query) {
-  const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v));
-  const text = params.toString();
-  return text ? `#/suppressions?${text}` : "#/suppressions";
-}
+const hashOf = (query) => hashFor("/suppressions", query);
 
 function search(query, navigate) {
   const q = el("input", { type: "search", name: "q", value: query.q || "", autocomplete: "off", placeholder: "part of an address" });
