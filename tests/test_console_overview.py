@@ -132,12 +132,14 @@ def test_callbacks_and_recent_outcomes_link_on_and_hostile_values_stay_text(serv
     dated = page.locator("#recent tbody tr").first.locator("td").first.text_content() or ""
     message_link = page.locator("#recent tbody a").first.get_attribute("href") or ""
     scripts = page.locator("#main script, #main img").count()
+    codes = page.text_content("#bounce-codes tbody") or ""
     assert href == f"#/endpoints/{served.callback_id}" and name == f"orders-{XSS}"
     assert badge == "healthy"
     assert hostile.count() == 2 and hostile.first.is_visible() and key == 2
     assert re.search(r"\d{4}", dated)  # each outcome has its date
     assert message_link.startswith("#/messages")
     assert scripts == 0
+    assert "HARD" in codes and "5.1.1" in codes
     assert served.browser.problems == [] and served.browser.outside == []
 
 

@@ -45,8 +45,9 @@ function controls(query, navigate, definitions) {
     go({ definitionKey: definition.value.trim() });
   } }, field("Definition", definition), el("datalist", { id: "definition-keys" }, definitions.map((d) => el("option", { value: d }))),
   el("button", { type: "submit" }, "Filter"));
+  const refresh = el("button", { type: "button", title: "Fetch the figures again", onclick: () => navigate(hashFor("/overview", query)) }, "Refresh");
   return el("div", { class: "card controls" },
-    el("div", { class: "row", role: "group", "aria-label": "Range" }, presets),
+    el("div", { class: "row", role: "group", "aria-label": "Range" }, presets, refresh),
     custom, el("div", { class: "filters" }, field("Channel", channel), byDefinition));
 }
 
@@ -80,6 +81,15 @@ function countsChart(box, series) {
 function latencyChart(box, times, values, label) {
   const lines = PERCENTILES.map(([p, colour, dash]) => ({ label: p, colour, dash, values: values[p] }));
   chart(box, { times, series: lines, format: ms, yLabel: "", label, height: 220 });
+}
+
+// Why messages were not sent, and the bounces by code: what to look at first.
+function reasons(summary) {
+  return el("div", { class: "grid2" },
+    el("section", { class: "card", id: "not-sent" }, el("h2", {}, "Not sent, by reason"),
+      table(["Channel", "Code", "Reason", "Count"], summary.notSentByReason.map((r) => [r.channel, r.statusCode, r.reason, r.count]), { empty: "None." })),
+    el("section", { class: "card", id: "bounce-codes" }, el("h2", {}, "Bounces, by code"),
+      table(["Channel", "Class", "Code", "Count"], summary.bounceCodes.map((b) => [b.channel, b.bounceCode, b.smtpReason ?? b.statusCode, b.count]), { empty: "None." })));
 }
 
 function callbacksTable(rows) {
@@ -133,6 +143,7 @@ export async function render(root, { api, route, navigate }) {
     el("div", { class: "grid2" },
       section("Webhook latency", latency ? hookLatency : el("p", { class: "muted", "data-unavailable": "latency" }, "Latency percentiles are not available on this server.")),
       section("Time to deliver (accepted → first webhook accepted)", latency ? toDeliver : el("p", { class: "muted" }, "Not available on this server."))),
+    reasons(summary),
     el("section", { class: "card", id: "callbacks" }, el("h2", {}, "Callbacks"), callbacksTable(callbacks.callbacks)),
     el("section", { class: "card", id: "recent" }, el("h2", {}, "Recent outcomes"), recentTable(recent.events)),
   );
