@@ -92,6 +92,12 @@ async def test_latency_and_time_to_deliver_over_time(
         assert none["webhookLatencyMs"]["p95"] == [None, None, None]
     hourly = await _get(service, tenant, "/api/v1/stats/latency")
     assert len(hourly["times"]) == 25 and any(hourly["timeToDeliverMs"]["p50"])
+    other = await make_tenant(service, "other")
+    theirs = await _get(service, other, "/api/v1/stats/latency", granularity="minute", **span)
+    assert theirs["timeToDeliverMs"]["p50"] == [None, None, None]  # another account's: none
+    epoch = {"from": str(start), "to": str(start + 3 * MINUTE)}  # epoch ms, as the console sends
+    assert await _get(service, tenant, "/api/v1/stats/latency", granularity="minute",
+                      **epoch) == figures  # fmt: skip
 
 
 def test_a_batch_counts_once_per_slice_and_a_replay_is_no_new_delivery() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -38,6 +39,13 @@ def _channels(request: Request) -> tuple[str, ...]:
     return tuple(channel for scope, channel in _READ.items() if who.has(scope))
 
 
+def _one(request: Request) -> tuple[Any, int, tuple[str, ...], str]:
+    """What a service call about the path's message takes: the database, the caller's account
+    and channels, the message id."""
+    state, who = runtime(request), auth.principal(request)
+    return state.db, who.account_id, _channels(request), request.path_params["message_id"]
+
+
 @_declare(
     "/platform/v1/messages", responses={200: MessagePage}, query=query_of(MessageQuery),
     summary="Find messages (newest first)",
@@ -54,10 +62,7 @@ async def find(request: Request) -> Response:
     summary="A message: its timeline, content and events",
 )  # fmt: skip
 async def detail(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    message_id = request.path_params["message_id"]
-    body = await timeline.detail(state.db, who.account_id, _channels(request), message_id)
-    return JSONResponse(body)
+    return JSONResponse(await timeline.detail(*_one(request)))
 
 
 @_declare(
@@ -65,7 +70,4 @@ async def detail(request: Request) -> Response:
     summary="A message's rendered HTML (sandboxed: no scripts, no requests)",
 )  # fmt: skip
 async def html(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    message_id = request.path_params["message_id"]
-    body = await timeline.html(state.db, who.account_id, _channels(request), message_id)
-    return HTMLResponse(body, headers=HTML_HEADERS)
+    return HTMLResponse(await timeline.html(*_one(request)), headers=HTML_HEADERS)

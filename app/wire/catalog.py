@@ -16,7 +16,7 @@ from app.wire.base import SfmcModel
 _Outcome, _Channel = vocabulary.Outcome, vocabulary.Channel
 
 
-class Info(SfmcModel):
+class EventInfo(SfmcModel):
     """Every event's ``info``: whom the message went to."""
 
     to: str = Field(description="The recipient: email address or phone digits",
@@ -25,18 +25,18 @@ class Info(SfmcModel):
     message_key: str = Field(examples=["order-A-1001"])
 
 
-class EmailSentInfo(Info):
+class EmailSentEventInfo(EventInfo):
     status: str = Field(examples=["Sent"])
     rendered_subject: str = Field(examples=["Your order A-1001"])
 
 
-class NotSentInfo(Info):
+class NotSentEventInfo(EventInfo):
     reason: str = Field(examples=["The address is on the account's suppression list"])
     status_code: str = Field(description="The SFMC NotSent code", examples=["27"])
     status_message: str = Field(examples=["SuppressionListExclusion"])
 
 
-class EmailBouncedInfo(Info):
+class EmailBouncedEventInfo(EventInfo):
     """A bounce refused at hand-over also carries the NotSent fields (reason, statusCode,
     statusMessage) the status API shows for it."""
 
@@ -48,7 +48,7 @@ class EmailBouncedInfo(Info):
     status_message: str | None = Field(None, examples=["InvalidEmailAddress"])
 
 
-class SmsReceiptInfo(Info):
+class SmsReceiptEventInfo(EventInfo):
     ordinal: int = Field(examples=[0])
     status_code: str = Field(description="The receipt's status code", examples=["4000"])
     status_message: str = Field(examples=["Delivered"])
@@ -56,7 +56,7 @@ class SmsReceiptInfo(Info):
     country_code: str = Field(examples=[""])
 
 
-InfoT = TypeVar("InfoT", bound=Info)
+InfoT = TypeVar("InfoT", bound=EventInfo)
 
 
 class EventPayload(SfmcModel, Generic[InfoT]):
@@ -76,13 +76,13 @@ class EventPayload(SfmcModel, Generic[InfoT]):
                           examples=["5e0c2a4e-7e0b-4d1e-8d0a-2b3c4d5e6f70"])  # fmt: skip
 
 
-def info_model(event_type: vocabulary.EventType) -> type[Info]:
+def info_model(event_type: vocabulary.EventType) -> type[EventInfo]:
     """The ``info`` an event of this type carries."""
     if event_type.outcome == _Outcome.NOT_SENT:
-        return NotSentInfo
+        return NotSentEventInfo
     if event_type.channel == _Channel.EMAIL:
-        return EmailSentInfo if event_type.outcome == _Outcome.SENT else EmailBouncedInfo
-    return Info if event_type.outcome == _Outcome.SENT else SmsReceiptInfo
+        return EmailSentEventInfo if event_type.outcome == _Outcome.SENT else EmailBouncedEventInfo
+    return EventInfo if event_type.outcome == _Outcome.SENT else SmsReceiptEventInfo
 
 
 def payload_model(event_type: vocabulary.EventType) -> type[BaseModel]:

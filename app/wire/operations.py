@@ -39,6 +39,14 @@ def _time(raw: Any, field: str) -> int:
     )
 
 
+def digits_as_ms(raw: Any) -> Any:
+    """Epoch milliseconds written as digits (a query string carries them as text) as an int;
+    anything else as it is."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 16:
+        return int(raw)
+    return raw
+
+
 class ReplayIn(SfmcModel):
     """``POST …/replay``: deliver again the events in [from, to) that the callback's active
     subscriptions select, optionally only some of their types."""

@@ -6,25 +6,22 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, WithJsonSchema, field_validator
 
 from app.wire import vocabulary
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
-from app.wire.operations import _TIME, _time
+from app.wire.operations import _TIME, _time, digits_as_ms
 
 _ID = "0b6f6a0e-3c1f-4d52-9b3e-5d0f2f8f1a11"
 _AT = "2024-03-21T09:00:00.000Z"
 _EVENT = "5e0c2a4e-7e0b-4d1e-8d0a-2b3c4d5e6f70"
-STATUSES = [s.value for s in vocabulary.MessageStatus]
+STATUSES = [s.value for s in vocabulary.MessageState]
+CHANNELS = [c.value for c in vocabulary.Channel]
 
 
 def _query_time(raw: Any, name: str) -> int | None:
-    if raw is None or raw == "":
-        return None
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 16:
-        raw = int(raw)  # a query string carries epoch milliseconds as text
-    return _time(raw, name)
+    return None if raw is None or raw == "" else _time(digits_as_ms(raw), name)
 
 
 def encode_cursor(created_at: int, message_id: str) -> str:
@@ -50,8 +47,12 @@ class MessageQuery(SfmcModel):
     definition_key: str | None = Field(
         None, max_length=400, description="Any casing", examples=["order-confirm"]
     )
-    status: vocabulary.MessageStatus | None = Field(None, examples=["bounced"])
-    channel: vocabulary.Channel | None = Field(None, examples=["email"])
+    status: Annotated[
+        vocabulary.MessageState | None, WithJsonSchema({"type": "string", "enum": STATUSES})
+    ] = Field(None, examples=["bounced"])
+    channel: Annotated[
+        vocabulary.Channel | None, WithJsonSchema({"type": "string", "enum": CHANNELS})
+    ] = Field(None, examples=["email"])
     since: int | None = Field(
         None, alias="from", description="Created at or after: ISO 8601 (UTC) or epoch ms",
         examples=["2024-03-21T00:00:00Z"], json_schema_extra=_TIME,
@@ -60,10 +61,12 @@ class MessageQuery(SfmcModel):
         None, alias="to", description="Created before: ISO 8601 (UTC) or epoch ms",
         examples=["2024-03-22T00:00:00Z"], json_schema_extra=_TIME,
     )  # fmt: skip
-    cursor: tuple[int, str] | None = Field(
-        None, description="nextCursor of the previous page", examples=["MTcxMTAxMTYwMDAwMDpi"],
-        json_schema_extra={"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400},
-    )  # fmt: skip
+    cursor: Annotated[
+        tuple[int, str] | None,
+        WithJsonSchema({"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 400}),
+    ] = Field(
+        None, description="nextCursor of the previous page", examples=["MTcxMTAxMTYwMDAwMDpi"]
+    )
     limit: int = Field(50, ge=1, le=200, examples=[50])
 
     @field_validator("recipient", "message_key", "definition_key", mode="before")
@@ -74,7 +77,7 @@ class MessageQuery(SfmcModel):
     @field_validator("status", "channel", mode="before")
     @classmethod
     def _word(cls, raw: Any, info: ValidationInfo) -> Any:
-        known = STATUSES if info.field_name == "status" else [c.value for c in vocabulary.Channel]
+        known = STATUSES if info.field_name == "status" else CHANNELS
         if raw in (None, ""):
             return None
         if raw not in known:
@@ -124,7 +127,7 @@ class MessageSummary(SfmcModel):
                                 examples=["Your order"])  # fmt: skip
     text: str | None = Field(description="SMS: the start of the rendered text",
                              examples=[None])  # fmt: skip
-    status: vocabulary.MessageStatus = Field(examples=["sent"])
+    status: vocabulary.MessageState = Field(examples=["sent"])
     status_code: int | None = Field(description="The NotSent code, if any", examples=[None])
     status_reason: str | None = Field(description="Why not sent or bounced; a retry's cause",
                                       examples=[None])  # fmt: skip
@@ -140,20 +143,20 @@ class MessagePage(SfmcModel):
                                     examples=["MTcxMTAxMTYwMDAwMDpi"])  # fmt: skip
 
 
-class Accepted(SfmcModel):
+class AcceptedStep(SfmcModel):
     at: str = Field(examples=[_AT])
     kind: Literal["accepted"]
     detail: str = Field(examples=["request 3f2a…"])
 
 
-class Queued(SfmcModel):
+class QueuedStep(SfmcModel):
     at: str = Field(examples=[_AT])
     kind: Literal["queued"]
     detail: str = Field(description="For the sender, until a time, or held",
                         examples=["for the sender"])  # fmt: skip
 
 
-class HandedToProvider(SfmcModel):
+class HandedStep(SfmcModel):
     at: str = Field(examples=["2024-03-21T09:00:00.080Z"])
     kind: Literal["handedToProvider"]
     answer: str | None = Field(description="The relay's or gateway's answer (None: not kept)",
@@ -192,7 +195,7 @@ class AttemptStep(SfmcModel):
 
 
 Step = Annotated[
-    Accepted | Queued | HandedToProvider | EventStep | AttemptStep, Field(discriminator="kind")
+    AcceptedStep | QueuedStep | HandedStep | EventStep | AttemptStep, Field(discriminator="kind")
 ]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 
 from app import clock
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
-from app.wire.operations import CallbackHealth, Latency
+from app.wire.operations import _TIME, CallbackHealth, Latency, digits_as_ms
 from app.wire.subscriptions import event_types
 
 HOUR_MS = 3600 * 1000
@@ -25,6 +25,9 @@ _AT = "2024-03-21T09:00:00.000Z"
 def _time(raw: Any, name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
+    at = digits_as_ms(raw)
+    if isinstance(at, int) and at <= clock.LATEST_MS:
+        return at
     try:
         return clock.parse_iso_ms(raw)
     except (ValueError, TypeError):
@@ -36,20 +39,20 @@ def _time(raw: Any, name: str, default: int) -> int:
 
 
 class StatsRange(SfmcModel):
-    """``?from=&to=``: ISO 8601 times (no zone: UTC); default, the 24 hours up to now. A bad
-    value is a 400 naming it (``{"errors": {"from": [...]}}``)."""
+    """``?from=&to=``: ISO 8601 times (no zone: UTC) or epoch milliseconds; default, the 24
+    hours up to now. A bad value is a 400 naming it (``{"errors": {"from": [...]}}``)."""
 
     error_codes = {"until": 10005, "since": 10005, "granularity": 10005, "channel": 10005,
                    "event_type": 10005}  # fmt: skip
 
-    until: int = Field(
+    until: Annotated[int, WithJsonSchema(_TIME)] = Field(
         None, alias="to", validate_default=True, description="Default: now",
-        examples=["2024-03-22T00:00:00Z"], json_schema_extra={"format": "date-time"},
+        examples=["2024-03-22T00:00:00Z"],
     )  # fmt: skip
-    since: int = Field(
+    since: Annotated[int, WithJsonSchema(_TIME)] = Field(
         None, alias="from", validate_default=True,
         description="Default: 24 hours before to; at most 400 days before it",
-        examples=["2024-03-21T00:00:00Z"], json_schema_extra={"format": "date-time"},
+        examples=["2024-03-21T00:00:00Z"],
     )  # fmt: skip
 
     @field_validator("until", mode="before")

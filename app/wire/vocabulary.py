@@ -135,7 +135,7 @@ STATUS_API_QUEUED: Mapping[str, str] = MappingProxyType(
 )
 
 
-class MessageStatus(StrEnum):
+class MessageState(StrEnum):
     """A message's status as the console's search shows it; ``stored``: storage's word."""
 
     QUEUED = "queued"  # accepted, waiting for the sender (or for its queue_at)
@@ -147,10 +147,10 @@ class MessageStatus(StrEnum):
 
     @property
     def stored(self) -> str:
-        return "not_sent" if self is MessageStatus.NOT_SENT else self.value
+        return "not_sent" if self is MessageState.NOT_SENT else self.value
 
     @classmethod
-    def of_stored(cls, stored: str) -> MessageStatus:
+    def of_stored(cls, stored: str) -> MessageState:
         return cls.NOT_SENT if stored == "not_sent" else cls(stored)
 
 

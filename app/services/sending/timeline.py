@@ -25,7 +25,7 @@ def _summary(found: search.Found | messages.Message, summary: str | None) -> dic
         "recipient": found.recipient,
         "subject": summary if email else None,
         "text": None if email else summary,
-        "status": vocabulary.MessageStatus.of_stored(found.status).value,
+        "status": vocabulary.MessageState.of_stored(found.status).value,
         "statusCode": found.status_code,
         "statusReason": found.status_message,
         "createdAt": clock.iso_utc(found.created_at),
