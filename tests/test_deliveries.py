@@ -108,7 +108,7 @@ async def test_a_dry_run_replay_counts_and_queues_nothing(
 @pytest.mark.parametrize(
     "query",
     [{"statusCode": "abc"}, {"statusCode": "6xx"}, {"ok": "maybe"}, {"from": "yesterday"},
-     {"to": "9" * 30}, {"errorClass": "x" * 101}],
+     {"to": "9" * 30}, {"from": "²"}, {"to": "-5"}, {"errorClass": "x" * 101}],
 )  # fmt: skip
 async def test_bad_filters_are_400s_in_sfmc_shape(
     service: Service, tenant: Tenant, target: Receiver, query: dict[str, str]

@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app import settings
-from app.delivery import policy, signing
+from app.delivery import policy, results, signing
 from app.errors import ConfigError
 from app.services.webhooks.keys import KeyBox
 
@@ -208,3 +208,14 @@ def test_the_standardwebhooks_package_verifies_our_signatures(body: bytes, rotat
     ):
         with pytest.raises(WebhookVerificationError):
             wrong()
+
+
+def test_the_attempts_log_keeps_only_ids_timestamps_and_signatures() -> None:
+    sent = {
+        "webhook-id": "msg_1", "webhook-timestamp": "1", "webhook-signature": "v1,x",
+        "x-sfmc-ens-signature": "y", "X-Hub-Signature-256": "sha256=z", "x-tidings-attempt": "1",
+        "Authorization": "Bearer receiver-secret", "X-Custom": "sealed",
+    }  # fmt: skip
+    kept = results.signature_headers(sent)
+    assert "Authorization" not in kept and "X-Custom" not in kept
+    assert len(kept) == 6

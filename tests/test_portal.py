@@ -13,7 +13,7 @@ import pytest
 from app.console import portal as portal_routes
 from app.services.access import credentials
 from app.wire.portal import Permission
-from tests.conftest import FakeClock, Service, Tenant, make_tenant
+from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
 from tests.receiver import Receiver
 from tests.webhooks import hook, pump, register, send_email
 
@@ -322,3 +322,32 @@ async def test_a_portal_cookie_opens_no_platform_route(service: Service, tenant:
     ):
         answer = await service.http.get(path, headers=gate.headers("GET"))
         assert answer.status_code == 401, path
+
+
+async def test_a_portal_session_takes_from_its_links_rate_limit(
+    database_url: str, clock: FakeClock
+) -> None:
+    settings = settings_for(database_url, rate_limit_client=(3, 60.0))
+    async with running(settings, clock) as service:
+        tenant = await make_tenant(service, "a")
+        gate = await open_portal(service, tenant)  # its session call takes the first
+        other = await open_portal(service, tenant)
+        answers = [await service.http.get(API + "callbacks", headers=gate.headers("GET"))
+                   for _ in range(3)]  # fmt: skip
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert "Retry-After" in answers[-1].headers
+        # Another link has a bucket of its own.
+        fresh = await service.http.get(API + "callbacks", headers=other.headers("GET"))
+        assert fresh.status_code == 200
+
+
+async def test_ended_sessions_are_purged(
+    service: Service, tenant: Tenant, clock: FakeClock
+) -> None:
+    await open_portal(service, tenant, expiresInSeconds=3600)
+    count = "SELECT COUNT(*) FROM portal_sessions"
+    await service.runtime.jobs.purge_deliveries()
+    assert await service.db.fetch_val(count) == 1
+    clock.advance(3601)
+    await service.runtime.jobs.purge_deliveries()
+    assert await service.db.fetch_val(count) == 0

@@ -90,7 +90,7 @@ async def probe(request: Request) -> Response:
 
 
 @declare("POST", "verify", P.MANAGE_ENDPOINT, request=VerifyIn, responses={200: CallbackOut},
-         summary="Verify a callback with its probe's key")  # fmt: skip
+         statuses=(404,), summary="Verify a callback with its probe's key")  # fmt: skip
 async def verify(request: Request, body: VerifyIn) -> Response:
     grant = access(request)
     scoped.require_covered(grant, [body.callback_id])

@@ -112,5 +112,14 @@ def attempt(
         latency_ms=reply.latency_ms,
         error_class=reply.error_class,
         response_excerpt=reply.excerpt[:500] or None,
-        request_headers=headers,
+        request_headers=None if headers is None else signature_headers(headers),
     )
+
+
+def signature_headers(headers: dict[str, str]) -> dict[str, str]:
+    """What of a POST's headers the attempts log keeps: ids, timestamps and signatures (never
+    anything else a callback may be configured to send, which may be a credential)."""
+    return {
+        name: value for name, value in headers.items()
+        if name.lower().startswith(("webhook-", "x-tidings-")) or "signature" in name.lower()
+    }  # fmt: skip

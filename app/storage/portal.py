@@ -110,3 +110,8 @@ async def session_link(db: Db, token_hash: str, *, now: int) -> Link | None:
         {"token_hash": token_hash, "now": now},
     )
     return None if row is None else Link.from_row(row)
+
+
+async def purge_sessions(db: Db, *, ended_before: int) -> None:
+    """Sessions that ended before ``ended_before``."""
+    await db.execute("DELETE FROM portal_sessions WHERE expires_at < :at", {"at": ended_before})

@@ -26,27 +26,37 @@ _ERRORS: dict[str, str | tuple[str, str]] = {
 }
 
 
-class ClientIn(SfmcModel):
-    """``POST /platform/v1/clients``: a new API client with some of the caller's own scopes."""
+class GrantIn(SfmcModel):
+    """A new credential: its scopes (each one the caller holds itself) and a name."""
 
     error_messages = _ERRORS
     error_codes = dict.fromkeys(_ERRORS, 10001)
 
     scopes: Scopes = Field(
-        description="Each one a scope the caller holds itself",
+        description="Each one a scope the caller holds itself (for an API token:"
+        " transactional_read and/or transactional_write)",
         examples=[["email_read", "email_send"]],
     )
     name: Name = Field("", examples=["billing service"])
 
 
-class ClientOut(SfmcModel):
-    """An API client (never its secret)."""
+class ClientIn(GrantIn):
+    """``POST /platform/v1/clients``: a new API client with some of the caller's own scopes."""
 
-    client_id: str = Field(examples=[_CLIENT])
+
+class GrantOut(SfmcModel):
+    """What clients and API tokens have alike."""
+
     name: str = Field(examples=["billing service"])
     scopes: list[str] = Field(examples=[["email_read", "email_send"]])
     created_at: str = Field(examples=[_AT])
     revoked_at: str | None = Field(examples=[None])
+
+
+class ClientOut(GrantOut):
+    """An API client (never its secret)."""
+
+    client_id: str = Field(examples=[_CLIENT])
 
 
 class ClientCreated(ClientOut):
@@ -61,27 +71,14 @@ class ClientList(SfmcModel):
     items: list[ClientOut]
 
 
-class ApiTokenIn(SfmcModel):
+class ApiTokenIn(GrantIn):
     """``POST /platform/v1/api-tokens``: a long-lived token for the Broadcast-style API."""
 
-    error_messages = _ERRORS
-    error_codes = dict.fromkeys(_ERRORS, 10001)
 
-    scopes: Scopes = Field(
-        description="transactional_read and/or transactional_write",
-        examples=[["transactional_read", "transactional_write"]],
-    )
-    name: Name = Field("", examples=["shop backend"])
-
-
-class ApiTokenOut(SfmcModel):
+class ApiTokenOut(GrantOut):
     """An API token (never its value)."""
 
     token_id: str = Field(examples=["tok_3f9a1c2b7d4e"])
-    name: str = Field(examples=["shop backend"])
-    scopes: list[str] = Field(examples=[["transactional_read", "transactional_write"]])
-    created_at: str = Field(examples=[_AT])
-    revoked_at: str | None = Field(examples=[None])
 
 
 class ApiTokenCreated(ApiTokenOut):

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from app.wire.base import SfmcModel
 from app.wire.errors import refuse
-from app.wire.operations import _ID, _TIME, AttemptOut, _time
+from app.wire.operations import _ID, _TIME, AttemptOut, _time, digits_as_ms
 
 _STATUS = re.compile(r"^(?:[1-5]xx|none|[1-5][0-9][0-9])$")
 _STATUS_DOC = "A status code (404), a class (2xx, 4xx, 5xx) or none (no HTTP answer)"
@@ -64,7 +64,7 @@ class AttemptQuery(SfmcModel):
         if raw is None:
             return None
         name = "from" if info.field_name == "since" else "to"
-        return _time(int(raw) if isinstance(raw, str) and raw.isdigit() else raw, name)
+        return _time(digits_as_ms(raw), name)
 
     @field_validator("ok", mode="before")
     @classmethod

@@ -23,20 +23,20 @@ def _when(at: int | None) -> str | None:
     return None if at is None else clock.iso_utc(at)
 
 
-def client_to_wire(client: clients.Client) -> dict[str, Any]:
-    """As ``ClientOut`` declares it: never the secret or its hash."""
+def _granted(grant: clients.Client | api_tokens.ApiToken) -> dict[str, Any]:
+    """As ``GrantOut`` declares it: never a secret or its hash."""
     return {
-        "clientId": client.client_id, "name": client.name, "scopes": client.scopes.split(),
-        "createdAt": clock.iso_utc(client.created_at), "revokedAt": _when(client.revoked_at),
+        "name": grant.name, "scopes": grant.scopes.split(),
+        "createdAt": clock.iso_utc(grant.created_at), "revokedAt": _when(grant.revoked_at),
     }  # fmt: skip
+
+
+def client_to_wire(client: clients.Client) -> dict[str, Any]:
+    return {"clientId": client.client_id} | _granted(client)
 
 
 def token_to_wire(token: api_tokens.ApiToken) -> dict[str, Any]:
-    """As ``ApiTokenOut`` declares it: never the token or its hash."""
-    return {
-        "tokenId": token.id, "name": token.name, "scopes": token.scopes.split(),
-        "createdAt": clock.iso_utc(token.created_at), "revokedAt": _when(token.revoked_at),
-    }  # fmt: skip
+    return {"tokenId": token.id} | _granted(token)
 
 
 def _grantable(who: Principal, wanted: list[str], *, allowed: tuple[str, ...]) -> str:
