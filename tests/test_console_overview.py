@@ -52,11 +52,19 @@ def test_figures_chart_values_at_the_cursor_and_a_legend_that_toggles(served: Si
     sent_row.focus()
     page.keyboard.press("Enter")
     back_on = sent_row.get_attribute("class") or ""
+    page.click("details.chart-data summary")
+    as_text = page.eval_on_selector_all(
+        "details.chart-data tbody tr", "rows => rows.map(r => r.textContent)"
+    )
+    cells = page.eval_on_selector_all(
+        "details.chart-data tbody td", "tds => tds.slice(1).map(t => t.textContent)"
+    )
     screenshot(page, "console-overview")
     assert (sent, bounced) == ("1", "1")
     assert "warn" in warned  # a 50 % bounce rate is over the 5 % line
     assert "EmailSent: 1" in tip and "EmailBounced: 1" in tip
     assert legend_value == "1"
+    assert len(as_text) == 1 and cells == ["1", "1"]  # the hour's numbers, as text too
     assert re.search(r"\d", ticks)  # the count axis has values
     assert "u-off" in off and pressed == "false" and "u-off" not in back_on
     assert served.browser.problems == [] and served.browser.outside == []

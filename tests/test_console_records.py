@@ -12,7 +12,14 @@ import httpx
 import pytest
 
 from tests.browser import ARTIFACTS, XSS, needs_chromium, screenshot
-from tests.console_site import HOSTILE_ANSWER, HOSTILE_KEY, Site, no_horizontal_overflow, site
+from tests.console_site import (
+    HOSTILE_ANSWER,
+    HOSTILE_KEY,
+    Site,
+    no_horizontal_overflow,
+    site,
+    stale,
+)
 
 pytestmark = [needs_chromium, pytest.mark.isolated]
 # A script in the message's HTML is blocked, and Chromium says so in the frame's console.
@@ -186,3 +193,22 @@ def test_credentials_are_created_shown_once_and_revoked(served: Site) -> None:
     assert refused.status_code in (400, 401)
     assert answer.status_code == 200
     assert served.browser.problems == [] and served.browser.outside == []
+
+
+def test_every_view_fits_a_phone(served: Site) -> None:
+    page = _open(served, "#/messages", width=390, height=844)
+    found = httpx.get(served.base + "platform/v1/messages", headers=served.headers).json()
+    views = [f"#/messages/{found['items'][0]['id']}", "#/suppressions", "#/credentials"]
+    views += ["#/overview?range=1h"]
+    page.wait_for_selector("#results tbody a")
+    wide = [] if no_horizontal_overflow(page) else ["#/messages"]
+    for hash_ in views:
+        view = stale(page)
+        page.goto(served.base + "console" + hash_)
+        page.wait_for_selector(f"{view} h1")
+        page.wait_for_load_state("networkidle")
+        if not no_horizontal_overflow(page):
+            wide.append(hash_)
+    screenshot(page, "console-overview-1h-390")
+    assert wide == []
+    assert _problems(served) == [] and served.browser.outside == []

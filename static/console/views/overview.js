@@ -76,6 +76,10 @@ function countsChart(box, series) {
   const lines = (shown.length ? shown : series.series).map((s) => ({ label: SHORT[s.type] || s.type, colour: COLOUR[s.type] || "#5b6472", values: s.counts, type: s.type }));
   box.dataset.types = lines.map((l) => `${l.label}=${l.colour}`).join(" ");
   chart(box, { times: series.times, series: lines, format: (v) => (v === null || v === undefined ? "–" : String(v)), yLabel: "events", label: `Outcomes per ${series.granularity}` });
+  // The same numbers as text, for a screen reader or a copy: the periods that had any.
+  const rows = series.times.map((t, i) => [when(t), ...lines.map((l) => l.values[i])]).filter((r) => r.slice(1).some((n) => n > 0));
+  box.after(el("details", { class: "chart-data" }, el("summary", {}, "The chart's numbers"),
+    table(["Period from", ...lines.map((l) => l.label)], rows, { empty: "No outcome in this range." })));
 }
 
 function latencyChart(box, times, values, label) {
