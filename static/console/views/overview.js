@@ -13,7 +13,7 @@ const COLOUR = Object.fromEntries(EVENT_TYPES.map((t) => [t.type, t.colour]));
 const PERCENTILES = [["p50", "#2f5bd3", undefined], ["p95", "#b45309", [6, 3]], ["p99", "#b42318", [2, 3]]];
 
 // The range asked for: a preset, or ?range=custom&from=&to= (ISO); the resolution that fits it.
-export function window_(query, now = Date.now()) {
+function rangeOf(query, now = Date.now()) {
   let from, to;
   if (query.range === "custom" && query.from && query.to && Date.parse(query.from) < Date.parse(query.to)) {
     [from, to] = [Date.parse(query.from), Date.parse(query.to)];
@@ -122,7 +122,7 @@ async function optional(promise) {
 
 export async function render(root, { api, route, navigate }) {
   const query = route.query;
-  const range = window_(query);
+  const range = rangeOf(query);
   const filters = { channel: query.channel, definitionKey: query.definitionKey };
   const span = { from: range.from, to: range.to };
   let granularity = range.granularity;
