@@ -198,15 +198,18 @@ def test_credentials_are_created_shown_once_and_revoked(served: Site) -> None:
 def test_every_view_fits_a_phone(served: Site) -> None:
     page = _open(served, "#/messages", width=390, height=844)
     found = httpx.get(served.base + "platform/v1/messages", headers=served.headers).json()
-    views = [f"#/messages/{found['items'][0]['id']}", "#/suppressions", "#/credentials"]
-    views += ["#/overview?range=1h"]
+    views = {
+        f"#/messages/{found['items'][0]['id']}": "#timeline li",
+        "#/suppressions": "#suppressions table",
+        "#/credentials": "#client-list table",
+        "#/overview?range=1h": "#chart .u-over",
+    }
     page.wait_for_selector("#results tbody a")
     wide = [] if no_horizontal_overflow(page) else ["#/messages"]
-    for hash_ in views:
+    for hash_, shown in views.items():
         view = stale(page)
         page.goto(served.base + "console" + hash_)
-        page.wait_for_selector(f"{view} h1")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_selector(f"{view} {shown}")
         if not no_horizontal_overflow(page):
             wide.append(hash_)
     screenshot(page, "console-overview-1h-390")
