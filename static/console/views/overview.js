@@ -82,9 +82,12 @@ function countsChart(box, series) {
     table(["Period from", ...lines.map((l) => l.label)], rows, { empty: "No outcome in this range." })));
 }
 
+// Milliseconds with a decimal below 10 ms, so close axis ticks do not read the same.
+const fineMs = (x) => (x === null || x === undefined ? "–" : x < 10 ? `${x.toFixed(1)} ms` : ms(x));
+
 function latencyChart(box, times, values, label) {
   const lines = PERCENTILES.map(([p, colour, dash]) => ({ label: p, colour, dash, values: values[p] }));
-  chart(box, { times, series: lines, format: ms, yLabel: "", label, height: 220 });
+  chart(box, { times, series: lines, format: fineMs, yLabel: "", label, height: 220 });
 }
 
 // Why messages were not sent, and the bounces by code: what to look at first.
