@@ -1,4 +1,5 @@
-"""The stats page's sign-in and session cookie, and /metrics, over HTTP (browser: test_browser)."""
+"""The console's sign-in and session cookie (also at the older /stats paths), and /metrics, over
+HTTP (in a browser: test_console*)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
     service: Service, tenants: tuple[Tenant, Tenant]
 ) -> None:
     a = tenants[0]
-    page = await service.http.get("/stats")
+    old_page = await service.http.get("/stats")
+    assert old_page.status_code == 302 and old_page.headers["location"] == "/console#/overview"
+    page = await service.http.get("/console")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert (await service.http.get("/stats/session")).json() == {"signedIn": False}
     wrong = await service.http.post(
         "/stats/login", data={"client_id": a.client_id, "client_secret": "nope"}
     )
-    assert wrong.status_code == 303 and wrong.headers["location"] == "/stats?signin=failed"
+    assert wrong.status_code == 303 and wrong.headers["location"] == "/console?signin=failed"
     assert "set-cookie" not in wrong.headers
     elsewhere = await service.http.post(
         "/stats/login",
@@ -103,7 +106,8 @@ async def test_metrics_count_requests_outcomes_and_backlog(
 
 async def test_static_serves_page_assets_only(service: Service) -> None:
     """The README's screenshot lives in docs/, not under the publicly served /static/."""
-    assert (await service.http.get("/static/stats.js")).status_code == 200
+    assert (await service.http.get("/static/console/app.js")).status_code == 200
+    assert (await service.http.get("/static/stats.js")).status_code == 404  # the console now
     assert (await service.http.get("/static/stats-screenshot.png")).status_code == 404
     assert (await service.http.get("/static/.gitkeep")).status_code == 404
     readme = (ROOT / "README.md").read_text()
@@ -116,10 +120,12 @@ async def test_the_page_carries_the_event_types_it_draws_from_the_vocabulary(
     service: Service,
 ) -> None:
     """Each type with its short name and colour, in a data block (no script runs from it)."""
-    page = await service.http.get("/stats")
+    page = await service.http.get("/console")
     found = re.search(r'<script id="event-types" type="application/json">(.*?)</script>', page.text)
     assert found is not None
     assert json.loads(found.group(1)) == [
         {"type": t.value, "short": t.short, "colour": t.colour} for t in vocabulary.EventType
     ]
     assert "script-src 'self'" in page.headers["content-security-policy"]  # unchanged
+    colours = [t.colour.lower() for t in vocabulary.EventType]
+    assert len(set(colours)) == len(colours)  # each type its own line on the chart

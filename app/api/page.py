@@ -1,4 +1,4 @@
-"""The console's pages: /console (and the older /stats), sign-in and sign-out with a session cookie.
+"""The console's pages: /console (/stats leads to it), sign-in and sign-out with a session cookie.
 
 Signing in takes an API client's id and secret and sets an HttpOnly, SameSite=Strict cookie
 holding a session token for that client (8 hours; revoking the client ends it). The cookie
@@ -57,13 +57,11 @@ def _event_types_block() -> str:
 
 
 @endpoint(
-    "GET", "/stats", scopes=None, responses={200: None}, errors=wire.SFMC,
-    summary="The stats page (HTML)", tags=_PAGE,
+    "GET", "/stats", scopes=None, responses={302: None}, errors=wire.SFMC,
+    summary="The older stats page: now the console's overview", tags=_PAGE,
 )  # fmt: skip
 async def page(request: Request) -> Response:
-    html = await run_in_threadpool((STATIC / "stats.html").read_text, "utf-8")
-    html = html.replace(_EVENT_TYPES_BLOCK, _event_types_block())
-    return HTMLResponse(html, headers=SECURITY_HEADERS)
+    return RedirectResponse("/console#/overview", status_code=302)
 
 
 @endpoint(
@@ -81,13 +79,8 @@ async def console(request: Request) -> Response:
     summary="This reference as a page (HTML)", tags=("Operations",),
 )  # fmt: skip
 async def docs(request: Request) -> Response:
-    """The API reference: static/docs.html renders /openapi.json in the browser."""
+    """The API reference: the vendored Swagger UI renders /openapi.json (static/docs.html)."""
     return FileResponse(STATIC / "docs.html", headers=SECURITY_HEADERS)
-
-
-def _home(request: Request) -> str:
-    """The page a sign-in or sign-out form came from: the console, or the older stats page."""
-    return "/stats" if request.url.path.startswith("/stats/") else "/console"
 
 
 def _same_origin(request: Request) -> None:
@@ -118,8 +111,8 @@ async def sign_in(request: Request) -> Response:
         body = wire.parse(TokenIn, credentials, family=wire.OAUTH)
         grant = await token.grant_for(request, body, session=True)
     except OAuthError:
-        return RedirectResponse(f"{_home(request)}?signin=failed", status_code=303)
-    response = RedirectResponse(_home(request), status_code=303)
+        return RedirectResponse("/console?signin=failed", status_code=303)
+    response = RedirectResponse("/console", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         grant.access_token,
@@ -138,7 +131,7 @@ async def sign_in(request: Request) -> Response:
 )  # fmt: skip
 async def sign_out(request: Request) -> Response:
     _same_origin(request)
-    response = RedirectResponse(_home(request), status_code=303)
+    response = RedirectResponse("/console", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
