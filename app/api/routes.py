@@ -19,6 +19,7 @@ from app.api import (
     metrics,
     openapi,
     page,
+    portal_page,
     stats,
     suppressions,
     token,
@@ -38,6 +39,7 @@ ROUTES = [
     *endpoint.routes(ens),
     *endpoint.routes(stats),
     *endpoint.routes(page),
+    *endpoint.routes(portal_page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
     *endpoint.routes(inbound),
 ]

@@ -1,0 +1,153 @@
+"""The console's endpoint pages in a real browser, against a served Tidings with a real receiver
+and a real SMTP relay: register an endpoint, verify it in the page, subscribe, test it, see a
+delivery fail and why, replay, rotate the key, re-enable after 410; hostile values stay text."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from bench import provision
+from tests.browser import (
+    CLIENT_ID,
+    SECRET,
+    XSS,
+    Browser,
+    chromium,
+    needs_chromium,
+    screenshot,
+    served_env,
+)
+from tests.receiver import Receiver, receiver_in_thread
+from tests.server import Server, access_token, provisioned, serving, wait_for
+from tests.smtp_server import smtp_server
+
+pytestmark = [pytest.mark.isolated, needs_chromium]
+HOSTILE_BODY = '{"note": "<img src=x onerror=alert(1)>"}'
+
+
+@dataclass
+class World:
+    server: Server
+    receiver: Receiver
+    browser: Browser
+    headers: dict[str, str]
+    sent: int = 0
+
+    def send(self) -> None:
+        """One email through the API (to the relay), whose EmailSent event is delivered."""
+        self.sent += 1
+        recipient = provision.numbered_recipients(range(self.sent, self.sent + 1))
+        body = {"definitionKey": "receipt", "recipients": recipient}
+        accepted = httpx.post(
+            self.server.base_url + "messaging/v1/email/messages", json=body, headers=self.headers
+        )
+        assert accepted.status_code == 202, accepted.text
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    database = tmp_path_factory.mktemp("endpoints") / "console.db"
+    with smtp_server() as (smtp_url, _), receiver_in_thread() as target:
+        env = served_env(database) | {"TIDINGS_SMTP_URL": smtp_url}
+        with serving(env) as server:
+            headers = access_token(server.base_url, CLIENT_ID, SECRET)
+            provisioned(
+                server.base_url,
+                lambda http: provision.email_definition(
+                    http, headers, "receipt", views=provision.NUMBERED_VIEWS
+                ),
+            )
+            with chromium(server.base_url) as browser:  # its event loop, after asyncio.run
+                yield World(server, target, browser, headers)
+
+
+@pytest.fixture
+def b(world: World) -> Iterator[Browser]:
+    world.browser.problems.clear()
+    world.browser.outside.clear()
+    yield world.browser
+    assert world.browser.problems == [] and world.browser.outside == []
+
+
+def _has_route(world: World, method: str, path: str) -> bool:
+    spec = httpx.get(world.server.base_url + "openapi.json").json()
+    return method.lower() in spec["paths"].get(path, {})
+
+
+def _no_markup(page: Any) -> None:
+    """No hostile value became an element: the page has no <img> or injected <script> in main."""
+    assert page.locator("#main img, #main script, #main b").count() == 0
+
+
+def _create_and_verify(world: World, page: Any, name: str, path: str) -> str:
+    """Through the endpoints page: create, see the key once, paste the probe, verified."""
+    page.goto(world.server.base_url + "console#/endpoints")
+    page.fill("input[name=url]", world.receiver.url + path)
+    page.fill("input[name=callbackName]", name)
+    page.fill("input[name=maxBatchSize]", "10")
+    probes = len(world.receiver.probes)
+    page.click("text=Create and probe")
+    page.wait_for_selector(".once input.secret")
+    assert len(page.input_value(".once input.secret")) >= 40
+    wait_for("the probe", lambda: len(world.receiver.probes) > probes, 10)
+    probe = world.receiver.probes[-1]
+    page.fill("textarea[name=verificationKey]", json.dumps(probe))
+    page.click("form.verify button[type=submit]")
+    page.wait_for_url(re.compile(r"#/endpoints/[^/]+$"))
+    page.wait_for_selector("#main .badge:text-is('verified')")
+    return str(probe["callbackId"])
+
+
+def _subscribe(page: Any, short: str) -> None:
+    page.check(f"input[name=eventCategoryTypes][value$='.{short}']")
+    page.click("form.subscribe button[type=submit]")
+    page.wait_for_selector(f"#main td li:text-is('{short}')")
+
+
+def test_register_verify_subscribe_test_rotate_and_reenable_in_the_page(
+    world: World, b: Browser
+) -> None:
+    page = b.signed_in()
+    _create_and_verify(world, page, XSS, "/hook/<script>x</script>")
+    assert page.text_content("#main h1") == XSS
+    _subscribe(page, "EmailSent")
+    screenshot(page, "endpoint-detail")
+
+    world.receiver.default = (200, HOSTILE_BODY)
+    page.click("text=Send test event")
+    page.wait_for_selector(".test-answer")
+    assert page.text_content("pre.excerpt") == HOSTILE_BODY
+    _no_markup(page)
+
+    page.click("text=Rotate signing key")
+    page.click("dialog.confirm button.primary")
+    page.wait_for_selector(".once input.secret")
+    grace = page.text_content("p.grace") or ""
+    assert "previous key keeps signing" in grace and len(page.input_value(".once input")) >= 40
+    page.reload()
+    page.wait_for_selector("#main .badge:text-is('verified')")
+    assert page.locator(".once").count() == 0  # shown once: not after a reload
+
+    world.receiver.default = (410, '{"gone": true}')
+    world.send()
+    deadline = time.monotonic() + 20
+    while page.locator("text=Re-enable").count() == 0 and time.monotonic() < deadline:
+        page.reload()
+        page.wait_for_selector("#main h1")
+    assert "410" in (page.text_content("#main section:has(h2:text-is('Disabled'))") or "")
+    world.receiver.default = (200, "{}")
+    page.click("text=Re-enable")
+    page.wait_for_selector("#main .badge:text-is('verified')")
+    wait_for("the held event delivered", lambda: len(world.receiver.accepted()) >= 1, 20)
+    page.goto(world.server.base_url + "console#/endpoints")
+    page.wait_for_selector("#main td .badge:text-is('verified')")
+    screenshot(page, "endpoints")
+    _no_markup(page)
