@@ -85,6 +85,7 @@ def _has_route(world: World, method: str, path: str) -> bool:
 def _no_markup(page: Any) -> None:
     """No hostile value became an element: the page has no <img> or injected <script> in main."""
     assert page.locator("#main img, #main script, #main b").count() == 0
+    assert "null" not in (page.text_content("#main") or "").replace(XSS, "")
 
 
 def _create_and_verify(world: World, page: Any, name: str, path: str) -> str:

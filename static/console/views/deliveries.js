@@ -12,13 +12,14 @@ export async function render(root, ctx) {
   const callback = await endpoints.get(id);
   const query = Object.fromEntries(FILTERS.map((name) => [name, ctx.route.query[name]]));
   const log = el("div");
-  root.append(
+  const parts = [
     el("p", {}, link(`← ${callback.callbackName}`, `#/endpoints/${encodeURIComponent(id)}`)),
     el("h1", {}, `Deliveries · ${callback.callbackName}`),
     filterForm(ctx, query),
     section("Attempts, newest first", log),
     endpoints.can("CreateAttempts") ? replayRange(endpoints, id) : null,
-  );
+  ];
+  root.append(...parts.filter(Boolean));
   await page(endpoints, id, query, log, null);
 }
 

@@ -11,7 +11,7 @@ export async function render(root, ctx) {
   const callback = await endpoints.get(id);
   const again = () => ctx.navigate(location.hash);
   const deliveries = `#/endpoints/${encodeURIComponent(id)}/deliveries`;
-  root.append(
+  const parts = [
     el("p", {}, link("← Endpoints", "#/endpoints")),
     el("h1", {}, callback.callbackName),
     el("p", { class: "row" }, statusBadge(callback.status), el("code", {}, callback.url)),
@@ -23,7 +23,8 @@ export async function render(root, ctx) {
     endpoints.can("ManageEndpoint") ? editCard(endpoints, callback, again) : null,
     await subscriptionsCard(endpoints, callback, again),
     endpoints.can("ManageEndpoint") ? deleteCard(endpoints, callback, ctx) : null,
-  );
+  ];
+  root.append(...parts.filter(Boolean));
 }
 
 function disabledCard(endpoints, callback, again) {
