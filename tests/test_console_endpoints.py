@@ -233,3 +233,89 @@ def test_the_event_catalog_shows_each_type_or_says_it_is_not_there(
     screenshot(page, "catalog")
     page.set_viewport_size({"width": 390, "height": 844})
     assert not _wider_than(page, 390)
+
+
+# Permission sets a portal link may grant, and the controls each must show (and no others).
+CONTROLS = {
+    "New endpoint": "text=Create and probe",
+    "test": "text=Send test event",
+    "show key": "text=Show signing key",
+    "rotate": "text=Rotate signing key",
+    "edit": "#main h2:text-is('Edit')",
+    "delete": "text=Delete endpoint",
+    "replay": "text=Count and replay…",
+}
+PERMISSION_SETS = [
+    ([], False, set()),
+    (["ViewEndpointSecret", "CreateAttempts"], False, {"test", "show key", "replay"}),
+    (["ViewEndpointSecret", "ManageEndpointSecret", "ManageEndpoint", "CreateAttempts"], True,
+     {"New endpoint", "test", "show key", "rotate", "edit", "delete", "replay"}),
+]  # fmt: skip
+
+
+def _portal_link(
+    world: World, page: Any, name: str, callback: str, permissions: list[str], create: bool
+) -> str:
+    """Through the console's portal links page: the link's URL, shown once."""
+    page.goto(world.server.base_url + "console#/portal-links")
+    page.wait_for_selector("#main h2:text-is('New portal link')")
+    page.fill("input[name=name]", name)
+    page.check(f"label.check:has-text('{callback}') input")
+    if create:
+        page.check("input[name=mayCreateCallbacks]")
+    for permission in permissions:
+        page.check(f"input[name=permissions][value={permission}]")
+    page.select_option("select[name=expiresInSeconds]", "3600")
+    page.click("text=Create link")
+    page.wait_for_selector(".once input.secret")
+    return str(page.input_value(".once input.secret"))
+
+
+def _shown(page: Any, names: list[str]) -> set[str]:
+    return {name for name in names if page.locator(CONTROLS[name]).count()}
+
+
+def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_it(
+    world: World, b: Browser
+) -> None:
+    if not _has_route(world, "POST", "/platform/v1/portal-links"):
+        pytest.skip("this server has no portal links yet (contract item 9)")
+    console = b.signed_in()
+    _create_and_verify(world, console, "portal-hook", "/portal-hook")
+    portals = []
+    for permissions, create, expected in PERMISSION_SETS:
+        name = f"{XSS} {len(portals)}"
+        url = _portal_link(world, console, name, "portal-hook", permissions, create)
+        console.wait_for_selector(f"#main td:text-is('{name}')")  # listed at once
+        portal = b.page()  # a fresh context: no console cookie
+        portals.append(portal)
+        portal.goto(url)
+        portal.wait_for_selector("#main h2:text-is('Your endpoints')")
+        names = portal.locator("#main tbody td:first-child").all_text_contents()
+        assert names == ["portal-hook"]  # the link's callback, and no other
+        assert portal.locator("#nav a").all_text_contents() == ["Endpoints", "Event catalog"]
+        shown = _shown(portal, ["New endpoint"])
+        portal.click("text=portal-hook")
+        portal.wait_for_selector("#main h2:text-is('Health')")
+        shown |= _shown(portal, ["test", "show key", "rotate", "edit", "delete"])
+        if "show key" in expected:
+            portal.click(CONTROLS["show key"])
+            portal.wait_for_selector(".once input.secret")
+        screenshot(portal, f"portal-endpoint-{len(permissions)}")
+        portal.click("text=Deliveries: every attempt")
+        portal.wait_for_selector("#main h2:text-is('Attempts, newest first')")
+        shown |= _shown(portal, ["replay"])
+        assert shown == expected, (permissions, shown)
+
+    again = b.page()
+    again.goto(url)  # a link opens once
+    again.wait_for_selector("text=This link is used, expired or revoked.")
+    _no_markup(console)
+    screenshot(console, "portal-links")
+    console.click(f"#main tr:has(td:text-is('{XSS} 0')) button.danger")
+    console.click("dialog.confirm button.primary")
+    console.wait_for_selector(f"#main tr:has(td:text-is('{XSS} 0')) .badge:text-is('revoked')")
+    portal = portals[0]  # the ViewBase portal is still open: its session ends at once
+    portal.reload()
+    portal.wait_for_selector("text=Your portal session has ended")
+    b.problems[:] = [p for p in b.problems if "401 (Unauthorized)" not in p]  # that answer

@@ -13,7 +13,7 @@ export const PERMISSIONS = [
 ];
 const VALIDITY = [[3600, "1 hour"], [6 * 3600, "6 hours"], [86400, "1 day"], [3 * 86400, "3 days"], [7 * 86400, "7 days"]];
 
-export async function render(root, { api, navigate }) {
+export async function render(root, { api }) {
   root.append(el("h1", {}, "Portal links"));
   let links;
   try {
@@ -24,11 +24,13 @@ export async function render(root, { api, navigate }) {
   }
   const callbacks = await api.get("/platform/v1/ens-callbacks");
   const names = Object.fromEntries(callbacks.map((c) => [c.callbackId, c.callbackName]));
-  const again = () => navigate(location.hash);
-  root.append(createForm(api, callbacks), section("Links", listOf(api, links.items || links, names, again)));
+  const list = el("div");
+  const again = async () => list.replaceChildren(listOf(api, (await api.get(LINKS)).items, names, again));
+  list.append(listOf(api, links.items, names, again));
+  root.append(createForm(api, callbacks, again), section("Links", list));
 }
 
-function createForm(api, callbacks) {
+function createForm(api, callbacks, again) {
   const name = el("input", { name: "name", maxlength: 200, placeholder: "Team receiving the webhooks" });
   const picks = callbacks.map((c) => el("label", { class: "check" }, el("input", { type: "checkbox", name: "callbackIds", value: c.callbackId }), ` ${c.callbackName}`));
   const mayCreate = el("input", { type: "checkbox", name: "mayCreateCallbacks" });
@@ -48,6 +50,7 @@ function createForm(api, callbacks) {
       const made = await api.post(LINKS, body);
       out.replaceChildren(secretOnce("Portal link", made.url), el("p", {}, `Usable once, until ${when(made.expiresAt)}. Send it to the receiving team.`));
       notice("Portal link created.");
+      await again();
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }
