@@ -108,8 +108,11 @@ def _create_and_verify(world: World, page: Any, name: str, path: str) -> str:
     return str(probe["callbackId"])
 
 
-def _subscribe(page: Any, short: str) -> None:
+def _subscribe(page: Any, short: str, name: str = "", filters: str = "") -> None:
+    if name:
+        page.fill("input[name=subscriptionName]", name)
     page.check(f"input[name=eventCategoryTypes][value$='.{short}']")
+    page.fill("textarea[name=filters]", filters)
     page.click("form.subscribe button[type=submit]")
     page.wait_for_selector(f"#main td li:text-is('{short}')")
 
@@ -121,6 +124,10 @@ def test_register_verify_subscribe_test_rotate_and_reenable_in_the_page(
     _create_and_verify(world, page, XSS, "/hook/<script>x</script>")
     assert page.text_content("#main h1") == XSS
     _subscribe(page, "EmailSent")
+    _subscribe(page, "EmailBounced", "bounces", f"definitionKey={XSS}")
+    assert page.locator(f"#main td code:text-is('definitionKey={XSS}')").count() == 1
+    page.click("button[aria-label='Pause bounces']")
+    page.wait_for_selector("button[aria-label='Resume bounces']")
     screenshot(page, "endpoint-detail")
 
     world.receiver.default = (200, HOSTILE_BODY)
@@ -153,6 +160,12 @@ def test_register_verify_subscribe_test_rotate_and_reenable_in_the_page(
     page.wait_for_selector("#main td .badge:text-is('verified')")
     screenshot(page, "endpoints")
     _no_markup(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert not _wider_than(page, 390)
+    page.click(f"#main td a:text-is('{XSS}')")
+    page.wait_for_selector("#main h2:text-is('Health')")
+    assert not _wider_than(page, 390)
+    screenshot(page, "endpoint-390")
 
 
 def _local(minutes_ago: int) -> str:
@@ -306,6 +319,8 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
         portal.wait_for_selector("#main h2:text-is('Attempts, newest first')")
         shown |= _shown(portal, ["replay"])
         assert shown == expected, (permissions, shown)
+        portal.set_viewport_size({"width": 390, "height": 844})
+        assert not _wider_than(portal, 390)
 
     again = b.page()
     again.goto(url)  # a link opens once

@@ -87,3 +87,13 @@ export function verifyStep(endpoints, callback, onVerified) {
 
 // datetime-local value -> ISO string for the API ("" stays undefined).
 export const isoOf = (local) => (local ? new Date(local).toISOString() : undefined);
+
+// A table that becomes one card per row on a narrow screen, each cell under its heading.
+export function stacked(wrap) {
+  wrap.classList.add("stack");
+  const headings = [...wrap.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of wrap.querySelectorAll("tbody > tr")) {
+    [...row.children].forEach((td, i) => { if (headings[i]) td.dataset.label = headings[i]; });
+  }
+  return wrap;
+}

@@ -1,6 +1,6 @@
 // An endpoint's subscriptions: which event types (and filters) it gets; pause, resume, delete,
 // and a new one with the event types as checkboxes from the catalog.
-import { eventTypes, unavailable } from "./endpoints-ui.js";
+import { eventTypes, stacked, unavailable } from "./endpoints-ui.js";
 import { badge, confirmDialog, el, errorBox, field, notice, section, table } from "./ui.js";
 
 
@@ -48,7 +48,7 @@ export async function subscriptionsCard(endpoints, callback, again) {
   });
   const headings = ["Name", "Event types", "Filters", "Status", ...(manage ? ["Actions"] : [])];
   return section("Subscriptions",
-    table(headings, rows.map((r) => (manage ? r : r.slice(0, 4))), { empty: "No subscriptions: nothing is delivered yet." }),
+    stacked(table(headings, rows.map((r) => (manage ? r : r.slice(0, 4))), { empty: "No subscriptions: nothing is delivered yet." })),
     out,
     manage && callback.status !== "unverified" ? await newSubscription(endpoints, callback, again) : null);
 }

@@ -1,7 +1,7 @@
 // Deliveries: an endpoint's attempt log, filtered by status, error class, time and outcome;
 // each attempt opens to the request as sent and the receiver's answer; replay one batch, or a
 // time range after a dry run has counted it.
-import { attemptBadge, endpointsOf, isoOf, unavailable } from "../endpoints-ui.js";
+import { attemptBadge, endpointsOf, isoOf, stacked, unavailable } from "../endpoints-ui.js";
 import { confirmDialog, el, errorBox, field, link, ms, notice, section, table, when } from "../ui.js";
 
 const FILTERS = ["statusCode", "errorClass", "from", "to", "ok"];
@@ -55,7 +55,7 @@ async function page(endpoints, id, query, log, beforeId) {
     return;
   }
   const rows = found.attempts.map((a) => attemptRow(endpoints, id, a));
-  const wrap = table(["When", "Status", "Latency", "Events", "Error class", "Batch", ""], rows.map((r) => r.cells), { empty: "No attempts match." });
+  const wrap = stacked(table(["When", "Status", "Latency", "Events", "Error class", "Batch", ""], rows.map((r) => r.cells), { empty: "No attempts match." }));
   // Each attempt's detail row follows its own row.
   rows.forEach((r, i) => wrap.querySelectorAll("tbody > tr")[i].after(r.detail));
   log.append(wrap);
@@ -102,7 +102,7 @@ async function attemptDetail(endpoints, id, a) {
   return el("div", { class: "grid2" },
     el("div", {},
       el("h3", {}, "Request"), el("p", {}, el("code", {}, `${d.request.method} ${d.request.url}`)),
-      table(["Header", "Value"], headers, { empty: "No headers were kept for this attempt." }),
+      stacked(table(["Header", "Value"], headers, { empty: "No headers were kept for this attempt." })),
       el("pre", { class: "request-body" }, pretty(d.request.body))),
     el("div", {},
       el("h3", {}, "Response"),

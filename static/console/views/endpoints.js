@@ -1,6 +1,6 @@
 // Endpoints: the callbacks with their status and health, and a new one (probed, then verified
 // in the page with the key the probe carried).
-import { endpointsOf, healthBadge, statusBadge, verifyStep } from "../endpoints-ui.js";
+import { endpointsOf, healthBadge, stacked, statusBadge, verifyStep } from "../endpoints-ui.js";
 import { el, errorBox, field, link, secretOnce, section, table } from "../ui.js";
 
 export async function render(root, ctx) {
@@ -21,7 +21,7 @@ function listOf(endpoints, callbacks) {
     );
     return [link(c.callbackName, `#/endpoints/${encodeURIComponent(c.callbackId)}`), c.url, statusBadge(c.status), health, String(c.maxBatchSize)];
   });
-  return table(["Name", "URL", "Status", "Health (24 h)", "Batch size"], rows, { empty: "No endpoints yet." });
+  return stacked(table(["Name", "URL", "Status", "Health (24 h)", "Batch size"], rows, { empty: "No endpoints yet." }));
 }
 
 function createForm(endpoints, created, ctx) {

@@ -1,6 +1,6 @@
 // Portal links: hand a receiving team a one-time link to a portal limited to some endpoints and
 // permissions, for 1 hour to 7 days; list and revoke them (revoking ends their sessions too).
-import { unavailable } from "../endpoints-ui.js";
+import { stacked, unavailable } from "../endpoints-ui.js";
 import { badge, confirmDialog, el, errorBox, field, notice, secretOnce, section, table, when } from "../ui.js";
 
 const LINKS = "/platform/v1/portal-links";
@@ -93,5 +93,5 @@ function listOf(api, links, names, again) {
       link.revokedAt ? null : el("button", { type: "button", class: "danger", onclick: revoke, "aria-label": `Revoke ${link.name || link.id}` }, "Revoke"),
     ];
   });
-  return table(["Name", "Endpoints", "Permissions", "Expires", "State", ""], rows, { empty: "No portal links." });
+  return stacked(table(["Name", "Endpoints", "Permissions", "Expires", "State", ""], rows, { empty: "No portal links." }));
 }
