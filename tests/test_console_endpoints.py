@@ -190,7 +190,9 @@ def _accepted(world: World, path: str) -> list[Any]:
 def test_a_failed_delivery_shows_why_and_is_replayed_after_a_counted_dry_run(
     world: World, b: Browser
 ) -> None:
-    if not _has_route(world, "GET", "/platform/v1/ens-callbacks/{callback_id}/attempts/{attempt_id}"):
+    if not _has_route(
+        world, "GET", "/platform/v1/ens-callbacks/{callback_id}/attempts/{attempt_id}"
+    ):
         pytest.skip("this server has no attempt detail yet (contract item 7)")
     page = b.signed_in()
     callback_id = _create_and_verify(world, page, "orders", "/deliveries")
@@ -334,3 +336,16 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
     portal.reload()
     portal.wait_for_selector("text=Your portal session has ended")
     b.problems[:] = [p for p in b.problems if "401 (Unauthorized)" not in p]  # that answer
+
+
+def test_the_portal_page_is_strict_and_a_spent_link_says_so_plainly(
+    world: World, b: Browser
+) -> None:
+    answered = httpx.get(world.server.base_url + "portal")
+    policy = answered.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert answered.headers["cache-control"] == "no-store"
+    page = b.page(width=390, height=844)
+    page.goto(world.server.base_url + "portal?link=invalid")
+    page.wait_for_selector("text=This link is used, expired or revoked.")
+    assert page.locator("#nav").is_hidden() and not _wider_than(page, 390)

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from app import wire
-from app.api.endpoint import endpoint
 from app.api import page
+from app.api.endpoint import endpoint
 from app.api.page import SECURITY_HEADERS, STATIC
 
 
