@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from app import wire
 from app.api import auth
-from app.api.endpoint import endpoint
+from app.api.endpoint import endpoint, parse_query, query_of
 from app.api.http import BIGINT_MAX, JSONResponse, query_int, runtime
-from app.services.webhooks import callbacks, operations, subscriptions
+from app.services.webhooks import callbacks, deliveries, operations, subscriptions
 from app.wire.callbacks import (
     CallbackCreated,
     CallbackIn,
@@ -26,6 +26,7 @@ from app.wire.callbacks import (
     RegenerateIn,
     VerifyIn,
 )
+from app.wire.deliveries import AttemptQuery
 from app.wire.operations import AttemptPage, CallbackHealth, Replayed, ReplayIn, TestSent
 from app.wire.subscriptions import SubscriptionIn, SubscriptionOut, SubscriptionPatch
 
@@ -136,12 +137,13 @@ _ATTEMPTS_QUERY = {
     "pageSize": {"type": "integer", "minimum": 1, "maximum": 500},
     "beforeId": {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX,
                  "description": "The page after this attempt (nextBeforeId)"},
-}  # fmt: skip
+} | query_of(AttemptQuery)  # fmt: skip
 
 
 @_ens(
     "GET", _CB + "/attempts", scopes=(CB + "read",), responses={200: AttemptPage},
-    summary="Delivery attempts, newest first", query=_ATTEMPTS_QUERY,
+    summary="Delivery attempts, newest first (filtered by status, error class, time, ok)",
+    query=_ATTEMPTS_QUERY,
 )  # fmt: skip
 async def attempts(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -151,8 +153,9 @@ async def attempts(request: Request) -> Response:
     before_id = (
         query_int(request, "beforeId", default=0, low=1, high=BIGINT_MAX) if before else None
     )
+    only = parse_query(request, AttemptQuery)
     return JSONResponse(
-        await operations.attempts(state.db, found, limit=limit, before_id=before_id)
+        await deliveries.page(state.db, found, only, limit=limit, before_id=before_id)
     )
 
 

@@ -10,7 +10,9 @@ from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
+    credentials,
     definitions,
+    deliveries,
     endpoint,
     ens,
     health,
@@ -19,12 +21,14 @@ from app.api import (
     metrics,
     openapi,
     page,
+    portal_links,
     portal_page,
     stats,
     suppressions,
     token,
     transactionals,
 )
+from app.console import portal, portal_deliveries, portal_endpoints
 
 ROUTES = [
     *endpoint.routes(health),
@@ -37,6 +41,12 @@ ROUTES = [
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
+    *endpoint.routes(deliveries),
+    *endpoint.routes(credentials),
+    *endpoint.routes(portal_links),
+    *endpoint.routes(portal),
+    *endpoint.routes(portal_endpoints),
+    *endpoint.routes(portal_deliveries),
     *endpoint.routes(stats),
     *endpoint.routes(page),
     *endpoint.routes(portal_page),

@@ -210,7 +210,7 @@ class Dispatcher:
                 return  # deleted with its batches
             found = await batches.batch_events(self._db, batch.id)
             body = orjson.dumps([fanout.to_wire(event) for event in found])
-            reply = await self._post(target, batch.id, body, attempt=batch.attempts)
+            reply, sent = await self._post(target, batch.id, body, attempt=batch.attempts)
             await results.record(
                 self._db,
                 batch,
@@ -220,6 +220,7 @@ class Dispatcher:
                 now=self._now(),
                 retry=self._policy,
                 breaker_s=self._settings.webhook_breaker_s,
+                headers=sent,
             )
         except asyncio.CancelledError:
             # Stopping past the grace period: the batch goes back to pending now rather than
@@ -232,7 +233,8 @@ class Dispatcher:
 
     async def _post(
         self, target: callbacks.Callback, webhook_id: str, body: bytes, *, attempt: int
-    ) -> client.Reply:
+    ) -> tuple[client.Reply, dict[str, str]]:
+        """The reply, and the headers sent (kept with the attempt: signatures, never a key)."""
         now = self._now()
         previous = None
         if target.previous_key and (target.previous_key_until or 0) > now:
@@ -247,18 +249,21 @@ class Dispatcher:
         )
         headers |= {"x-tidings-attempt": str(attempt), "x-tidings-callback-id": target.id}
         if target.sfmc_strict:
-            return await self._poster.post(
+            reply = await self._poster.post(
                 target.url, body, headers, timeout_s=3.0, success=client.SFMC_SUCCESS
             )
-        return await self._poster.post(
-            target.url, body, headers, timeout_s=self._settings.webhook_timeout_s
-        )
+        else:
+            reply = await self._poster.post(
+                target.url, body, headers, timeout_s=self._settings.webhook_timeout_s
+            )
+        return reply, headers
 
     async def test_send(self, target: callbacks.Callback, body: bytes) -> client.Reply:
         """A signed sample batch, now, outside the outbox; logged as an attempt."""
-        reply = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
+        reply, sent = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
+        row = results.attempt(target, None, reply, 1, self._now(), headers=sent)
         async with self._db.write():
-            await attempts.insert(self._db, results.attempt(target, None, reply, 1, self._now()))
+            await attempts.insert(self._db, row)
         return reply
 
 

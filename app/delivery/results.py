@@ -18,12 +18,14 @@ async def record(
     now: int,
     retry: policy.Policy,
     breaker_s: float,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Store one batch's result; POSTs finishing together share one transaction."""
+    """Store one batch's result (``headers``: as sent); POSTs finishing together share one
+    transaction."""
     error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
 
     async def store() -> None:
-        await attempts.insert(db, attempt(target, batch.id, reply, count, now))
+        await attempts.insert(db, attempt(target, batch.id, reply, count, now, headers=headers))
         await stats.count_attempt(
             db,
             account_id=target.account_id,
@@ -86,7 +88,13 @@ async def _break_if_failing(
 
 
 def attempt(
-    target: callbacks.Callback, batch_id: str | None, reply: client.Reply, count: int, now: int
+    target: callbacks.Callback,
+    batch_id: str | None,
+    reply: client.Reply,
+    count: int,
+    now: int,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> attempts.Attempt:
     """The attempt row for one POST (``batch_id`` None for a test send)."""
     return attempts.Attempt(
@@ -100,4 +108,5 @@ def attempt(
         latency_ms=reply.latency_ms,
         error_class=reply.error_class,
         response_excerpt=reply.excerpt[:500] or None,
+        request_headers=headers,
     )

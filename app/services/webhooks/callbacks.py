@@ -241,6 +241,11 @@ class Manager:
             "previousKeyValidUntil": clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
         }
 
+    async def signing_key(self, account_id: int, callback_id: str) -> dict[str, Any]:
+        """The current signing key (for the portal's ViewEndpointSecret), as ``SigningKey``."""
+        callback = await self.get(account_id, callback_id)
+        return {"callbackId": callback.id, "signatureKey": self._keys.open(callback.signature_key)}
+
     async def enable(self, account_id: int, callback_id: str) -> dict[str, Any]:
         """Re-enable a disabled callback: its waiting events go out, in order, at once."""
         current = await self.get(account_id, callback_id)

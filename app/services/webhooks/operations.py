@@ -36,10 +36,10 @@ def attempt_to_wire(attempt: attempt_rows.Attempt) -> dict[str, Any]:
     ).model_dump()  # fmt: skip
 
 
-async def attempts(
-    db: Db, callback: callbacks.Callback, *, limit: int, before_id: int | None
+def attempt_page(
+    callback: callbacks.Callback, page: list[attempt_rows.Attempt], *, limit: int
 ) -> dict[str, Any]:
-    page = await attempt_rows.page(db, callback.id, limit=limit, before_id=before_id)
+    """As ``AttemptPage`` declares it."""
     return {
         "callbackId": callback.id,
         "count": len(page),
@@ -155,7 +155,8 @@ async def replay(
     wake: Wakeups,
 ) -> dict[str, Any]:
     """Deliver again the account's events in [from, to) that the callback's active
-    subscriptions select (types and filters), optionally only some of their types."""
+    subscriptions select (types and filters), optionally only some of their types; with
+    ``dryRun``, only count them."""
     require_verified(callback, "replays")
     since, until = body.since, body.until
     found, types = await _replayed_subscriptions(db, callback, body.event_category_types)
@@ -164,7 +165,7 @@ async def replay(
         max_events=max(1, max_events),
     )  # fmt: skip
     rows = _entries(callback, chosen.picked, now=now)
-    if rows:
+    if rows and not body.dry_run:
         async with db.write():
             await outbox.insert_rows(db, rows)
         wake.dispatcher()
@@ -177,6 +178,7 @@ async def replay(
         "eventCategoryTypes": types,
         "truncated": more,  # more events remain: call again from nextFrom
         "nextFrom": clock.iso_utc(chosen.next_from) if chosen.next_from is not None else None,
+        "dryRun": body.dry_run,
     }
 
 
