@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from bench import fill, load, pg, provision, webhooks
+from bench import fill, load, pg, provision, search, webhooks
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -163,7 +163,7 @@ class Row:
     note: str = ""
 
 
-STAGES = ("sends", "fanout", "drain", "latency", "scaling", "stats", "soak")
+STAGES = ("sends", "fanout", "drain", "latency", "scaling", "stats", "soak", "search")
 
 
 class Bench:
@@ -342,6 +342,31 @@ class Bench:
                         target="≤ 50 ms", note=f"max {times[-1]:.1f} ms",
                     ))  # fmt: skip
 
+    async def search(self) -> None:
+        """Message search over as many stored messages as the stats stage stores events."""
+        count = self.sizes.stats_events
+        for postgres in (False, True):
+            if postgres and self.cluster is None:
+                continue
+            name, url = "PostgreSQL" if postgres else "SQLite", self.database(postgres)
+            async with self.tidings(url) as (tidings, _, _pids):
+                async with httpx.AsyncClient(base_url=tidings.base, headers=tidings.headers) as api:
+                    context = (await api.get("platform/v1/tokenContext")).json()
+                account = int(context["organization"]["id"])
+                say(f"search on {name}: storing {count} messages")
+                took = await search.fill(
+                    url, account_id=account, count=count,
+                    now_ms=int(time.time() * 1000),
+                )  # fmt: skip
+                say(f"search on {name}: stored in {took:.0f} s; timing searches")
+                for label, params in search.queries(count).items():
+                    p50, most, listed = await search.measure(tidings.base, tidings.headers, params)
+                    self.rows.append(Row(
+                        f"search {label}, {count} messages, {name}", p50, "ms", self.rtt(),
+                        p50 / self.h_rtt[0], target="≤ 100 ms",
+                        note=f"max {most:.1f} ms, {listed} listed; x H is to H's round trip",
+                    ))  # fmt: skip
+
     async def soak(self) -> None:
         seconds = self.sizes.soak_s
         async with self.tidings(self.database()) as (tidings, receiver, pids):
@@ -388,7 +413,8 @@ async def run(options: argparse.Namespace) -> list[Row]:
     stages = options.only.split(",") if options.only else list(STAGES)
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-bench-"))
     bindir = pg.find_bindir()
-    cluster = pg.Cluster(bindir) if bindir and {"latency", "scaling"} & set(stages) else None
+    needs_pg = {"latency", "scaling", "search"} & set(stages)
+    cluster = pg.Cluster(bindir) if bindir and needs_pg else None
     if cluster is not None:
         say("starting a throwaway PostgreSQL cluster (durable commits)")
         cluster.start(durable=True)

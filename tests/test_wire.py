@@ -47,11 +47,16 @@ def test_sfmc_models_speak_camel_case_and_accept_python_names() -> None:
     parsed = wire.parse(_Definition, {"definitionKey": "k", "name": "n"}, family=wire.SFMC)
     assert parsed == _Definition(definition_key="k", name="n")
     out = SuppressionOut(
-        address="a@b.io", reason="r", source="operator", event_id=None, created_date="x"
+        address="a@b.io",
+        reason="r",
+        source="operator",
+        event_id=None,
+        message_id=None,
+        created_date="x",
     )
     assert out.model_dump() == {
         "address": "a@b.io", "reason": "r", "source": "operator", "eventId": None,
-        "createdDate": "x",
+        "messageId": None, "createdDate": "x",
     }  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
+    catalog,
     credentials,
     definitions,
     deliveries,
@@ -23,6 +24,7 @@ from app.api import (
     page,
     portal_links,
     portal_page,
+    search,
     stats,
     suppressions,
     token,
@@ -38,6 +40,7 @@ ROUTES = [
     *endpoint.routes(assets),
     *endpoint.routes(definitions),
     *endpoint.routes(messages),
+    *endpoint.routes(search),
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
@@ -47,6 +50,7 @@ ROUTES = [
     *endpoint.routes(portal),
     *endpoint.routes(portal_endpoints),
     *endpoint.routes(portal_deliveries),
+    *endpoint.routes(catalog),
     *endpoint.routes(stats),
     *endpoint.routes(page),
     *endpoint.routes(portal_page),

@@ -1,4 +1,4 @@
-"""The stats API: /api/v1/stats/{summary,timeseries,callbacks,recent}, account-scoped, from
+"""The stats API: /api/v1/stats/{summary,timeseries,callbacks,recent,latency}, account-scoped, from
 rollups."""
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint, parse_query, query_of
 from app.api.http import JSONResponse, query_int, runtime
-from app.services import stats
+from app.services import latency_series, stats
 from app.wire.stats import (
+    LatencyQuery,
     StatsCallbacks,
+    StatsLatency,
     StatsRange,
     StatsRecent,
     StatsSummary,
     StatsTimeseries,
+    SummaryQuery,
     TimeseriesQuery,
 )
 
@@ -39,11 +42,14 @@ def _range(request: Request) -> stats.Range:
     "/api/v1/stats/summary",
     responses={200: StatsSummary},
     summary="Outcome counts and rates",
-    query=query_of(StatsRange),
+    query=query_of(SummaryQuery),
 )
 async def summary(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await stats.summary(state.db, who.account_id, _range(request)))
+    query = parse_query(request, SummaryQuery)
+    span = stats.Range(query.since, query.until)
+    body = await stats.summary(state.db, who.account_id, span, definition_key=query.definition_key)
+    return JSONResponse(body)
 
 
 @_stats(
@@ -80,3 +86,15 @@ async def recent(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     limit = query_int(request, "limit", default=20, low=1, high=200)
     return JSONResponse(await stats.recent(state.db, who.account_id, limit=limit))
+
+
+@_stats(
+    "/api/v1/stats/latency",
+    responses={200: StatsLatency},
+    summary="Webhook latency and time to deliver, as percentiles over time",
+    query=query_of(LatencyQuery),
+)
+async def latency(request: Request) -> Response:
+    state, who = runtime(request), auth.principal(request)
+    query = parse_query(request, LatencyQuery)
+    return JSONResponse(await latency_series.series(state.db, who.account_id, query))

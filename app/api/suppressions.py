@@ -24,15 +24,19 @@ _SIZE = {"type": "integer", "minimum": 1, "maximum": 500}
     errors=wire.BROADCAST, summary="List suppressed addresses, or find one", tags=_TAGS,
     statuses=(422,),
     query={"$page": _PAGE, "page": _PAGE, "$pageSize": _SIZE, "pageSize": _SIZE,
-           "address": {"type": "string", "description": "Find this address's entry"}},
+           "address": {"type": "string", "description": "Find this address's entry"},
+           "q": {"type": "string", "maxLength": 320,
+                 "description": "Only addresses containing this text (any casing)"}},
 )  # fmt: skip
 async def list_entries(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     page = query_int(request, "$page", "page", default=1, low=1, high=1_000_000)
     size = query_int(request, "$pageSize", "$pagesize", "pageSize", default=50, low=1, high=500)
+    params = request.query_params
     items, total = await suppression.page(
-        state.db, who.account_id, page=page, size=size, address=request.query_params.get("address")
-    )
+        state.db, who.account_id, page=page, size=size, address=params.get("address"),
+        q=params.get("q"),
+    )  # fmt: skip
     return JSONResponse(
         {
             "page": page,

@@ -4,6 +4,7 @@ health (disabled on 410 Gone, or after failing for longer than the breaker allow
 from __future__ import annotations
 
 from app.delivery import client, policy
+from app.services import latency_series
 from app.storage import attempts, batches, callbacks, stats
 from app.storage.db import Db
 
@@ -35,6 +36,9 @@ async def record(
             first=batch.attempts == 1,
             events=count,
             latency_ms=reply.latency_ms,
+        )
+        await latency_series.count_attempt(
+            db, target.account_id, batch.id, at=now, latency_ms=reply.latency_ms, ok=reply.ok
         )
         await callbacks.record_result(db, target.id, ok=reply.ok, now=now, error=error)
         if reply.ok:

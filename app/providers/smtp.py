@@ -33,19 +33,18 @@ async def _hand_over(
     recipients: list[str],
     *,
     utf8: bool,
-) -> dict[str, aiosmtplib.SMTPResponse]:
-    """MAIL, RCPT, DATA; the recipients refused while others were taken."""
+) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+    """MAIL, RCPT, DATA; the recipients refused while others were taken, and the relay's
+    answer to DATA."""
     if not utf8:
-        refused, _ = await smtp.send_message(message, sender=sender, recipients=recipients)
-        return refused
+        return await smtp.send_message(message, sender=sender, recipients=recipients)
     # aiosmtplib picks SMTPUTF8 from the envelope alone, whose sender (the VERP return path) is
     # ASCII even when the From header is not: the message is flattened with UTF-8 headers here.
     options = ["SMTPUTF8"]
     if smtp.supports_extension("8bitmime"):
         options.append("BODY=8BITMIME")
     flat = message.as_bytes(policy=email_policy.SMTPUTF8)
-    refused, _ = await smtp.sendmail(sender, recipients, flat, mail_options=options)
-    return refused
+    return await smtp.sendmail(sender, recipients, flat, mail_options=options)
 
 
 class SmtpProvider:
@@ -86,7 +85,7 @@ class SmtpProvider:
             async with self._connection() as smtp:
                 if utf8 and not await _offers_smtputf8(smtp):
                     return Result("rejected", _NO_SMTPUTF8)
-                refused = await _hand_over(smtp, message, sender, recipients, utf8=utf8)
+                refused, answer = await _hand_over(smtp, message, sender, recipients, utf8=utf8)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
             return Result.from_smtp(first.code, first.message)
@@ -99,7 +98,7 @@ class SmtpProvider:
         if to in refused:
             response = refused[to]
             return Result.from_smtp(response.code, response.message)
-        return Result("sent", "250 accepted", provider_id=message["Message-ID"])
+        return Result("sent", f"250 {answer}".strip(), provider_id=message["Message-ID"])
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[aiosmtplib.SMTP]:

@@ -64,10 +64,14 @@ def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
     }
 
 
-async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
+async def summary(
+    db: Db, account_id: int, span: Range, *, definition_key: str | None = None
+) -> dict[str, Any]:
+    """Outcome counts and rates (of one definition's events, if given) and webhook figures."""
     rows = await rollups.event_counts(
-        db, account_id, since=span.since, until=span.until, by=("channel", "type", "detail")
-    )
+        db, account_id, since=span.since, until=span.until, by=("channel", "type", "detail"),
+        where=rollups.Slice(definition_key=definition_key),
+    )  # fmt: skip
     by_kind, by_channel, reasons, bounces = _tally(rows)
     sent, not_sent = by_kind[_Outcome.SENT], by_kind[_Outcome.NOT_SENT]
     bounced = by_kind[_Outcome.BOUNCED]
@@ -204,21 +208,21 @@ async def all_callbacks(db: Db, account_id: int, span: Range, *, now: int) -> di
 
 
 async def timeseries(db: Db, account_id: int, query: TimeseriesQuery) -> dict[str, Any]:
-    """Counts per event type and hour (or day) over the query's range."""
-    span, channel, wanted = Range(query.since, query.until), query.channel, query.event_type
-    granularity = query.granularity
+    """Counts per event type and minute, hour or day over the query's range (minutes from
+    the events themselves, the others from the hourly rollup)."""
+    span, granularity = Range(query.since, query.until), query.granularity
     step = STEP_MS[granularity]
     start = span.since - span.since % step
-    rows = await rollups.event_counts(
-        db,
-        account_id,
-        since=start,
-        until=span.until,
-        by=("type",),
-        step_ms=step,
-        channel=channel,
-        event_type=wanted,
-    )
+    where = rollups.Slice(query.channel, query.event_type, query.definition_key)
+    if granularity == "minute":
+        rows = await rollups.minute_counts(
+            db, account_id, since=start, until=span.until, where=where
+        )
+    else:
+        rows = await rollups.event_counts(
+            db, account_id, since=start, until=span.until, by=("type",), step_ms=step,
+            where=where,
+        )  # fmt: skip
     points: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         points[row.type][row.hour_at] += row.count

@@ -153,7 +153,8 @@ async def finish(
     rows = await db.fetch_all(
         "UPDATE messages SET status = :status, status_code = :status_code,"
         " status_message = :status_message, lease_until = NULL, updated_at = :now,"
-        " rendered = COALESCE(:rendered, rendered), provider_id = COALESCE(:provider_id,"
+        " rendered = COALESCE(:rendered, rendered), summary = COALESCE(:summary, summary),"
+        " provider_id = COALESCE(:provider_id,"
         " provider_id), sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
         f" WHERE id = :id{only_claimed} RETURNING id",
         {
@@ -163,10 +164,19 @@ async def finish(
             "status_message": status_message,
             "now": now,
             "rendered": None if rendered is None else jsonb.dump(rendered),
+            "summary": summary_of(rendered),
             "provider_id": provider_id,
         },
     )
     return bool(rows)
+
+
+def summary_of(rendered: dict[str, Any] | None) -> str | None:
+    """What a search lists for a message: the email's subject, or the start of the SMS text."""
+    if not rendered:
+        return None
+    subject = rendered.get("subject")
+    return subject if subject is not None else (rendered.get("text") or "")[:200]
 
 
 async def retry_at(db: Db, message_id: str, *, at: int, now: int, note: str) -> None:

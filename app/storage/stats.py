@@ -103,18 +103,35 @@ _SUMMED_OVER: dict[str, Any] = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class Slice:
+    """Which events count: None is any."""
+
+    channel: str | None = None
+    event_type: str | None = None
+    definition_key: str | None = None  # any casing
+
+
+def _slice_terms(where: Slice, values: dict[str, Any]) -> str:
+    terms = ""
+    if where.channel is not None:
+        terms += " AND channel = :channel"
+        values["channel"] = where.channel
+    if where.event_type is not None:
+        terms += " AND type = :type"
+        values["type"] = where.event_type
+    if where.definition_key is not None:
+        terms += " AND lower(definition_key) = lower(:definition_key)"
+        values["definition_key"] = where.definition_key
+    return terms
+
+
 def _event_filter(
-    account_id: int, since: int, until: int, channel: str | None, event_type: str | None
+    account_id: int, since: int, until: int, where: Slice
 ) -> tuple[str, dict[str, Any]]:
-    where = "account_id = :account_id AND hour_at >= :since AND hour_at < :until"
+    terms = "account_id = :account_id AND hour_at >= :since AND hour_at < :until"
     values: dict[str, Any] = {"account_id": account_id, "since": hour_of(since), "until": until}
-    if channel is not None:
-        where += " AND channel = :channel"
-        values["channel"] = channel
-    if event_type is not None:
-        where += " AND type = :type"
-        values["type"] = event_type
-    return where, values
+    return terms + _slice_terms(where, values), values
 
 
 async def event_counts(
@@ -125,15 +142,14 @@ async def event_counts(
     until: int,
     by: tuple[str, ...],
     step_ms: int | None = None,
-    channel: str | None = None,
-    event_type: str | None = None,
+    where: Slice = Slice(),
 ) -> list[EventCount]:
     """Counters with hour_at in [hour_of(since), until), summed in SQL over everything but
     the ``by`` columns (and, with ``step_ms``, the start of each step as ``hour_at``); the
     columns summed over come back empty. A month of hourly counters is tens of thousands of
     rows; the sums are a few dozen."""
     assert set(by) <= {"channel", "type", "definition_key", "detail"}, by
-    where, values = _event_filter(account_id, since, until, channel, event_type)
+    terms, values = _event_filter(account_id, since, until, where)
     keys = list(by)
     columns = list(by)
     if step_ms is not None:
@@ -141,7 +157,7 @@ async def event_counts(
         columns.append("hour_at - hour_at % :step AS bucket")
         values["step"] = step_ms
     rows = await db.fetch_all(
-        f"SELECT {', '.join(columns)}, SUM(count) AS total FROM stats_events WHERE {where}"
+        f"SELECT {', '.join(columns)}, SUM(count) AS total FROM stats_events WHERE {terms}"
         f" GROUP BY {', '.join(keys)}",
         values,
     )
@@ -154,6 +170,26 @@ async def event_counts(
         )
         for row in rows
     ]
+
+
+async def minute_counts(
+    db: Db, account_id: int, *, since: int, until: int, where: Slice
+) -> list[EventCount]:
+    """Events per type and minute in [since, until), counted from the events themselves
+    (``events_account_time``; the range is at most a day, and raw events are kept 30)."""
+    values: dict[str, Any] = {"account_id": account_id, "since": since, "until": until}
+    terms = _slice_terms(where, values)
+    rows = await db.fetch_all(
+        "SELECT type, occurred_at - occurred_at % 60000 AS bucket, COUNT(*) AS total"
+        " FROM events WHERE account_id = :account_id AND occurred_at >= :since"
+        f" AND occurred_at < :until{terms} GROUP BY type, occurred_at - occurred_at % 60000",
+        values,
+    )
+    return [
+        EventCount(**_SUMMED_OVER | {"type": row["type"], "hour_at": int(row["bucket"])},
+                   count=int(row["total"]))
+        for row in rows
+    ]  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from app.storage.db import Db, Row
 
@@ -15,6 +16,7 @@ class Suppression:
     source: str  # "bounce" | "operator"
     event_id: str | None
     created_at: int
+    message_id: str | None = None  # the message whose bounce added it
 
     @classmethod
     def from_row(cls, row: Row) -> Suppression:
@@ -24,8 +26,9 @@ class Suppression:
 async def add(db: Db, suppression: Suppression) -> bool:
     """Insert unless the address is listed already; True when it was new."""
     added = await db.fetch_val(
-        "INSERT INTO suppressions (account_id, address, reason, source, event_id, created_at)"
-        " VALUES (:account_id, :address, :reason, :source, :event_id, :created_at)"
+        "INSERT INTO suppressions (account_id, address, reason, source, event_id, created_at,"
+        " message_id) VALUES (:account_id, :address, :reason, :source, :event_id, :created_at,"
+        " :message_id)"
         " ON CONFLICT (account_id, address) DO NOTHING RETURNING address",
         dataclasses.asdict(suppression),
     )
@@ -49,18 +52,22 @@ async def is_suppressed(db: Db, account_id: int, address: str) -> bool:
 
 
 async def list_page(
-    db: Db, account_id: int, *, limit: int, offset: int
+    db: Db, account_id: int, *, limit: int, offset: int, containing: str | None = None
 ) -> tuple[list[Suppression], int]:
-    """One page, oldest first, and the total count."""
+    """One page, oldest first, and the total count; ``containing``: only addresses with this
+    (lower-cased) text in them."""
+    where = "account_id = :account_id"
+    values: dict[str, Any] = {"account_id": account_id}
+    if containing is not None:
+        where += " AND address LIKE :pattern ESCAPE '!'"
+        escaped = containing.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        values["pattern"] = f"%{escaped}%"
     rows = await db.fetch_all(
-        "SELECT * FROM suppressions WHERE account_id = :account_id ORDER BY created_at, address"
+        f"SELECT * FROM suppressions WHERE {where} ORDER BY created_at, address"
         " LIMIT :limit OFFSET :offset",
-        {"account_id": account_id, "limit": limit, "offset": offset},
+        values | {"limit": limit, "offset": offset},
     )
-    total = await db.fetch_val(
-        "SELECT COUNT(*) FROM suppressions WHERE account_id = :account_id",
-        {"account_id": account_id},
-    )
+    total = await db.fetch_val(f"SELECT COUNT(*) FROM suppressions WHERE {where}", values)
     return [Suppression.from_row(row) for row in rows], int(total)
 
 

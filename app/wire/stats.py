@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from app import clock
 from app.wire.base import SfmcModel
@@ -15,8 +15,10 @@ from app.wire.subscriptions import event_types
 HOUR_MS = 3600 * 1000
 DAY_MS = 24 * HOUR_MS
 MAX_RANGE_MS = 400 * DAY_MS
-STEP_MS = {"hour": HOUR_MS, "day": DAY_MS}
+MINUTE_MS = 60 * 1000
+STEP_MS = {"minute": MINUTE_MS, "hour": HOUR_MS, "day": DAY_MS}
 MAX_POINTS = 24 * 400
+MAX_MINUTE_POINTS = 24 * 60  # minutes come from raw events: at most a day of them
 _AT = "2024-03-21T09:00:00.000Z"
 
 
@@ -71,32 +73,63 @@ class StatsRange(SfmcModel):
         return since
 
 
-class TimeseriesQuery(StatsRange):
-    """``GET /api/v1/stats/timeseries``: the range, and how the counts are grouped."""
+def _definition_key(raw: Any) -> str | None:
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or len(raw) > 400:
+        raise refuse("format", "definitionKey must be a definition's key")
+    return raw
+
+
+DefinitionKey = Annotated[str | None, BeforeValidator(_definition_key)]
+
+
+class SummaryQuery(StatsRange):
+    """``GET /api/v1/stats/summary``: the range, and optionally one definition."""
+
+    error_codes = StatsRange.error_codes | {"definition_key": 10005}
+
+    definition_key: DefinitionKey = Field(
+        None, description="Only this definition's events, any casing (webhook figures stay"
+        " the account's: a batch carries many definitions)", examples=["order-confirm"],
+    )  # fmt: skip
+
+
+def _granularity(raw: Any, info: ValidationInfo) -> str:
+    """minute, hour or day, with at most MAX_MINUTE_POINTS or MAX_POINTS over the range."""
+    if raw not in STEP_MS:
+        raise refuse("format", "granularity must be minute, hour or day")
+    if {"since", "until"} <= info.data.keys():
+        step = STEP_MS[raw]
+        start = info.data["since"] - info.data["since"] % step
+        most = MAX_MINUTE_POINTS if raw == "minute" else MAX_POINTS
+        if (info.data["until"] - start) // step > most:
+            wider = "hour" if raw == "minute" else "day"
+            raise refuse("range", f"too many points: use granularity={wider}")
+    return str(raw)
+
+
+class _Series(StatsRange):
+    """A range cut in steps, on one channel or both, for one definition or all."""
+
+    error_codes = StatsRange.error_codes | {"definition_key": 10005}
 
     granularity: str = Field(
-        "hour", description="hour or day (at most 9,600 points)", examples=["day"],
-        json_schema_extra={"enum": list(STEP_MS)},
+        "hour", description="minute (at most 1,440 points), hour or day (at most 9,600)",
+        examples=["day"], json_schema_extra={"enum": list(STEP_MS)},
     )  # fmt: skip
     channel: str | None = Field(
         None, description="email or sms (default: both)", examples=["email"],
         json_schema_extra={"enum": ["email", "sms"]},
     )  # fmt: skip
-    event_type: str | None = Field(
-        None, alias="type", description="One event type (default: all)", examples=["EmailSent"]
+    definition_key: DefinitionKey = Field(
+        None, description="Only this definition's events, any casing", examples=["order-confirm"]
     )
 
     @field_validator("granularity", mode="before")
     @classmethod
     def _granularity(cls, raw: Any, info: ValidationInfo) -> str:
-        if raw not in STEP_MS:
-            raise refuse("format", "granularity must be hour or day")
-        if {"since", "until"} <= info.data.keys():
-            step = STEP_MS[raw]
-            start = info.data["since"] - info.data["since"] % step
-            if (info.data["until"] - start) // step > MAX_POINTS:
-                raise refuse("range", "too many points: use granularity=day")
-        return str(raw)
+        return _granularity(raw, info)
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -107,10 +140,23 @@ class TimeseriesQuery(StatsRange):
             raise refuse("format", "channel must be email or sms")
         return str(raw)
 
+
+class TimeseriesQuery(_Series):
+    """``GET /api/v1/stats/timeseries``: the range, and how the counts are grouped."""
+
+    event_type: str | None = Field(
+        None, alias="type", description="One event type (default: all)", examples=["EmailSent"]
+    )
+
     @field_validator("event_type", mode="before")
     @classmethod
     def _type(cls, raw: Any) -> str | None:
         return None if raw in (None, "") else event_types([raw])[0]
+
+
+class LatencyQuery(_Series):
+    """``GET /api/v1/stats/latency``: the range, its resolution, and the slice (what carried
+    events of this channel and definition)."""
 
 
 class Bounced(SfmcModel):
@@ -204,3 +250,23 @@ class StatsCallbacks(SfmcModel):
     since: str = Field(alias="from", examples=[_AT])
     until: str = Field(alias="to", examples=["2024-03-22T09:00:00.000Z"])
     callbacks: list[CallbackHealth]
+
+
+class Percentiles(SfmcModel):
+    """One value per time (ms, one decimal); None where there was nothing to measure."""
+
+    p50: list[float | None] = Field(examples=[[12.5, None]])
+    p95: list[float | None] = Field(examples=[[40.0, None]])
+    p99: list[float | None] = Field(examples=[[80.0, None]])
+
+
+class StatsLatency(SfmcModel):
+    """``GET /api/v1/stats/latency``: webhook POST latency and time to deliver (send accepted
+    -> the successful POST that carried its event), as percentiles over time."""
+
+    since: str = Field(alias="from", examples=[_AT])
+    until: str = Field(alias="to", examples=["2024-03-21T10:00:00.000Z"])
+    granularity: str = Field(examples=["minute"])
+    times: list[str] = Field(description="Each period's start", examples=[[_AT]])
+    webhook_latency_ms: Percentiles
+    time_to_deliver_ms: Percentiles

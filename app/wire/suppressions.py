@@ -57,6 +57,10 @@ class SuppressionOut(SfmcModel):
     event_id: str | None = Field(
         description="The bounce event that added it (None: the operator did)", examples=[None]
     )
+    message_id: str | None = Field(
+        description="The message whose bounce added it (None: the operator did); its story is"
+        " at /platform/v1/messages/{messageId}", examples=["0b6f6a0e-3c1f-4d52-9b3e-5d0f2f8f1a11"],
+    )  # fmt: skip
     created_date: str = Field(examples=["2024-03-21T09:00:00Z"])
 
 

@@ -101,6 +101,25 @@ _BY_CHANNEL_OUTCOME: dict[tuple[str, str], EventType] = {
 _BY_VALUE: dict[str, EventType] = {t.value: t for t in EventType}
 _BY_LOWER = {t.value.lower(): t for t in EventType} | {t.short.lower(): t for t in EventType}
 
+# What each event type means, as the event catalog (GET /platform/v1/event-types) says it.
+MEANING: Mapping[EventType, str] = MappingProxyType(
+    {
+        EventType.EMAIL_SENT: "The relay accepted the email (SMTP 250): sent, not yet delivered.",
+        EventType.EMAIL_NOT_SENT: "Tidings did not hand the email over; statusCode says why"
+        " (suppressed, missing attribute, provider refusal, retries ran out, ...).",
+        EventType.EMAIL_BOUNCED: "The recipient's side refused the email: at hand-over (a 5xx"
+        " at RCPT or DATA, HARD) or later (a DSN, HARD or SOFT), with the enhanced status code"
+        " in smtpReason.",
+        EventType.SMS_SENT: "The SMS gateway accepted the message.",
+        EventType.SMS_NOT_SENT: "Tidings did not hand the SMS over; statusCode says why.",
+        EventType.SMS_TRANSIENT: "A delivery receipt saying the SMS is still on its way.",
+        EventType.SMS_DELIVERED: "A delivery receipt saying the handset has the SMS.",
+        EventType.SMS_BOUNCED: "A delivery receipt saying the SMS could not be delivered"
+        " (statusCode: the carrier's or gateway's code).",
+    }
+)
+assert set(MEANING) == set(EventType), "every event type says what it means"
+
 # The status API and the NotSent feed spell SMS in capitals (SMSSent; ENS: SmsSent), and show
 # Queued, which no event is: a message waiting for the sender.
 STATUS_API_SPELLING: Mapping[EventType, str] = MappingProxyType(
@@ -114,6 +133,25 @@ STATUS_API_SPELLING: Mapping[EventType, str] = MappingProxyType(
 STATUS_API_QUEUED: Mapping[str, str] = MappingProxyType(
     {Channel.EMAIL: PREFIX + "EmailQueued", Channel.SMS: PREFIX + "SMSQueued"}
 )
+
+
+class MessageState(StrEnum):
+    """A message's status as the console's search shows it; ``stored``: storage's word."""
+
+    QUEUED = "queued"  # accepted, waiting for the sender (or for its queue_at)
+    HELD = "held"  # its definition is inactive: waits until it is active again
+    SENDING = "sending"  # claimed by a sender right now
+    SENT = "sent"
+    NOT_SENT = "notSent"
+    BOUNCED = "bounced"
+
+    @property
+    def stored(self) -> str:
+        return "not_sent" if self is MessageState.NOT_SENT else self.value
+
+    @classmethod
+    def of_stored(cls, stored: str) -> MessageState:
+        return cls.NOT_SENT if stored == "not_sent" else cls(stored)
 
 
 class NotSent(IntEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -182,7 +183,15 @@ class Sender:
             self._db, message, definition, profile, settings=self._settings
         )
         result = await self._email.send_email(content)
-        rendered = {"subject": content.subject, "html": content.html, "text": content.text}
+        rendered = {
+            "subject": content.subject,
+            "html": content.html,
+            "text": content.text,
+            "from": email.utils.formataddr((content.from_name, content.from_address)),
+            "to": email.utils.formataddr((content.to_name, content.to)),
+            "cc": list(content.cc),
+            "replyTo": content.reply_to,
+        }
         await self._apply(message, result, rendered, content.subject)
 
     async def _send_sms(
@@ -193,7 +202,7 @@ class Sender:
     ) -> None:
         sms = compose.sms(message, definition, profile)
         result = await self._sms.send_sms(sms)
-        await self._apply(message, result, {"text": sms.text}, None)
+        await self._apply(message, result, {"text": sms.text, "from": sms.sender}, None)
 
     async def _apply(
         self,
@@ -214,7 +223,7 @@ class Sender:
             message,
             outcome,
             now=now,
-            rendered=rendered,
+            rendered=rendered | {"answer": result.detail},  # the provider's answer, kept
             provider_id=result.provider_id,
             claimed=True,
         )

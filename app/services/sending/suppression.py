@@ -41,6 +41,7 @@ async def after_bounce(
             source="bounce",
             event_id=event_id,
             created_at=now,
+            message_id=message.id,
         ),
     )
     return True
@@ -65,11 +66,15 @@ async def add(
 
 
 async def page(
-    db: Db, account_id: int, *, page: int, size: int, address: str | None
+    db: Db, account_id: int, *, page: int, size: int, address: str | None, q: str | None = None
 ) -> tuple[list[suppressions.Suppression], int]:
-    """One page of the list, oldest first; or only the entry for ``address``."""
+    """One page of the list, oldest first (only addresses containing ``q``, any casing); or
+    only the entry for ``address``."""
     if address is None:
-        return await suppressions.list_page(db, account_id, limit=size, offset=(page - 1) * size)
+        containing = q.strip().lower() if q and q.strip() else None
+        return await suppressions.list_page(
+            db, account_id, limit=size, offset=(page - 1) * size, containing=containing
+        )
     found = await suppressions.get(db, account_id, normalise(address))
     return ([found], 1) if found else ([], 0)
 
@@ -85,5 +90,6 @@ def to_wire(entry: suppressions.Suppression) -> dict[str, Any]:
         "reason": entry.reason,
         "source": entry.source,
         "eventId": entry.event_id,
+        "messageId": entry.message_id,
         "createdDate": clock.iso_utc(entry.created_at),
     }
