@@ -17,6 +17,7 @@ import pytest
 
 from bench import provision
 from tests.browser import (
+    ARTIFACTS,
     CLIENT_ID,
     SECRET,
     XSS,
@@ -240,12 +241,13 @@ def test_the_event_catalog_shows_each_type_or_says_it_is_not_there(
     page.goto(world.server.base_url + "console#/catalog")
     page.wait_for_selector("#main h1:text-is('Event catalog')")
     if _has_route(world, "GET", "/platform/v1/event-types"):
-        page.wait_for_selector("#main [data-type='EmailBounced'] pre")
+        page.wait_for_selector("#main [data-type='EmailBounced'] details[open] pre")
         assert page.locator("#main [data-type] h2").count() >= 8
     else:
         page.wait_for_selector("text=The event catalog is not available on this server")
         b.problems[:] = [p for p in b.problems if "404 (Not Found)" not in p]  # that answer
     screenshot(page, "catalog")
+    page.screenshot(path=str(ARTIFACTS / "catalog-top.png"))  # the first screenful
     page.set_viewport_size({"width": 390, "height": 844})
     assert not _wider_than(page, 390)
 
@@ -273,6 +275,7 @@ def _portal_link(
 ) -> str:
     """Through the console's portal links page: the link's URL, shown once."""
     page.goto(world.server.base_url + "console#/portal-links")
+    page.reload()  # a fresh form: no link shown from before
     page.wait_for_selector("#main h2:text-is('New portal link')")
     page.fill("input[name=name]", name)
     page.check(f"label.check:has-text('{callback}') input")
@@ -288,6 +291,18 @@ def _portal_link(
 
 def _shown(page: Any, names: list[str]) -> set[str]:
     return {name for name in names if page.locator(CONTROLS[name]).count()}
+
+
+def _portal_catalog(world: World, b: Browser, portal: Any) -> None:
+    """The portal's catalog, or its plain "not available" while the server has none."""
+    portal.click("#nav a:text-is('Event catalog')")
+    portal.wait_for_selector("#main h1:text-is('Event catalog')")
+    if _has_route(world, "GET", "/portal/api/v1/event-types"):
+        portal.wait_for_selector("#main [data-type='EmailBounced'] details[open] pre")
+    else:
+        portal.wait_for_selector("text=The event catalog is not available on this server")
+        b.problems[:] = [p for p in b.problems if "404 (Not Found)" not in p]  # that answer
+    screenshot(portal, "portal-catalog")
 
 
 def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_it(
@@ -323,6 +338,7 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
         assert shown == expected, (permissions, shown)
         portal.set_viewport_size({"width": 390, "height": 844})
         assert not _wider_than(portal, 390)
+    _portal_catalog(world, b, portals[0])
 
     again = b.page()
     again.goto(url)  # a link opens once

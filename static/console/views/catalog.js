@@ -18,7 +18,7 @@ export async function render(root, ctx) {
   root.append(
     el("p", { class: "muted" }, "Each delivery is a JSON array of events like these; subscriptions choose the types."),
     el("nav", { class: "row toc", "aria-label": "Event types" }, types.map((t) => el("a", { href: `#/catalog?type=${encodeURIComponent(t.short || t.type)}` }, t.short || t.type))),
-    ...types.map((t) => eventType(t, ctx.route.query.type)));
+    el("div", { class: "catalog" }, types.map((t) => eventType(t, ctx.route.query.type))));
   const chosen = ctx.route.query.type && root.querySelector(`[data-type="${CSS.escape(ctx.route.query.type)}"]`);
   chosen?.scrollIntoView();
 }
