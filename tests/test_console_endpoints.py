@@ -90,9 +90,11 @@ def _no_markup(page: Any) -> None:
     assert "null" not in (page.text_content("#main") or "").replace(XSS, "")
 
 
-def _create_and_verify(world: World, page: Any, name: str, path: str) -> str:
+def _create_and_verify(
+    world: World, page: Any, name: str, path: str, *, at: str = "console"
+) -> str:
     """Through the endpoints page: create, see the key once, paste the probe, verified."""
-    page.goto(world.server.base_url + "console#/endpoints")
+    page.goto(world.server.base_url + f"{at}#/endpoints")
     page.fill("input[name=url]", world.receiver.url + path)
     page.fill("input[name=callbackName]", name)
     page.fill("input[name=maxBatchSize]", "10")
@@ -217,13 +219,13 @@ def test_a_failed_delivery_shows_why_and_is_replayed_after_a_counted_dry_run(
 
     world.receiver.default = (200, "{}")
     page.click("text=Replay this batch")
-    page.wait_for_selector("text=/Queued \\d+ events again/")
+    page.wait_for_selector("text=/Queued \\d+ events? again/")
     page.fill("input[name=replayFrom]", _local(60))
     page.click("text=Count and replay…")
     page.wait_for_selector("dialog.confirm")
-    assert re.fullmatch(r"Replay \d+ events\?", page.text_content("dialog.confirm p") or "")
+    assert re.fullmatch(r"Replay \d+ events?\?", page.text_content("dialog.confirm p") or "")
     page.click("dialog.confirm button.primary")
-    page.wait_for_selector("text=/^Queued \\d+ events\\.$/")
+    page.wait_for_selector("text=/^Queued \\d+ events?\\.$/")
     wait_for("a replayed delivery", lambda: len(_accepted(world, "/deliveries")) >= 1, 20)
     screenshot(page, "deliveries")
 
@@ -339,6 +341,9 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
         portal.set_viewport_size({"width": 390, "height": 844})
         assert not _wider_than(portal, 390)
     _portal_catalog(world, b, portals[0])
+    _create_and_verify(world, portals[-1], "made-in-portal", "/made", at="portal")
+    portals[-1].click("#nav a:text-is('Endpoints')")
+    portals[-1].wait_for_selector("#main td a:text-is('made-in-portal')")  # joined the link
 
     again = b.page()
     again.goto(url)  # a link opens once

@@ -5,6 +5,7 @@ import { attemptBadge, endpointsOf, isoOf, stacked, unavailable } from "../endpo
 import { confirmDialog, el, errorBox, field, link, ms, notice, section, table, when } from "../ui.js";
 
 const FILTERS = ["statusCode", "errorClass", "from", "to", "ok"];
+const events = (n) => `${n} event${n === 1 ? "" : "s"}`;
 
 export async function render(root, ctx) {
   const endpoints = endpointsOf(ctx);
@@ -93,8 +94,8 @@ async function attemptDetail(endpoints, id, a) {
   const replay = async () => {
     try {
       const queued = await endpoints.replayBatch(id, a.attemptId);
-      notice(`Queued ${queued.queued} events again.`);
-      out.replaceChildren(el("p", { class: "notice ok" }, `Queued ${queued.queued} events again (a new batch, same event ids).`));
+      notice(`Queued ${events(queued.queued)} again.`);
+      out.replaceChildren(el("p", { class: "notice ok" }, `Queued ${events(queued.queued)} again (a new batch, same event ids).`));
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }
@@ -132,13 +133,13 @@ function replayRange(endpoints, id) {
     try {
       const counted = await endpoints.replay(id, { ...body, dryRun: true });
       if (counted.dryRun !== true) {
-        return out.replaceChildren(el("p", { class: "error" }, `This server cannot count first: it queued ${counted.queued} events at once.`));
+        return out.replaceChildren(el("p", { class: "error" }, `This server cannot count first: it queued ${events(counted.queued)} at once.`));
       }
       if (!counted.queued) return out.replaceChildren(el("p", {}, "Nothing to replay in that range."));
       const more = counted.truncated ? " (the first part of the range; replay again for the rest)" : "";
-      if (!(await confirmDialog(`Replay ${counted.queued} events?${more}`, "Replay"))) return;
+      if (!(await confirmDialog(`Replay ${events(counted.queued)}?${more}`, "Replay"))) return;
       const queued = await endpoints.replay(id, body);
-      out.replaceChildren(el("p", { class: "notice ok" }, `Queued ${queued.queued} events.`));
+      out.replaceChildren(el("p", { class: "notice ok" }, `Queued ${events(queued.queued)}.`));
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }

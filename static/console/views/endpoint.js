@@ -85,7 +85,8 @@ function keyCard(endpoints, callback) {
   const out = el("div", { "aria-live": "polite" });
   const show = async () => {
     try {
-      out.replaceChildren(secretOnce("Signing key", (await endpoints.secret(id)).signatureKey));
+      const key = (await endpoints.secret(id)).signatureKey;
+      out.replaceChildren(el("div", { class: "once" }, field("Signing key", el("input", { value: key, readonly: true, class: "secret" }))));
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }
