@@ -84,10 +84,15 @@ def _has_route(world: World, method: str, path: str) -> bool:
     return method.lower() in spec["paths"].get(path, {})
 
 
+UNLABELLED = """() => [...document.querySelectorAll('#main input, #main select, #main textarea')]
+  .filter((c) => !c.closest('label') && !c.getAttribute('aria-label')).map((c) => c.name)"""
+
+
 def _no_markup(page: Any) -> None:
     """No hostile value became an element: the page has no <img> or injected <script> in main."""
     assert page.locator("#main img, #main script, #main b").count() == 0
     assert "null" not in (page.text_content("#main") or "").replace(XSS, "")
+    assert page.evaluate(UNLABELLED) == []  # every control has a label
 
 
 def _create_and_verify(
@@ -129,6 +134,9 @@ def test_register_verify_subscribe_test_rotate_and_reenable_in_the_page(
     _subscribe(page, "EmailSent")
     _subscribe(page, "EmailBounced", "bounces", f"definitionKey={XSS}")
     assert page.locator(f"#main td code:text-is('definitionKey={XSS}')").count() == 1
+    page.fill("input[name=maxBatchSize]", "20")
+    page.click("#main section:has(h2:text-is('Edit')) button[type=submit]")
+    page.wait_for_selector("text=Saved.")
     page.click("button[aria-label='Pause bounces']")
     page.wait_for_selector("button[aria-label='Resume bounces']")
     screenshot(page, "endpoint-detail")
@@ -210,7 +218,8 @@ def test_a_failed_delivery_shows_why_and_is_replayed_after_a_counted_dry_run(
     page.click("form.filters button[type=submit]")
     page.wait_for_url(re.compile(r"statusCode=5xx"))
     page.wait_for_selector("#main td .badge:text-is('500')")
-    page.click("#main tbody button[aria-expanded=false] >> nth=0")
+    page.focus("#main tbody button[aria-expanded=false] >> nth=0")
+    page.keyboard.press("Enter")  # the log works from the keyboard
     page.wait_for_selector("pre.response-excerpt")
     assert page.text_content("pre.response-excerpt") == "<b>receiver broke</b>"
     assert "EmailSent" in (page.text_content("pre.request-body") or "")
@@ -234,6 +243,14 @@ def test_a_failed_delivery_shows_why_and_is_replayed_after_a_counted_dry_run(
     page.wait_for_selector("#main td .badge")
     assert not _wider_than(page, 390)
     screenshot(page, "deliveries-390")
+    _no_markup(page)
+
+    page.click("#main a:text-is('← orders')")
+    page.click("text=Delete endpoint")
+    page.click("dialog.confirm button.primary")
+    page.wait_for_url(re.compile(r"#/endpoints$"))
+    page.wait_for_selector("#main h2:text-is('Your endpoints')")
+    assert page.locator("#main td a:text-is('orders')").count() == 0
 
 
 def test_the_event_catalog_shows_each_type_or_says_it_is_not_there(
