@@ -357,6 +357,7 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
         assert shown == expected, (permissions, shown)
         portal.set_viewport_size({"width": 390, "height": 844})
         assert not _wider_than(portal, 390)
+        screenshot(portal, f"portal-deliveries-390-{len(permissions)}")
     _portal_catalog(world, b, portals[0])
     _create_and_verify(world, portals[-1], "made-in-portal", "/made", at="portal")
     portals[-1].click("#nav a:text-is('Endpoints')")

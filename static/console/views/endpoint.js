@@ -18,13 +18,18 @@ export async function render(root, ctx) {
     callback.status === "disabled" ? disabledCard(endpoints, callback, again) : null,
     callback.status === "unverified" && endpoints.can("ManageEndpoint") ? verifyStep(endpoints, callback, again) : null,
     await healthCard(endpoints, id, deliveries),
-    endpoints.can("CreateAttempts") ? testCard(endpoints, id) : null,
-    keyCard(endpoints, callback),
+    pair(endpoints.can("CreateAttempts") ? testCard(endpoints, id) : null, keyCard(endpoints, callback)),
     endpoints.can("ManageEndpoint") ? editCard(endpoints, callback, again) : null,
     await subscriptionsCard(endpoints, callback, again),
     endpoints.can("ManageEndpoint") ? deleteCard(endpoints, callback, ctx) : null,
   ];
   root.append(...parts.filter(Boolean));
+}
+
+// Two cards side by side on a wide screen (one under the other on a narrow one).
+function pair(...cards) {
+  const shown = cards.filter(Boolean);
+  return shown.length > 1 ? el("div", { class: "grid2" }, shown) : shown[0] || null;
 }
 
 function disabledCard(endpoints, callback, again) {
