@@ -388,3 +388,23 @@ def test_the_portal_page_is_strict_and_a_spent_link_says_so_plainly(
     page.goto(world.server.base_url + "portal?link=invalid")
     page.wait_for_selector("text=This link is used, expired or revoked.")
     assert page.locator("#nav").is_hidden() and not _wider_than(page, 390)
+
+
+def test_a_missed_probe_is_sent_again_from_the_page(world: World, b: Browser) -> None:
+    page = b.signed_in()
+    page.goto(world.server.base_url + "console#/endpoints")
+    page.fill("input[name=url]", world.receiver.url + "/late")
+    page.fill("input[name=callbackName]", "late")
+    world.receiver.default = (503, "<i>not yet</i>")
+    page.click("text=Create and probe")
+    page.wait_for_selector("#main [role=alert].error")
+    assert "503" in (page.text_content("#main [role=alert].error") or "")
+    assert len(page.input_value(".once input.secret")) >= 40  # the key is shown even so
+    world.receiver.default = (200, "{}")
+    page.click("text=Send a new probe")
+    page.wait_for_selector("text=A new probe was sent; your URL answered 200.")
+    page.fill("textarea[name=verificationKey]", world.receiver.probes[-1]["verificationKey"])
+    page.click("form.verify button[type=submit]")
+    page.wait_for_selector("#main h1:text-is('late')")
+    page.wait_for_selector("#main .badge:text-is('verified')")
+    b.problems[:] = [p for p in b.problems if "400 (Bad Request)" not in p]  # the first probe
