@@ -50,6 +50,11 @@ def test_register_verify_subscribe_test_rotate_and_reenable_in_the_page(
     subscribe(page, "EmailSent")
     subscribe(page, "EmailBounced", "bounces", f"definitionKey={XSS}")
     assert page.locator(f"#main td code:text-is('definitionKey={XSS}')").count() == 1
+    page.click("button[aria-label='Edit bounces']")
+    page.wait_for_selector("#main h3:text-is('Edit subscription: bounces')")
+    page.check("input[name=eventCategoryTypes][value$='.EmailNotSent']")
+    page.click("text=Save subscription")
+    page.wait_for_selector("#main tr:has(td:text-is('bounces')) li:text-is('EmailNotSent')")
     page.fill("input[name=maxBatchSize]", "20")
     page.click("#main section:has(h2:text-is('Edit')) button[type=submit]")
     page.wait_for_selector("text=Saved.")

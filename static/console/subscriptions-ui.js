@@ -22,6 +22,11 @@ export async function subscriptionsCard(endpoints, callback, again) {
       out.replaceChildren(errorBox(error));
     }
   };
+  const form = el("div");
+  const showForm = async (existing) => {
+    form.replaceChildren(await subscriptionForm(endpoints, callback, again, existing));
+    form.querySelector("input")?.focus();
+  };
   const rows = found.map((s) => {
     const paused = s.status === "paused";
     const toggle = act(async () => {
@@ -42,48 +47,57 @@ export async function subscriptionsCard(endpoints, callback, again) {
       s.filters.length ? el("ul", { class: "plain" }, s.filters.map((f) => el("li", {}, el("code", {}, f)))) : "–",
       badge(s.status, paused ? "warn" : "ok"),
       manage ? el("div", { class: "row" },
+        el("button", { type: "button", onclick: () => showForm(s), "aria-label": `Edit ${label}` }, "Edit"),
         el("button", { type: "button", onclick: toggle, "aria-label": `${paused ? "Resume" : "Pause"} ${label}` }, paused ? "Resume" : "Pause"),
         el("button", { type: "button", class: "danger", onclick: remove, "aria-label": `Delete ${label}` }, "Delete")) : null,
     ];
   });
   const headings = ["Name", "Event types", "Filters", "Status", ...(manage ? ["Actions"] : [])];
+  const editable = manage && callback.status !== "unverified";
+  if (editable) await showForm(null);
   return section("Subscriptions",
     stacked(table(headings, rows.map((r) => (manage ? r : r.slice(0, 4))), { empty: "No subscriptions: nothing is delivered yet." })),
     out,
-    manage && callback.status !== "unverified" ? await newSubscription(endpoints, callback, again) : null);
+    editable ? form : null);
 }
 
-async function newSubscription(endpoints, callback, again) {
+// A new subscription, or (given one) the same form filled in to change it.
+async function subscriptionForm(endpoints, callback, again, existing) {
   const types = await eventTypes(endpoints);
-  const name = el("input", { name: "subscriptionName", required: true, maxlength: 200, value: callback.callbackName });
+  const chosen = new Set(existing?.eventCategoryTypes || []);
+  const name = el("input", { name: "subscriptionName", required: true, maxlength: 200, value: existing?.subscriptionName ?? callback.callbackName });
   const boxes = types.map((t) => el("label", { class: "check" },
-    el("input", { type: "checkbox", name: "eventCategoryTypes", value: t.type }), ` ${t.short || t.type}`,
+    el("input", { type: "checkbox", name: "eventCategoryTypes", value: t.type, checked: chosen.has(t.type) }), ` ${t.short || t.type}`,
     t.description ? el("small", { class: "muted" }, ` — ${t.description}`) : null));
   const filters = el("textarea", { name: "filters", rows: 2, placeholder: "definitionKey=order-confirm" });
-  const buffer = el("input", { type: "checkbox", name: "bufferWhilePaused" });
+  filters.value = (existing?.filters || []).join("\n");
+  const buffer = el("input", { type: "checkbox", name: "bufferWhilePaused", checked: Boolean(existing?.bufferWhilePaused) });
   const out = el("div", { "aria-live": "polite" });
   const submit = async (event) => {
     event.preventDefault();
-    const chosen = boxes.map((b) => b.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
-    if (!chosen.length) return out.replaceChildren(errorBox("Choose at least one event type."));
+    const picked = boxes.map((b) => b.querySelector("input")).filter((b) => b.checked).map((b) => b.value);
+    if (!picked.length) return out.replaceChildren(errorBox("Choose at least one event type."));
     const item = {
-      subscriptionName: name.value, eventCategoryTypes: chosen,
+      subscriptionName: name.value, eventCategoryTypes: picked,
       filters: filters.value.split("\n").map((f) => f.trim()).filter(Boolean), bufferWhilePaused: buffer.checked,
     };
     try {
-      await endpoints.subscribe(callback.callbackId, item);
-      notice("Subscribed.");
+      if (existing) await endpoints.updateSubscription(callback.callbackId, existing.subscriptionId, item);
+      else await endpoints.subscribe(callback.callbackId, item);
+      notice(existing ? "Subscription saved." : "Subscribed.");
       again();
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }
   };
   return el("form", { class: "subscribe", onsubmit: submit },
-    el("h3", {}, "New subscription"),
+    el("h3", {}, existing ? `Edit subscription: ${existing.subscriptionName}` : "New subscription"),
     field("Subscription name", name),
     el("fieldset", {}, el("legend", {}, "Event types"), boxes),
     field("Filters (one name=value a line; all must match)", filters),
     el("label", {}, buffer, " While paused, keep the events and send them on resume"),
-    el("button", { type: "submit", class: "primary" }, "Subscribe"),
+    el("div", { class: "row" },
+      el("button", { type: "submit", class: "primary" }, existing ? "Save subscription" : "Subscribe"),
+      existing ? el("button", { type: "button", onclick: again }, "Cancel") : null),
     out);
 }
