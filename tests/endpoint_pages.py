@@ -7,7 +7,6 @@ import datetime
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +39,10 @@ class World:
         assert accepted.status_code == 202, accepted.text
 
 
-@contextmanager
-def served_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """A served Tidings sending to a relay, with a definition ``receipt``, and one Chromium."""
+@pytest.fixture(scope="module", name="world")
+def world_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A served Tidings sending to a relay, with a definition ``receipt``, and one Chromium
+    (a module's tests share it: import this fixture into the module)."""
     database = tmp_path_factory.mktemp("endpoints") / "console.db"
     with smtp_server() as (smtp_url, _), receiver_in_thread() as target:
         env = served_env(database) | {"TIDINGS_SMTP_URL": smtp_url}
@@ -58,8 +58,8 @@ def served_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 yield World(server, target, browser, headers)
 
 
-@contextmanager
-def clean(world: World) -> Iterator[Browser]:
+@pytest.fixture(name="b")
+def browser_fixture(world: World) -> Iterator[Browser]:
     """The browser for one test, which ends with no page problem and no request elsewhere."""
     world.browser.problems.clear()
     world.browser.outside.clear()

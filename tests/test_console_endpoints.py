@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,31 +13,19 @@ import pytest
 from tests.browser import ARTIFACTS, XSS, Browser, needs_chromium, screenshot
 from tests.endpoint_pages import (
     World,
-    clean,
+    browser_fixture,  # noqa: F401 (the fixture b)
     create_and_verify,
     has_route,
     local,
     no_markup,
-    served_world,
     subscribe,
     wider_than,
+    world_fixture,  # noqa: F401 (the fixture world)
 )
 from tests.server import wait_for
 
 pytestmark = [pytest.mark.isolated, needs_chromium]
 HOSTILE_BODY = '{"note": "<img src=x onerror=alert(1)>"}'
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with served_world(tmp_path_factory) as served:
-        yield served
-
-
-@pytest.fixture
-def b(world: World) -> Iterator[Browser]:
-    with clean(world) as browser:
-        yield browser
 
 
 def test_register_verify_subscribe_test_rotate_and_reenable_in_the_page(

@@ -4,7 +4,6 @@ once, a revoked link's session ending, and the plain page of a spent link."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -13,27 +12,15 @@ import pytest
 from tests.browser import XSS, Browser, needs_chromium, screenshot
 from tests.endpoint_pages import (
     World,
-    clean,
+    browser_fixture,  # noqa: F401 (the fixture b)
     create_and_verify,
     has_route,
     no_markup,
-    served_world,
     wider_than,
+    world_fixture,  # noqa: F401 (the fixture world)
 )
 
 pytestmark = [pytest.mark.isolated, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with served_world(tmp_path_factory) as served:
-        yield served
-
-
-@pytest.fixture
-def b(world: World) -> Iterator[Browser]:
-    with clean(world) as browser:
-        yield browser
 
 
 CONTROLS = {
