@@ -26,6 +26,7 @@ from app.api import (
     openapi,
     page,
     portal_links,
+    portal_page,
     search,
     stats,
     suppressions,
@@ -58,6 +59,7 @@ ROUTES = [
     *endpoint.routes(portal_deliveries),
     *endpoint.routes(stats),
     *endpoint.routes(page),
+    *endpoint.routes(portal_page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
     *endpoint.routes(inbound),
 ]
