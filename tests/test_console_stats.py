@@ -107,8 +107,8 @@ async def _batch_of_three(db: Db) -> None:
     await db.execute("INSERT INTO accounts (id, name, created_at) VALUES (7, 'a', 0)")
     await db.execute(
         "INSERT INTO callbacks (id, account_id, name, url, max_batch_size, verified,"
-        " signature_key, key_encoding, strict_order, sfmc_strict, created_at, updated_at)"
-        " VALUES ('cb', 7, 'n', 'https://x.test/', 1, 1, 'k', 'base64', 0, 0, 0, 0)"
+        " signature_key, options, created_at, updated_at)"
+        " VALUES ('cb', 7, 'n', 'https://x.test/', 1, 1, 'k', '{}', 0, 0)"
     )
     for n, definition in enumerate(["A", "b", "b"], start=1):
         await db.execute(
