@@ -3,9 +3,11 @@
 Starts its own servers on 127.0.0.1: H (a bare Starlette hello endpoint), and for each stage a
 fresh Tidings on SQLite, or on a throwaway PostgreSQL cluster (initdb from the machine) when
 one is found, with the sandbox provider and an aiohttp webhook receiver in this process.
-Sends are driven by a closed-loop aiohttp load generator. Every throughput is printed as a
-ratio to H measured in the same run (medians of interleaved runs, with min and max), every
-latency beside the loopback round trip to H. Results also go to bench/results/<time>.json.
+HTTP throughputs, H's included, are driven by ``wrk -t1 -c50`` (bench/wrk.py; installed with
+apt-get when missing and root); paced latency runs by a Python client. Every throughput is
+printed as a ratio to H measured in the same run (medians of interleaved runs, with min and
+max), every latency beside the loopback round trip to H. Results also go to
+bench/results/<time>.json.
 Nothing here fails on timing; every wait is bounded.
 """
 
@@ -23,11 +25,10 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 
-from bench import fill, load, pg, provision, webhooks
+from bench import fill, pg, provision, stages, throughputs, webhooks, wrk
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -84,51 +85,6 @@ async def _tidings_setup(base: str) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {token}"}
         await provision.email_definition(http, headers, "bench", views=provision.NUMBERED_VIEWS)
     return headers
-
-
-def _recipient(n: int) -> dict[str, Any]:
-    return {"contactKey": f"c{n}", "to": f"r{n}@example.com", "attributes": {"N": str(n)}}
-
-
-async def _throughputs(
-    h_url: str, base: str, headers: dict[str, str], *, runs: int, seconds: float
-) -> dict[str, list[load.Run]]:
-    api = {"Authorization": f"Bearer {API_TOKEN}"}
-    run_id = iter(range(10**9))
-    measures: dict[str, tuple[load.Request, int, int]] = {
-        "H (bare Starlette hello)": (lambda n: ("GET", h_url, {}, None), 50, 200),
-        "SFMC single send, 202": (
-            lambda n: (
-                "POST", f"{base}messaging/v1/email/messages/s{next(run_id)}", headers,
-                {"definitionKey": "bench", "recipient": _recipient(n)},
-            ), 50, 202,
-        ),
-        "Broadcast send, 201": (
-            lambda n: (
-                "POST", f"{base}api/v1/transactionals.json", api,
-                {"to": f"b{n}@example.com", "subject": "Hi", "body": "Hello"},
-            ), 50, 201,
-        ),
-        "SFMC batch of 1,000 (requests)": (
-            lambda n: (
-                "POST", f"{base}messaging/v1/email/messages", headers,
-                {"definitionKey": "bench",
-                 "recipients": [_recipient(n * 1000 + i) | {"messageKey": f"m{next(run_id)}"}
-                                for i in range(1000)]},
-            ), 4, 202,
-        ),
-        "authenticated read (message status)": (
-            lambda n: ("GET", f"{base}messaging/v1/email/messages/s1", headers, None), 50, 200,
-        ),
-    }  # fmt: skip
-    results: dict[str, list[load.Run]] = {name: [] for name in measures}
-    for round_ in range(runs):
-        for name, (make, clients, ok) in measures.items():
-            say(f"run {round_ + 1}/{runs}: {name}, {clients} clients, {seconds:g} s")
-            results[name].append(
-                await load.closed_loop(make, clients=clients, seconds=seconds, ok=ok)
-            )
-    return results
 
 
 @dataclasses.dataclass
@@ -226,24 +182,41 @@ class Bench:
         return f"H round trip p50 {self.h_rtt[0]:.1f} ms, p99 {self.h_rtt[1]:.1f} ms"
 
     async def sends(self, h_url: str) -> None:
+        h_base = h_url.removesuffix("/hello")
         async with self.tidings(self.database()) as (tidings, _, _pids):
-            results = await _throughputs(
-                h_url, tidings.base, tidings.headers, runs=self.sizes.runs,
-                seconds=self.sizes.seconds,
+            await throughputs.prepare(tidings.base, tidings.headers)
+            chosen = throughputs.measures(tidings.headers, API_TOKEN)
+            got = await throughputs.interleaved(
+                h_base, tidings.base, chosen, runs=self.sizes.runs, seconds=self.sizes.seconds,
+                say=say,
             )  # fmt: skip
-        self.h = load.median([r.rate for r in results.pop("H (bare Starlette hello)")])
-        self.rows.append(Row("H (bare Starlette hello)", self.h, "req/s", "H", 1.0))
-        targets = iter(["≥ 0.30 H", "≥ 0.30 H", "≥ 1.5 H", "≥ 0.6 H"])
-        for name, runs in results.items():
-            scale = 1000 if "batch" in name else 1
-            rates = [r.rate * scale for r in runs]
-            errors = sum(r.errors for r in runs)
-            p50 = load.median([r.percentile(0.5) for r in runs])
+        h = got.pop(throughputs.H)
+        self.h = h.median
+        self.rows.append(Row(
+            throughputs.H, self.h, "req/s", "H", 1.0,
+            (min(h.rates) / self.h, max(h.rates) / self.h), note=f"p50 {h.p50_ms:.1f} ms",
+        ))  # fmt: skip
+        targets = iter(["≥ 0.30 H", "≥ 0.30 H", "≥ 0.50 H", "≥ 2 H"])
+        for name, figure in got.items():
+            rates = figure.rates
             self.rows.append(Row(
-                name, load.median(rates), "recipients/s" if scale > 1 else "req/s", "H",
-                load.median(rates) / self.h, (min(rates) / self.h, max(rates) / self.h),
-                next(targets), f"p50 {p50:.1f} ms, {errors} errors",
+                name, figure.median, "recipients/s" if "batch" in name else "req/s", "H",
+                figure.median / self.h, (min(rates) / self.h, max(rates) / self.h),
+                next(targets), f"p50 {figure.p50_ms:.1f} ms, {figure.errors} errors",
             ))  # fmt: skip
+
+    async def h_only(self, h_url: str) -> None:
+        """H alone, for runs without the sends stage: every ratio needs H from this run."""
+        chosen = {throughputs.H: throughputs.measures({"Authorization": ""}, "")[throughputs.H]}
+        got = await throughputs.interleaved(
+            h_url.removesuffix("/hello"), "", chosen, runs=self.sizes.runs,
+            seconds=self.sizes.seconds, say=say,
+        )  # fmt: skip
+        h = got[throughputs.H]
+        self.h = h.median
+        self.rows.append(Row(
+            throughputs.H, self.h, "req/s", "H", 1.0, (min(h.rates) / self.h, max(h.rates) / self.h)
+        ))  # fmt: skip
 
     async def fanout(self) -> None:
         events = self.sizes.fanout_events
@@ -272,20 +245,26 @@ class Bench:
         ))  # fmt: skip
 
     async def latency(self) -> None:
-        for postgres, target in ((False, "p50 ≤ 15, p99 ≤ 50 ms"), (True, "p50 ≤ 20, p99 ≤ 60 ms")):
+        targets = {False: "p50 ≤ 5, p99 ≤ 15 ms", True: "p50 ≤ 10, p99 ≤ 30 ms"}
+        for postgres, target in targets.items():
             if postgres and self.cluster is None:
                 continue
             name = "PostgreSQL" if postgres else "SQLite"
-            async with self.tidings(self.database(postgres)) as (tidings, receiver, _):
+            url = self.database(postgres)
+            async with self.tidings(url) as (tidings, receiver, _):
                 say(f"latency on {name}: 100 sends/s for {self.sizes.latency_s:g} s")
-                times = await webhooks.latency(
+                sent_at = await webhooks.latency(
                     tidings, receiver, per_s=100, seconds=self.sizes.latency_s
                 )
-            p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+                got = await stages.breakdown(url, sent_at, receiver.arrived)
+            p50, p99 = got.pop("total")
             self.rows.append(Row(
                 f"send → webhook at 100/s, {name}: p50", p50, "ms", self.rtt(),
-                target=target, note=f"p99 {p99:.1f} ms, {len(times)} sends",
+                target=target, note=f"p99 {p99:.1f} ms, {len(sent_at)} sends, from the request",
             ))  # fmt: skip
+            for stage, (s50, s99) in got.items():
+                self.rows.append(Row(f"  {name}: {stage}", s50, "ms p50", "",
+                                     note=f"p99 {s99:.1f} ms"))  # fmt: skip
 
     async def scaling(self) -> None:
         if self.cluster is None:
@@ -402,11 +381,8 @@ async def run(options: argparse.Namespace) -> list[Row]:
             await bench.baseline(h_url)
             if "sends" in stages:
                 await bench.sends(h_url)
-            else:  # every ratio needs H from this run
-                bench.h = (await load.closed_loop(
-                    lambda n: ("GET", h_url, {}, None), clients=50, seconds=sizes.seconds, ok=200
-                )).rate  # fmt: skip
-                bench.rows.append(Row("H (bare Starlette hello)", bench.h, "req/s", "H", 1.0))
+            else:
+                await bench.h_only(h_url)
             for stage in stages:
                 if stage != "sends":
                     await getattr(bench, stage)()
@@ -422,6 +398,7 @@ def main() -> int:
     parser.add_argument("--only", help=f"comma-separated stages: {','.join(STAGES)}")
     parser.add_argument("--soak", type=float, help="soak seconds (default 120; 20 with --quick)")
     options = parser.parse_args()
+    wrk.ensure()  # before anything starts: installs it, or says how
     if options.only and set(options.only.split(",")) - set(STAGES):
         parser.error(f"stages are {', '.join(STAGES)}")
     rows = asyncio.run(run(options))
