@@ -19,6 +19,9 @@ MIN_SECRET_LENGTH = 32
 DEFAULT_RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 
 
+ROLES = ("all", "api", "worker")
+
+
 class ConfigError(Exception):
     """The environment asks for something Tidings cannot do; raised at startup."""
 
@@ -88,6 +91,9 @@ class Settings:
     body_timeout_s: float = 30.0  # and its body within this after them (else 408)
     keep_alive_s: int = 5  # an idle keep-alive connection is closed after this
     forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
+    # What a process runs (PostgreSQL only for api/worker): "all" the HTTP API and the
+    # background work, "api" only the API, "worker" only the background work (and /healthz).
+    role: str = "all"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -147,6 +153,7 @@ class Settings:
             body_timeout_s=_seconds(env, "TIDINGS_BODY_TIMEOUT_S", 30.0),
             keep_alive_s=_positive(env, "TIDINGS_KEEP_ALIVE_S", 5),
             forwarded_allow_ips=env.get("TIDINGS_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+            role=_choice(env, "TIDINGS_ROLE", "all", ROLES),
         )
 
     def replace(self, **changes: object) -> Settings:

@@ -23,7 +23,7 @@ from app.services import fairshare
 from app.services.webhooks import fanout
 from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
-from app.storage import attempts, batches, callbacks, outbox
+from app.storage import attempts, batches, callbacks, events, outbox
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.dispatcher")
@@ -136,10 +136,14 @@ class Dispatcher:
             )
             chosen = self._choose(due, room)
             claimed = await batches.claim(self._db, chosen, now=now, lease_ms=self.lease_ms)
+            # Read once per pass, not once per POST: the callbacks and events of every claim.
+            targets = await callbacks.get_many(self._db, list({b.callback_id for b in claimed}))
+            bodies = await batches.events_of(self._db, [batch.id for batch in claimed])
         for batch in claimed:
             self._per_callback[batch.callback_id] += 1
             self._per_account[batch.account_id] += 1
-            task = asyncio.create_task(self._deliver(batch))
+            target = targets.get(batch.callback_id)
+            task = asyncio.create_task(self._deliver(batch, target, bodies[batch.id]))
             self._inflight.add(task)
             task.add_done_callback(self._finished(batch))
         return len(claimed)
@@ -178,21 +182,24 @@ class Dispatcher:
     async def form_batches(self) -> int:
         """Unbatched outbox rows become batches of up to maxBatchSize, oldest rows first.
 
-        A strict-order callback has at most one open batch, so a failing one holds the rest.
+        No lock spans processes: each skips the rows another is batching (SKIP LOCKED), and
+        only a strict-order callback, which has at most one open batch so that a failing one
+        holds the rest, is formed under its own lock. Batches lost in a crash are formed again.
         """
         waiting = await outbox.callbacks_with_unbatched(self._db)
         if not waiting:
             return 0
         formed = 0
-        # One former at a time across processes; batches lost in a crash are formed again.
-        async with self._db.exclusive(durable=False):
-            disabled = await callbacks.disabled_ids(self._db)
-            for callback_id in waiting:
-                target = await callbacks.get_any(self._db, callback_id)
-                if target is None or callback_id in disabled or not target.verified:
+        async with self._db.write(durable=False):
+            targets = await callbacks.get_many(self._db, waiting)
+            for callback_id in sorted(waiting):  # one order for every process's locks
+                target = targets.get(callback_id)
+                if target is None or target.disabled_at is not None or not target.verified:
                     continue  # never a POST to a URL whose owner did not answer the probe
-                if target.strict_order and await batches.has_open_batch(self._db, callback_id):
-                    continue
+                if target.strict_order:
+                    await batches.lock_callback(self._db, callback_id)
+                    if await batches.has_open_batch(self._db, callback_id):
+                        continue
                 formed += await batches.form_batches(
                     self._db,
                     account_id=target.account_id,
@@ -203,12 +210,12 @@ class Dispatcher:
                 )
         return formed
 
-    async def _deliver(self, batch: batches.Batch) -> None:
+    async def _deliver(
+        self, batch: batches.Batch, target: callbacks.Callback | None, found: list[events.Event]
+    ) -> None:
         try:
-            target = await callbacks.get_any(self._db, batch.callback_id)
             if target is None:
                 return  # deleted with its batches
-            found = await batches.batch_events(self._db, batch.id)
             body = orjson.dumps([fanout.to_wire(event) for event in found])
             reply = await self._post(target, batch.id, body, attempt=batch.attempts)
             await results.record(

@@ -13,12 +13,13 @@ the outer transaction, as on SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import functools
 import re
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -37,6 +38,7 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
     ConnectionError,
 )
 
+T = TypeVar("T")
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _ACQUIRE_TIMEOUT_S = 10.0  # all connections busy this long: a 503, not a hang
 
@@ -54,6 +56,13 @@ def dollar_params(sql: str) -> tuple[str, tuple[str, ...]]:
     return _NAMED.sub(number, sql), tuple(names)
 
 
+async def _keep_session(connection: Any) -> None:
+    """What a connection needs when it goes back to the pool: nothing past what asyncpg does
+    anyway (an open transaction rolled back). Its default reset is a round trip per release
+    (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) undoing session state Tidings never
+    sets: locks are transaction-level, settings ``SET LOCAL``, LISTEN on its own connection."""
+
+
 class Postgres:
     def __init__(self, url: str, *, max_size: int = 10) -> None:
         self._url = url
@@ -62,9 +71,13 @@ class Postgres:
         self._current: contextvars.ContextVar[Any] = contextvars.ContextVar(
             f"pg_tx_{id(self)}", default=None
         )
+        self._queued: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        self._pool = await asyncpg.create_pool(self._url, min_size=1, max_size=self._max_size)
+        self._pool = await asyncpg.create_pool(
+            self._url, min_size=1, max_size=self._max_size, reset=_keep_session
+        )
 
     async def disconnect(self) -> None:
         if self._pool is not None:
@@ -114,6 +127,52 @@ class Postgres:
                     self._current.reset(token)
         except UNAVAILABLE as exc:  # no connection, or BEGIN or COMMIT failed
             raise StorageUnavailable(str(exc)) from exc
+
+    async def grouped(self, work: Callable[[], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction shared with whatever else is queued (group commit), or
+        in the caller's transaction when there is one.
+
+        One COMMIT (one WAL flush) for everything waiting, and rows every piece updates (the
+        hourly rollups) are locked by one transaction at a time, not queued for by ten. Each
+        piece of a group gets a savepoint, so one that fails is undone alone; all of them are
+        answered after the COMMIT, so nothing is acknowledged before it is durable.
+        """
+        if self._current.get() is not None:
+            return await work()
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queued.append((work, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_queued(), name="pg-group")
+        return await done  # type: ignore[no-any-return]
+
+    async def _commit_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                results = await self._run_group([work for work, _ in batch])
+            except Exception as exc:  # BEGIN or COMMIT failed: nobody's work is stored
+                results = [(False, exc)] * len(batch)
+            for (_, done), (ok, value) in zip(batch, results, strict=True):
+                if done.done():
+                    continue
+                if ok:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
+
+    async def _run_group(self, works: list[Callable[[], Awaitable[Any]]]) -> list[tuple[bool, Any]]:
+        async with self.transaction():
+            if len(works) == 1:  # alone: its failure rolls the transaction back, no savepoint
+                return [(True, await works[0]())]
+            connection = self._current.get()
+            results: list[tuple[bool, Any]] = []
+            for work in works:
+                try:
+                    async with connection.transaction():  # a savepoint
+                        results.append((True, await work()))
+                except Exception as exc:
+                    results.append((False, exc))
+            return results
 
     @contextlib.asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[Any]:
