@@ -24,11 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench import fill, pg, provision, stages, throughputs, webhooks, wrk
+from bench import capacity, fill, pg, provision, stages, throughputs, webhooks, wrk
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -119,7 +120,7 @@ class Row:
     note: str = ""
 
 
-STAGES = ("sends", "fanout", "drain", "latency", "scaling", "stats", "soak")
+STAGES = ("sends", "fanout", "drain", "latency", "scaling", "capacity", "stats", "soak")
 
 
 class Bench:
@@ -146,20 +147,23 @@ class Bench:
 
     @contextlib.asynccontextmanager
     async def tidings(
-        self, url: str, *, processes: int = 1
+        self, url: str, *, processes: int = 1, roles: tuple[str, ...] = ()
     ) -> AsyncIterator[tuple[webhooks.Tidings, webhooks.Receiver, list[int]]]:
-        """Fresh Tidings process(es) on ``url`` and a receiver; yields the API and the pids."""
+        """Fresh Tidings process(es) on ``url`` (``processes`` of role all, or one per role
+        given) and a receiver; yields the API (of the first that serves it) and the pids."""
         env = tidings_env(url)
         receiver = webhooks.Receiver()
         await receiver.start(pg.free_port())
+        base, headers = "", {}
         with contextlib.ExitStack() as stack:
             pids = []
-            for _ in range(processes):
+            for role in roles or ("all",) * processes:
                 port = pg.free_port()
-                command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
+                command = [sys.executable, "-m", "app", "serve", "--port", str(port),
+                           "--role", role]  # fmt: skip
                 ready = f"http://127.0.0.1:{port}/readyz"
                 pids.append(stack.enter_context(_server(command, env, ready)).pid)
-                if len(pids) == 1:
+                if not base and role != "worker":
                     base = f"http://127.0.0.1:{port}/"
                     headers = await _tidings_setup(base)
             try:
@@ -289,6 +293,36 @@ class Bench:
             note=f"duplicates {rates[1]['duplicates']:.0f} / {rates[2]['duplicates']:.0f}",
         ))  # fmt: skip
 
+    async def capacity(self) -> None:
+        """Per delivered event: CPU in each process and in PostgreSQL, statements, locks."""
+        if self.cluster is None:
+            say("capacity: skipped, no PostgreSQL binaries found")
+            return
+        url = self.database(True)
+        events = self.sizes.scaling_events
+        async with self.tidings(url, roles=("api", "worker")) as (tidings, receiver, pids):
+            await tidings.callbacks(receiver, 1, batch_size=1, paused=False)
+            say(f"capacity: 1 api + 1 worker process, {events} sends, each its own webhook POST")
+            async with pg_statements(url) as counts:
+                before = [capacity.cpu_s(pid) for pid in pids]
+                pg_before = capacity.cluster_cpu_s(self.cluster.data)
+                started = time.monotonic()
+                await tidings.send_batches(events, prefix="capacity-")
+                await receiver.until(lambda: receiver.events, events, within_s=900)
+                took = time.monotonic() - started
+                api, worker = (capacity.cpu_s(pid) - b for pid, b in zip(pids, before, strict=True))
+                pg_cpu = capacity.cluster_cpu_s(self.cluster.data) - pg_before
+                statements, transactions, locks = await counts()
+        cost = capacity.Cost(
+            events, took, api / events, worker / events, pg_cpu / events,
+            statements / events, transactions / events, locks / events,
+        )  # fmt: skip
+        lines = cost.lines()
+        self.rows.append(Row(
+            "capacity: CPU per delivered event (all processes)", cost.total_cpu_s * 1e6,
+            "µs", "", note="\n".join(lines),
+        ))  # fmt: skip
+
     async def stats(self) -> None:
         count = self.sizes.stats_events
         url = self.database()
@@ -351,6 +385,34 @@ class Bench:
         ))  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def pg_statements(url: str) -> AsyncIterator[Callable[[], Awaitable[tuple[int, int, int]]]]:
+    """Counting from now: yields a reader of (statements, transactions, advisory lock calls)
+    run in ``url``'s database since (pg_stat_statements, which the bench's cluster loads)."""
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await connection.execute("SELECT pg_stat_statements_reset()")
+        xacts = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
+        name = url.rsplit("/", 1)[1]
+        first = await connection.fetchval(xacts, name)
+
+        async def read() -> tuple[int, int, int]:
+            await connection.execute("SELECT pg_stat_clear_snapshot()")
+            rows = await connection.fetch(
+                "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d"
+                " ON d.oid = s.dbid WHERE d.datname = $1", name
+            )  # fmt: skip
+            ours = [r for r in rows if "pg_stat" not in r["query"]]
+            locks = sum(r["calls"] for r in ours if "advisory" in r["query"])
+            done = await connection.fetchval(xacts, name) - first
+            return sum(r["calls"] for r in ours), int(done), locks
+
+        yield read
+    finally:
+        await connection.close()
+
+
 def pg_path(url: str) -> pathlib.Path:
     return pathlib.Path(url.split("://", 1)[1].removeprefix("/"))
 
@@ -367,10 +429,11 @@ async def run(options: argparse.Namespace) -> list[Row]:
     stages = options.only.split(",") if options.only else list(STAGES)
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-bench-"))
     bindir = pg.find_bindir()
-    cluster = pg.Cluster(bindir) if bindir and {"latency", "scaling"} & set(stages) else None
+    pg_stages = {"latency", "scaling", "capacity"}
+    cluster = pg.Cluster(bindir) if bindir and pg_stages & set(stages) else None
     if cluster is not None:
-        say("starting a throwaway PostgreSQL cluster (durable commits)")
-        cluster.start(durable=True)
+        say("starting a throwaway PostgreSQL cluster (durable commits, pg_stat_statements)")
+        cluster.start(durable=True, statements=True)
     h_port = pg.free_port()
     h_url = f"http://127.0.0.1:{h_port}/hello"
     h_cmd = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--port", str(h_port),
@@ -414,8 +477,8 @@ def report(rows: list[Row]) -> None:
         print(f"{row.measure:52s} {row.value:10.1f} {row.unit:13s} {ratio} {spread:>11s}  "
               f"{row.target}")  # fmt: skip
         for extra in (row.note, row.baseline if row.baseline != "H" else ""):
-            if extra:
-                print(f"{'':52s}   {extra}")
+            for line in extra.splitlines():
+                print(f"{'':52s}   {line}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))
