@@ -29,7 +29,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench import capacity, fill, pg, provision, stages, throughputs, webhooks, wrk
+from bench import (
+    capacity,
+    fill,
+    pg,
+    provision,
+    queue_health,
+    stages,
+    throughputs,
+    webhooks,
+    wrk,
+)  # fmt: skip
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -98,12 +108,14 @@ class Sizes:
     scaling_events: int  # per callback, 10 callbacks
     stats_events: int
     soak_s: float
+    health_s: float
+    health_events: int
 
     @classmethod
     def of(cls, quick: bool, soak_s: float | None) -> Sizes:
         if quick:
-            return cls(1, 3.0, 200, 20_000, 5.0, 2_000, 200_000, soak_s or 20.0)
-        return cls(3, 6.0, 1_000, 200_000, 20.0, 10_000, 1_000_000, soak_s or 120.0)
+            return cls(1, 3.0, 200, 20_000, 5.0, 2_000, 200_000, soak_s or 20.0, 15.0, 6_000)
+        return cls(3, 6.0, 1_000, 200_000, 20.0, 10_000, 1_000_000, soak_s or 120.0, 60.0, 30_000)
 
 
 @dataclasses.dataclass
@@ -120,7 +132,9 @@ class Row:
     note: str = ""
 
 
-STAGES = ("sends", "fanout", "drain", "latency", "scaling", "capacity", "stats", "soak")
+STAGES = (
+    "sends", "fanout", "drain", "latency", "scaling", "capacity", "snapshot", "stats", "soak",
+)  # fmt: skip
 
 
 class Bench:
@@ -323,6 +337,32 @@ class Bench:
             "µs", "", note="\n".join(lines),
         ))  # fmt: skip
 
+    async def snapshot(self) -> None:
+        """A drain with and without a REPEATABLE READ transaction held open meanwhile."""
+        if self.cluster is None:
+            say("snapshot: skipped, no PostgreSQL binaries found")
+            return
+        seconds, events = self.sizes.health_s, self.sizes.health_events
+        got = {}
+        for held in (False, True):
+            url = self.database(True)
+            async with self.tidings(url) as (tidings, receiver, _):
+                say(f"snapshot: {events} events, maxBatchSize 1, drained for up to {seconds:g} s"
+                    f"{', a REPEATABLE READ transaction held open' if held else ''}")  # fmt: skip
+                got[held] = await queue_health.drain(
+                    tidings, receiver, url, events=events, seconds=seconds, held=held
+                )
+        for held, figures in got.items():
+            dead = ", ".join(f"{t} {n}" for t, n in figures["dead"].items())
+            self.rows.append(Row(
+                f"PostgreSQL drain, {'snapshot held' if held else 'no snapshot'}",
+                figures["events_per_s"], "events/s", "H", figures["events_per_s"] / self.h,
+                target="no slowdown" if held else "",
+                note=f"first tenth {figures['first_per_s']:.0f}/s, last tenth "
+                f"{figures['last_per_s']:.0f}/s{'' if figures['drained'] else ', not drained'};"
+                f" dead rows at the end: {dead}",
+            ))  # fmt: skip
+
     async def stats(self) -> None:
         count = self.sizes.stats_events
         url = self.database()
@@ -429,7 +469,7 @@ async def run(options: argparse.Namespace) -> list[Row]:
     stages = options.only.split(",") if options.only else list(STAGES)
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-bench-"))
     bindir = pg.find_bindir()
-    pg_stages = {"latency", "scaling", "capacity"}
+    pg_stages = {"latency", "scaling", "capacity", "snapshot"}
     cluster = pg.Cluster(bindir) if bindir and pg_stages & set(stages) else None
     if cluster is not None:
         say("starting a throwaway PostgreSQL cluster (durable commits, pg_stat_statements)")
