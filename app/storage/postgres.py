@@ -13,7 +13,6 @@ the outer transaction, as on SQLite.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import functools
@@ -24,6 +23,7 @@ from typing import Any, TypeVar
 import asyncpg  # type: ignore[import-untyped]
 
 from app.errors import StorageUnavailable
+from app.storage import grouping
 
 # Failures a retry can fix (down, restarting, out of connections); they leave storage as
 # StorageUnavailable (here and in Db). A programming error (bad SQL) stays the driver's, a
@@ -71,8 +71,7 @@ class Postgres:
         self._current: contextvars.ContextVar[Any] = contextvars.ContextVar(
             f"pg_tx_{id(self)}", default=None
         )
-        self._queued: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._group = grouping.GroupCommit(self._run_group, "pg-group")
 
     async def connect(self) -> None:
         self._pool = await asyncpg.create_pool(
@@ -139,28 +138,9 @@ class Postgres:
         """
         if self._current.get() is not None:
             return await work()
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queued.append((work, done))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_queued(), name="pg-group")
-        return await done  # type: ignore[no-any-return]
+        return await self._group.run(work)
 
-    async def _commit_queued(self) -> None:
-        while self._queued:
-            batch, self._queued = self._queued, []
-            try:
-                results = await self._run_group([work for work, _ in batch])
-            except Exception as exc:  # BEGIN or COMMIT failed: nobody's work is stored
-                results = [(False, exc)] * len(batch)
-            for (_, done), (ok, value) in zip(batch, results, strict=True):
-                if done.done():
-                    continue
-                if ok:
-                    done.set_result(value)
-                else:
-                    done.set_exception(value)
-
-    async def _run_group(self, works: list[Callable[[], Awaitable[Any]]]) -> list[tuple[bool, Any]]:
+    async def _run_group(self, works: list[grouping.Work]) -> list[tuple[bool, Any]]:
         async with self.transaction():
             if len(works) == 1:  # alone: its failure rolls the transaction back, no savepoint
                 return [(True, await works[0]())]
