@@ -63,7 +63,8 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 async def breakdown(
     url: str, sent_at: dict[str, float], arrived: dict[str, float]
 ) -> dict[str, tuple[float, float]]:
-    """p50 and p99 (ms) of every stage and of the whole (``total``), over the sends given."""
+    """p50 and p99 (ms) of every stage and of the whole (``total``), over the sends given;
+    the stages are left out when the rows lack their columns (older code)."""
     deltas: dict[str, list[float]] = {stage: [] for stage in STAGES}
     deltas["total"] = [arrived[key] - at for key, at in sent_at.items() if key in arrived]
     try:
@@ -80,4 +81,4 @@ async def breakdown(
             continue
         for stage, before, after in zip(STAGES, points, points[1:], strict=False):
             deltas[stage].append(after - before)
-    return {stage: percentiles(values) for stage, values in deltas.items()}
+    return {stage: percentiles(values) for stage, values in deltas.items() if values}
