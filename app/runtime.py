@@ -64,7 +64,12 @@ class Runtime:
         )
         webhooks = dispatcher.Dispatcher(db, poster, keys, settings, now=now)
         sender = outbound.Sender(
-            db, email=email, sms=sms, settings=settings, now=now, on_outcome=webhooks.wake
+            db,
+            email=email,
+            sms=sms,
+            settings=settings,
+            now=now,
+            on_outcome=webhooks.wake_for_outcomes,
         )
         notifier = listen.Notifier(db) if settings.role == "api" else None
         wake = (

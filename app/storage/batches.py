@@ -58,11 +58,18 @@ async def lock_callback(db: Db, callback_id: str) -> None:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class Formed:
+    batches: int
+    rows: int
+    last_row: int  # the highest outbox id batched (0: none)
+
+
 async def form_batches(
-    db: Db, *, account_id: int, callback_id: str, size: int, count: int, now: int
-) -> int:
+    db: Db, *, account_id: int, callback_id: str, size: int, count: int, now: int, above: int = 0
+) -> Formed:
     """The callback's oldest unbatched rows become up to ``count`` pending batches of up to
-    ``size`` rows each; the number formed. Call in a write transaction.
+    ``size`` rows each, from the rows with ids above ``above``. Call in a write transaction.
 
     Processes form side by side: rows another former has locked are skipped (SKIP LOCKED on
     PostgreSQL), so no row joins two batches and nobody waits on a global lock; such a row is
@@ -72,8 +79,8 @@ async def form_batches(
     skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
     rows = await db.fetch_all(
         "SELECT id FROM outbox WHERE callback_id = :callback_id AND batch_id IS NULL"
-        f" AND held = 0 ORDER BY id LIMIT :limit{skip_locked}",
-        {"callback_id": callback_id, "limit": size * count},
+        f" AND held = 0 AND id > :above ORDER BY id LIMIT :limit{skip_locked}",
+        {"callback_id": callback_id, "limit": size * count, "above": above},
     )
     ids = [int(row["id"]) for row in rows]
     batches: list[dict[str, Any]] = []
@@ -99,7 +106,7 @@ async def form_batches(
         )
     await db.execute_many("UPDATE outbox SET batch_id = :batch_id WHERE id = :id", assignments)
     await db.execute_many(insert_statement("batches", _BATCH_COLUMNS), batches)
-    return len(batches)
+    return Formed(len(batches), len(ids), max(ids, default=0))
 
 
 _DUE_CALLBACKS = (
