@@ -1,4 +1,5 @@
-"""The command line: serve, migrate, and accounts / clients / tokens management."""
+"""The command line: serve, migrate, accounts / clients / tokens management, and the receiver
+tools (listen, trigger, check-receiver: ``app.tools``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from app.services.access import credentials
 from app.settings import ROLES, Settings
 from app.storage import accounts, api_tokens, clients, migrations
 from app.storage.db import Db
+from app.tools import commands as tools
 
 Command = Callable[[Db, argparse.Namespace], Awaitable[Any]]
 
@@ -30,11 +32,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.command == "serve":
             return _serve(settings, args)
+        if getattr(args, "tool", None) is not None:  # talks to a server, not to a database
+            return int(asyncio.run(args.tool(settings, args)))
         code = asyncio.run(_with_db(settings, args))
         sys.stdout.flush()  # here, not at exit, so that a closed pipe is seen below
         return code
     except BrokenPipeError:
         return _stdout_closed()
+    except KeyboardInterrupt:  # Ctrl-C ends `tidings listen`
+        return 130
     except (TidingsError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -68,6 +74,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         http=connections.protocol(limits),
         ws="none",  # no WebSocket routes: an Upgrade is answered as plain HTTP
         timeout_keep_alive=settings.keep_alive_s,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
         log_level=settings.log_level,
         log_config=logs.config(settings.log_level, settings.log_format),
         access_log=False,  # tidings.access logs each request once, without its query string
@@ -272,6 +279,7 @@ def _parser() -> argparse.ArgumentParser:
         leaf(actions, "revoke", grants.run_revoke, f"revoke a {grants.noun}").add_argument(
             grants.key
         )
+    tools.add(commands)
     return parser
 
 

@@ -96,6 +96,27 @@ def config(level: str, fmt: str) -> dict[str, Any]:
     }
 
 
+class Watch:
+    """Watches one HTTP response go out: the status it started with (500 until one does),
+    the seconds since the request came, and ``headers`` added to it. Pass ``send`` on."""
+
+    def __init__(self, send: Send, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+        self._send, self._headers = send, headers
+        self.status = 500
+        self._started = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self._started
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            if self._headers:
+                message["headers"] = [*message.get("headers", []), *self._headers]
+        await self._send(message)
+
+
 class RequestLog:
     """Sets the request id, echoes it as ``X-Request-Id``, and logs one access line."""
 
@@ -109,25 +130,16 @@ class RequestLog:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
         token = request_id.set(rid)
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
-            await send(message)
-
+        watch = Watch(send, ((b"x-request-id", rid.encode()),))
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, watch.send)
         except ClientDisconnect:
             # Gone mid-body, or cut off by TIDINGS_BODY_TIMEOUT_S: nobody is left to answer, and
             # it is not the server's fault, so it is one access line (nginx's 499), no traceback.
-            status = 499
+            watch.status = 499
         finally:
             if access.isEnabledFor(logging.INFO):
-                took_ms = round((time.perf_counter() - started) * 1000, 1)
+                status, took_ms = watch.status, round(watch.seconds * 1000, 1)
                 client = scope.get("client")
                 access.info(
                     "%s %s %d %.1f ms", scope["method"], scope["path"], status, took_ms,

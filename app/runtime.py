@@ -15,6 +15,7 @@ from app.services.access import auth, bootstrap, ratelimit
 from app.services.sending import outbound
 from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks
+from app.services.webhooks import listen as listen_streams
 from app.services.webhooks.keys import KeyBox
 from app.settings import ConfigError, Settings
 from app.storage import listen, migrations
@@ -39,6 +40,7 @@ class Runtime:
     now: clock.Clock
     limits: ratelimit.Limits
     wake: Wakeups
+    listeners: listen_streams.Listeners
     listener: listen.Listener | None = None
     notifier: listen.Notifier | None = None  # the api role's wake-ups for other processes
 
@@ -102,6 +104,7 @@ class Runtime:
             now=now,
             limits=ratelimit.Limits.of(settings, now),
             wake=wake,
+            listeners=listen_streams.Listeners(settings.listen_per_account),
             listener=listener,
             notifier=notifier,
         )

@@ -14,7 +14,7 @@ from app import clock
 from app.services.sending import broadcast, definitions
 from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import attempts, batches, events, send_queue
+from app.storage import attempts, batches, events, portal, send_queue
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -84,10 +84,12 @@ class Jobs:
         return await broadcast.purge_idempotency_keys(self._db, now=self._now())
 
     async def purge_deliveries(self) -> int:
-        """Delivered batches and attempts older than the retention window are dropped."""
+        """Delivered batches and attempts older than the retention window are dropped, and
+        portal sessions that have ended."""
         window_ms = self._settings.webhook_retention_s * 1000
         older_than = self._now() - window_ms
         async with self._db.write():
+            await portal.purge_sessions(self._db, ended_before=self._now())
             await attempts.purge(self._db, older_than=older_than)
             return await batches.purge(self._db, older_than=older_than)
 

@@ -91,6 +91,17 @@ class Settings:
     body_timeout_s: float = 30.0  # and its body within this after them (else 408)
     keep_alive_s: int = 5  # an idle keep-alive connection is closed after this
     forwarded_allow_ips: str = "127.0.0.1,::1"  # proxies whose X-Forwarded-For is believed
+    listen_per_account: int = 5  # open `tidings listen` streams per account (per process)
+    listen_poll_s: float = 0.5  # how often a listen stream looks for newly committed events
+    listen_replay_max_events: int = 1000  # --since-minutes replays at most this many events
+    listen_max_s: float = 3600.0  # a stream ends after this; the CLI resumes where it was
+    # On SIGTERM, requests still open after this are cancelled: listen streams would otherwise
+    # hold the stop forever (their CLIs reconnect, to this process's successor).
+    shutdown_grace_s: int = 5
+    # The client commands (listen, trigger): the server they talk to, and as whom.
+    cli_url: str = "http://127.0.0.1:8000/"
+    cli_client_id: str = ""
+    cli_client_secret: str = ""
     # What a process runs (PostgreSQL only for api/worker): "all" the HTTP API and the
     # background work, "api" only the API, "worker" only the background work (and /healthz).
     role: str = "all"
@@ -153,6 +164,14 @@ class Settings:
             body_timeout_s=_seconds(env, "TIDINGS_BODY_TIMEOUT_S", 30.0),
             keep_alive_s=_positive(env, "TIDINGS_KEEP_ALIVE_S", 5),
             forwarded_allow_ips=env.get("TIDINGS_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+            listen_per_account=_positive(env, "TIDINGS_LISTEN_PER_ACCOUNT", 5),
+            listen_poll_s=_seconds(env, "TIDINGS_LISTEN_POLL_S", 0.5),
+            listen_replay_max_events=_positive(env, "TIDINGS_LISTEN_REPLAY_MAX_EVENTS", 1000),
+            listen_max_s=_seconds(env, "TIDINGS_LISTEN_MAX_S", 3600.0),
+            shutdown_grace_s=_positive(env, "TIDINGS_SHUTDOWN_GRACE_S", 5),
+            cli_url=env.get("TIDINGS_URL", "http://127.0.0.1:8000/"),
+            cli_client_id=env.get("TIDINGS_CLIENT_ID", ""),
+            cli_client_secret=env.get("TIDINGS_CLIENT_SECRET", ""),
             role=_choice(env, "TIDINGS_ROLE", "all", ROLES),
         )
 

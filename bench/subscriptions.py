@@ -39,8 +39,7 @@ async def _subscribe_never_matching(db: Db, account_id: int) -> None:
                 callbacks.Callback(
                     id=callback_id, account_id=account_id, name=f"cb {c}",
                     url=f"https://hooks.example.com/{c}", max_batch_size=1, verified=True,
-                    signature_key="unused", key_encoding="base64", strict_order=False,
-                    sfmc_strict=False, created_at=now, updated_at=now,
+                    signature_key="unused", options={}, created_at=now, updated_at=now,
                 ),
             )  # fmt: skip
             for s in range(PER_CALLBACK):

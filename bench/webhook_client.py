@@ -57,7 +57,7 @@ async def main(posts: int, concurrency: int) -> None:
 
     def headers() -> dict[str, str]:
         return signing.headers(
-            key=key, previous_key=None, encoding="base64", webhook_id="msg_bench",
+            key=key, previous_key=None, webhook_id="msg_bench",
             timestamp_s=int(time.time()), body=BODY,
         )  # fmt: skip
 

@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app import settings
-from app.delivery import policy, signing
+from app.delivery import policy, results, signing
 from app.errors import ConfigError
 from app.services.webhooks.keys import KeyBox
 
@@ -50,12 +50,10 @@ def test_signatures_are_deterministic_and_key_specific() -> None:
     assert signing.sfmc(key, body) == signing.sfmc(key, body)
     assert signing.sfmc(key, body) != signing.sfmc(key, body, encoding="utf8")
     assert signing.sfmc(key, body) != signing.sfmc(signing.new_key(), body)
-    one = signing.headers(
-        key=key, previous_key=None, encoding="base64", webhook_id="msg_1", timestamp_s=1, body=body
-    )
+    one = signing.headers(key=key, previous_key=None, webhook_id="msg_1", timestamp_s=1, body=body)
     assert one["webhook-signature"].startswith("v1,") and " " not in one["webhook-signature"]
     two = signing.headers(
-        key=key, previous_key=signing.new_key(), encoding="base64", webhook_id="msg_1",
+        key=key, previous_key=signing.new_key(), webhook_id="msg_1",
         timestamp_s=1, body=body,
     )  # fmt: skip
     assert len(two["webhook-signature"].split(" ")) == 2 and "x-sfmc-ens-signature-previous" in two
@@ -188,8 +186,7 @@ def test_the_standardwebhooks_package_verifies_our_signatures(body: bytes, rotat
     key, previous = signing.new_key(), signing.new_key() if rotating else None
     now = int(time.time())
     signed = signing.headers(
-        key=key, previous_key=previous, encoding="base64", webhook_id="msg_1",
-        timestamp_s=now, body=body,
+        key=key, previous_key=previous, webhook_id="msg_1", timestamp_s=now, body=body,
     )  # fmt: skip
     assert Webhook("whsec_" + key).verify(body, signed) == json.loads(body)
     expected = Webhook("whsec_" + key).sign(
@@ -208,3 +205,14 @@ def test_the_standardwebhooks_package_verifies_our_signatures(body: bytes, rotat
     ):
         with pytest.raises(WebhookVerificationError):
             wrong()
+
+
+def test_the_attempts_log_keeps_only_ids_timestamps_and_signatures() -> None:
+    sent = {
+        "webhook-id": "msg_1", "webhook-timestamp": "1", "webhook-signature": "v1,x",
+        "x-sfmc-ens-signature": "y", "X-Hub-Signature-256": "sha256=z", "x-tidings-attempt": "1",
+        "Authorization": "Bearer receiver-secret", "X-Custom": "sealed",
+    }  # fmt: skip
+    kept = results.signature_headers(sent)
+    assert "Authorization" not in kept and "X-Custom" not in kept
+    assert len(kept) == 6

@@ -41,6 +41,19 @@ def _fuzz(base_url: str, token: str, *only: str) -> subprocess.CompletedProcess[
     )  # fmt: skip
 
 
+def _portal_session(base_url: str, token: str) -> tuple[str, str]:
+    """A portal session with every permission (the portal's routes take only its cookie)."""
+    link = httpx.post(base_url + "platform/v1/portal-links", json={
+        "mayCreateCallbacks": True,
+        "permissions": ["ViewEndpointSecret", "ManageEndpointSecret", "ManageEndpoint",
+                        "CreateAttempts"],
+    }, headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+    code = link["url"].rsplit("/", 1)[1]
+    cookie = httpx.get(base_url + "portal/enter/" + code).cookies["tidings_portal"]
+    session = httpx.get(base_url + "portal/api/v1/session", cookies={"tidings_portal": cookie})
+    return cookie, session.json()["csrfToken"]
+
+
 def test_generated_requests_get_documented_answers(tmp_path: Any) -> None:
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path}/fuzz.db",
@@ -51,6 +64,7 @@ def test_generated_requests_get_documented_answers(tmp_path: Any) -> None:
         "TIDINGS_RATE_LIMIT_TOKEN_CLIENT": "off",
         "TIDINGS_RATE_LIMIT_CLIENT": "off",
         "TIDINGS_RATE_LIMIT_ACCOUNT": "off",
+        "TIDINGS_LISTEN_MAX_S": "1",  # a listen stream ends, so its answer can be checked
     }
     with serving(env) as server:
         token = httpx.post(server.base_url + "v2/token", json={
@@ -58,9 +72,14 @@ def test_generated_requests_get_documented_answers(tmp_path: Any) -> None:
         }).json()["access_token"]  # fmt: skip
         api = _fuzz(server.base_url, token, "--exclude-path-regex", "^/inbound/")
         inbound = _fuzz(server.base_url, INBOUND, "--include-path-regex", "^/inbound/")
-    for run in (api, inbound):
+        cookie, csrf = _portal_session(server.base_url, token)
+        portal = _fuzz(
+            server.base_url, token, "--include-path-regex", "^/portal/api/",
+            "--header", f"Cookie: tidings_portal={cookie}", "--header", f"X-CSRF-Token: {csrf}",
+        )  # fmt: skip
+    for run in (api, inbound, portal):
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
         assert " passed" in run.stdout, run.stdout[-2000:]  # it ran, and said so
     pathlib.Path("tests/artifacts").mkdir(exist_ok=True)
-    pathlib.Path("tests/artifacts/fuzz.txt").write_text(api.stdout + inbound.stdout)
+    pathlib.Path("tests/artifacts/fuzz.txt").write_text(api.stdout + inbound.stdout + portal.stdout)
     assert "Traceback" not in server.output, server.output[-4000:]

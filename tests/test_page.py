@@ -46,9 +46,20 @@ async def test_sign_in_sets_a_strict_http_only_cookie_that_only_reads(
     session = await service.http.get("/stats/session")
     assert session.json()["signedIn"] is True and session.json()["accountId"] == a.account_id
     assert (await service.http.get("/api/v1/stats/summary")).status_code == 200
-    # The cookie never authorises a write, so a forged cross-site POST has nothing to ride on.
+    # The cookie alone never authorises a write, so a forged cross-site POST has nothing to ride
+    # on; with the session's CSRF token (which only a same-origin page can read) it does.
     write = await service.http.post("/api/v1/suppressions", json={"address": "x@example.com"})
-    assert write.status_code == 401
+    assert write.status_code == 403 and "X-CSRF-Token" in write.text
+    other = {"X-CSRF-Token": "0" * 32}
+    wrong_token = await service.http.post(
+        "/api/v1/suppressions", json={"address": "x@example.com"}, headers=other
+    )
+    assert wrong_token.status_code == 403
+    csrf = {"X-CSRF-Token": session.json()["csrfToken"]}
+    write = await service.http.post(
+        "/api/v1/suppressions", json={"address": "x@example.com"}, headers=csrf
+    )
+    assert write.status_code == 201
     # The session token is a credential only as the cookie: sent as a bearer it writes nothing,
     # reads nothing; and an API access token put in the cookie is no session.
     token, signed_in = service.http.cookies["tidings_session"], httpx.Cookies(service.http.cookies)
@@ -77,7 +88,8 @@ async def test_metrics_count_requests_outcomes_and_backlog(
     assert (
         'tidings_events_total{channel="email",type="TransactionalSendEvents.EmailSent"} 1.0' in text
     )
-    assert 'route="/messaging/v1/email/messages/{key}"' in text  # templates, not raw paths
+    route = 'route="/messaging/v1/email/messages/{key}"'  # templates, not raw paths
+    assert f'method="POST",{route},status="202"' in text
     assert "tidings_webhook_backlog 0.0" in text
     assert 'tidings_scheduler_lag_seconds{queue="webhooks"} 0.0' in text
     assert "tidings_http_request_duration_seconds_bucket" in text

@@ -57,7 +57,16 @@ async def _resources_of(service: Service, a: Tenant, target: Receiver) -> dict[s
     assert suppressed.status_code == 201, suppressed.text
     callback_id, _ = await register(service, a, target)
     subscription_id = await subscribe(service, a, callback_id)
+    cb = f"/platform/v1/ens-callbacks/{callback_id}"
+    assert (await service.http.post(cb + "/test", headers=a.headers)).status_code == 200
+    attempts = (await service.http.get(cb + "/attempts", headers=a.headers)).json()["attempts"]
+    [token] = (await service.http.get("/platform/v1/api-tokens", headers=a.headers)).json()["items"]
+    link = await service.http.post("/platform/v1/portal-links", headers=a.headers, json={})
     return {
+        "attempt_id": str(attempts[0]["attemptId"]),
+        "client_id": a.client_id,
+        "token_id": token["tokenId"],
+        "link_id": link.json()["id"],
         "asset_id": str(asset.json()["items"][0]["id"]),
         "key": "order-confirm",
         "message_id": mail.json()["id"],

@@ -69,8 +69,7 @@ async def _verified_callback(db: Db, account_id: int) -> str:
             callbacks.Callback(
                 id=callback_id, account_id=account_id, name=callback_id,
                 url=f"https://hooks.example.com/{callback_id}", max_batch_size=1, verified=True,
-                signature_key="unused", key_encoding="base64", strict_order=False,
-                sfmc_strict=False, created_at=now, updated_at=now,
+                signature_key="unused", options={}, created_at=now, updated_at=now,
             ),
         )  # fmt: skip
     return callback_id

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, runtime
+from app.api.http import BIGINT_MAX, parse_int, query_int, render, runtime
 from app.errors import Invalid, NotFound
 from app.services.sending import assets
 from app.wire.assets import AssetDeleted, AssetIn, AssetOut, AssetPage, AssetPatch
@@ -40,7 +40,7 @@ def _asset_id(request: Request) -> int:
 async def create(request: Request, body: AssetIn) -> Response:
     state, who = runtime(request), auth.principal(request)
     asset = await assets.create(state.db, who.account_id, body, now=state.now())
-    return JSONResponse(assets.to_wire(asset), status_code=201)
+    return render(assets.to_wire(asset), 201)
 
 
 @endpoint(
@@ -61,13 +61,8 @@ async def list_or_find(request: Request) -> Response:
     items, total = await assets.find(
         state.db, who.account_id, wanted, limit=size, offset=(page - 1) * size
     )
-    body = {
-        "count": total,
-        "page": page,
-        "pageSize": size,
-        "items": [assets.to_wire(asset) for asset in items],
-    }
-    return JSONResponse(body)
+    shown = [assets.to_wire(asset) for asset in items]
+    return render(AssetPage(count=total, page=page, page_size=size, items=shown))
 
 
 @endpoint(
@@ -76,9 +71,7 @@ async def list_or_find(request: Request) -> Response:
 )  # fmt: skip
 async def get(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(
-        assets.to_wire(await assets.get(state.db, who.account_id, _asset_id(request)))
-    )
+    return render(assets.to_wire(await assets.get(state.db, who.account_id, _asset_id(request))))
 
 
 @endpoint(
@@ -89,7 +82,7 @@ async def get(request: Request) -> Response:
 async def patch(request: Request, body: AssetPatch) -> Response:
     state, who = runtime(request), auth.principal(request)
     asset = await assets.patch(state.db, who.account_id, _asset_id(request), body, now=state.now())
-    return JSONResponse(assets.to_wire(asset))
+    return render(assets.to_wire(asset))
 
 
 @endpoint(
@@ -99,4 +92,4 @@ async def patch(request: Request, body: AssetPatch) -> Response:
 async def delete(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await assets.delete(state.db, who.account_id, _asset_id(request))
-    return JSONResponse({"id": _asset_id(request), "deleted": True})
+    return render(AssetDeleted(id=_asset_id(request), deleted=True))

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from app.api.http import runtime
 from app.errors import Forbidden
-from app.services.access.auth import Principal
+from app.services.access.auth import Authenticator, Principal
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -22,7 +22,7 @@ def requires(scope: str | None, *alternatives: str) -> Callable[[Handler], Handl
         @functools.wraps(handler)
         async def guarded(request: Request) -> Response:
             state = runtime(request)
-            credential, from_cookie = _credential(request)
+            credential, from_cookie = _credential(request, state.auth)
             principal = await state.auth.authenticate(credential, session=from_cookie)
             if scope is not None and not any(principal.has(s) for s in (scope, *alternatives)):
                 raise Forbidden(f"Insufficient privileges: this route needs the {scope} scope")
@@ -41,18 +41,24 @@ def principal(request: Request) -> Principal:
 
 
 SESSION_COOKIE = "tidings_session"
+CSRF_HEADER = "x-csrf-token"
 
 
-def _credential(request: Request) -> tuple[str | None, bool]:
-    """The Authorization header; for reads only, the stats page's session cookie instead (and
-    whether it was the cookie).
+def _credential(request: Request, auth: Authenticator) -> tuple[str | None, bool]:
+    """The Authorization header; else the console's session cookie (and whether it was the cookie).
 
-    The cookie is SameSite=Strict and never authorises a write, so it cannot be used for CSRF;
-    the session token it holds is accepted from the cookie only.
+    The cookie (SameSite=Strict, HttpOnly) authorises reads by itself; a write made on it must
+    also carry ``X-CSRF-Token`` with the value ``GET /console/session`` gave that session, which
+    no other origin can read. The session token it holds is accepted from the cookie only.
     """
     header = request.headers.get("authorization")
-    if header is None and request.method in ("GET", "HEAD"):
-        session = request.cookies.get(SESSION_COOKIE)
-        if session:
-            return f"Bearer {session}", True
-    return header, False
+    if header is not None:
+        return header, False
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
+        return None, False
+    if request.method not in ("GET", "HEAD") and not auth.is_csrf_token(
+        session, request.headers.get(CSRF_HEADER)
+    ):
+        raise Forbidden("A write made with the console's cookie needs its X-CSRF-Token header")
+    return f"Bearer {session}", True

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, query_int, runtime
+from app.api.http import JSONResponse, query_int, render, runtime
 from app.errors import Invalid
 from app.services.sending import definitions
 from app.wire import definitions as shapes
@@ -118,8 +118,10 @@ def _item(channel: str, base: str, declare: Declare) -> None:
             state.db, who.account_id, channel, request.path_params["key"],
             now=state.now(), wake=state.wake,
         )  # fmt: skip
-        return JSONResponse(
-            {"message": "Success", "requestId": _request_id(), "deletedDefinitionKey": archived}
+        return render(
+            DefinitionDeleted(
+                message="Success", request_id=_request_id(), deleted_definition_key=archived
+            )
         )
 
 
@@ -133,7 +135,7 @@ def _queue(channel: str, base: str, declare: Declare) -> None:
         count, age_s = await definitions.queue_stats(
             state.db, who.account_id, channel, request.path_params["key"], now=state.now()
         )
-        return JSONResponse({"requestId": _request_id(), "count": count, "ageSeconds": age_s})
+        return render(QueueCount(request_id=_request_id(), count=count, age_seconds=age_s))
 
     @declare("DELETE", base + "/{key}/queue", scopes=write, responses={200: Queued},
              statuses=(400, 409), summary="Purge an inactive definition's queue")  # fmt: skip
@@ -143,7 +145,7 @@ def _queue(channel: str, base: str, declare: Declare) -> None:
             state.db, who.account_id, channel, request.path_params["key"],
             now=state.now(), wake=state.wake,
         )  # fmt: skip
-        return JSONResponse({"requestId": _request_id(), "message": "Queued"})
+        return render(Queued(request_id=_request_id(), message="Queued"))
 
 
 async def _page(request: Request, channel: str) -> dict[str, Any]:

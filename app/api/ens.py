@@ -12,9 +12,9 @@ from starlette.responses import Response
 
 from app import wire
 from app.api import auth
-from app.api.endpoint import endpoint
-from app.api.http import BIGINT_MAX, JSONResponse, query_int, runtime
-from app.services.webhooks import callbacks, operations, subscriptions
+from app.api.endpoint import endpoint, parse_query, query_of
+from app.api.http import BIGINT_MAX, JSONResponse, query_int, render, runtime
+from app.services.webhooks import callbacks, deliveries, operations, subscriptions
 from app.wire.callbacks import (
     CallbackCreated,
     CallbackIn,
@@ -26,6 +26,7 @@ from app.wire.callbacks import (
     RegenerateIn,
     VerifyIn,
 )
+from app.wire.deliveries import AttemptQuery
 from app.wire.operations import AttemptPage, CallbackHealth, Replayed, ReplayIn, TestSent
 from app.wire.subscriptions import SubscriptionIn, SubscriptionOut, SubscriptionPatch
 
@@ -90,7 +91,7 @@ async def get_callback(request: Request) -> Response:
 async def delete_callback(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await state.callbacks.delete(who.account_id, _callback_id(request))
-    return JSONResponse({})
+    return render(Empty())
 
 
 @_ens(
@@ -110,7 +111,7 @@ async def verify(request: Request, body: VerifyIn) -> Response:
 )  # fmt: skip
 async def regenerate(request: Request, body: RegenerateIn) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.regenerate(who.account_id, body.callback_id))
+    return render(await state.callbacks.regenerate(who.account_id, body.callback_id))
 
 
 @_ens(
@@ -119,7 +120,7 @@ async def regenerate(request: Request, body: RegenerateIn) -> Response:
 )  # fmt: skip
 async def probe(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await state.callbacks.probe(who.account_id, _callback_id(request)))
+    return render(await state.callbacks.probe(who.account_id, _callback_id(request)))
 
 
 @_ens(
@@ -136,12 +137,13 @@ _ATTEMPTS_QUERY = {
     "pageSize": {"type": "integer", "minimum": 1, "maximum": 500},
     "beforeId": {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX,
                  "description": "The page after this attempt (nextBeforeId)"},
-}  # fmt: skip
+} | query_of(AttemptQuery)  # fmt: skip
 
 
 @_ens(
     "GET", _CB + "/attempts", scopes=(CB + "read",), responses={200: AttemptPage},
-    summary="Delivery attempts, newest first", query=_ATTEMPTS_QUERY,
+    summary="Delivery attempts, newest first (filtered by status, error class, time, ok)",
+    query=_ATTEMPTS_QUERY,
 )  # fmt: skip
 async def attempts(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
@@ -151,9 +153,8 @@ async def attempts(request: Request) -> Response:
     before_id = (
         query_int(request, "beforeId", default=0, low=1, high=BIGINT_MAX) if before else None
     )
-    return JSONResponse(
-        await operations.attempts(state.db, found, limit=limit, before_id=before_id)
-    )
+    only = parse_query(request, AttemptQuery)
+    return render(await deliveries.page(state.db, found, only, limit=limit, before_id=before_id))
 
 
 @_ens(
@@ -163,7 +164,7 @@ async def attempts(request: Request) -> Response:
 async def health(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    return JSONResponse(await operations.health(state.db, found, now=state.now()))
+    return render(await operations.health(state.db, found, now=state.now()))
 
 
 async def _replayable(request: Request) -> None:
@@ -184,7 +185,7 @@ async def replay(request: Request, body: ReplayIn) -> Response:
         state.db, found, body, now=state.now(), max_events=state.settings.replay_max_events,
         wake=state.wake,
     )  # fmt: skip
-    return JSONResponse(queued, status_code=202)
+    return render(queued, 202)
 
 
 @_ens(
@@ -194,7 +195,7 @@ async def replay(request: Request, body: ReplayIn) -> Response:
 async def test(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     found = await state.callbacks.get(who.account_id, _callback_id(request))
-    return JSONResponse(await operations.test_send(state.dispatcher, found, now=state.now()))
+    return render(await operations.test_send(state.dispatcher, found, now=state.now()))
 
 
 @_ens(
@@ -243,7 +244,7 @@ async def get_subscription(request: Request) -> Response:
 async def delete_subscription(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     await subscriptions.delete(state.db, who.account_id, request.path_params["subscription_id"])
-    return JSONResponse({})
+    return render(Empty())
 
 
 @_ens(

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app import wire
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, runtime
+from app.api.http import render, runtime
 from app.errors import StorageUnavailable
 from app.wire.health import Healthy, NotReady
 
@@ -19,7 +19,7 @@ _TAGS = ("Operations",)
     summary="Liveness", tags=_TAGS,
 )  # fmt: skip
 async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
+    return render(Healthy(status="ok"))
 
 
 @endpoint(
@@ -31,5 +31,5 @@ async def readyz(request: Request) -> Response:
         await runtime(request).db.ping()
     except Exception as exc:  # any driver failure means "not ready", which is the answer
         cause = exc.__cause__ if isinstance(exc, StorageUnavailable) else exc
-        return JSONResponse({"status": "unavailable", "error": type(cause).__name__}, 503)
-    return JSONResponse({"status": "ok"})
+        return render(NotReady(status="unavailable", error=type(cause).__name__), 503)
+    return render(Healthy(status="ok"))

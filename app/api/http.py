@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +22,21 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def render(
+    body: BaseModel | Sequence[BaseModel],
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The response built from its declared model (or a list of them): the fields given to
+    the model, by their wire names. The hot send path keeps its plain dicts (a model costs
+    ~6 µs a recipient); the contract check holds those to their models."""
+    if isinstance(body, BaseModel):
+        content: Any = body.model_dump(mode="json", exclude_unset=True)
+    else:
+        content = [item.model_dump(mode="json", exclude_unset=True) for item in body]
+    return JSONResponse(content, status_code, headers)
 
 
 def runtime(request: Request) -> Runtime:

@@ -15,10 +15,17 @@ from starlette.responses import Response
 
 from app import wire
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, runtime
+from app.api.http import render, runtime
 from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from app.services.sending import dsn, inbound, reports
-from app.wire.inbound import BounceIn, BouncesRecorded, ReceiptIn, ReceiptRecorded
+from app.wire.inbound import (
+    BounceIn,
+    BouncesRecorded,
+    ReceiptIn,
+    ReceiptRecorded,
+    Recorded,
+    Unmatched,
+)
 
 _MAX_REPORT_BYTES = 1_000_000
 _TAGS = ("Inbound",)
@@ -54,24 +61,24 @@ async def bounces(request: Request, body: BounceIn | None) -> Response:
     if body is not None:
         bounce = reports.bounce(body)
         recorded = await inbound.record_bounce(state.db, bounce, now=state.now(), wake=state.wake)
-        return JSONResponse({"recorded": [recorded.to_wire()], "unmatched": [], "ignored": 0})
+        return render(BouncesRecorded(recorded=[recorded.to_wire()], unmatched=[], ignored=0))
     raw = await request.body()
     if len(raw) > _MAX_REPORT_BYTES:
         raise Invalid(f"A report may be at most {_MAX_REPORT_BYTES} bytes")
     found, ignored = dsn.parse(raw)
-    matched: list[dict[str, object]] = []
-    unmatched: list[dict[str, object]] = []
+    matched: list[Recorded] = []
+    unmatched: list[Unmatched] = []
     for bounce in found:
         try:
             recorded = await inbound.record_bounce(
                 state.db, bounce, now=state.now(), wake=state.wake
             )
         except (NotFound, Conflict):
-            unmatched.append({"recipient": bounce.recipient, "smtpReason": bounce.smtp_reason})
+            unmatched.append(Unmatched(recipient=bounce.recipient, smtp_reason=bounce.smtp_reason))
         else:
             matched.append(recorded.to_wire())
     # An unmatched DSN is still answered 200: the mail system must not retry it forever.
-    return JSONResponse({"recorded": matched, "unmatched": unmatched, "ignored": ignored})
+    return render(BouncesRecorded(recorded=matched, unmatched=unmatched, ignored=ignored))
 
 
 @endpoint(
@@ -83,4 +90,4 @@ async def sms_receipts(request: Request, body: ReceiptIn) -> Response:
     state = runtime(request)
     receipt = reports.receipt(body)
     recorded = await inbound.record_receipt(state.db, receipt, now=state.now(), wake=state.wake)
-    return JSONResponse({"recorded": [recorded.to_wire()]})
+    return render(ReceiptRecorded(recorded=[recorded.to_wire()]))

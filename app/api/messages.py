@@ -11,10 +11,10 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, runtime
+from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, render, runtime
 from app.services.sending import sends, status
 from app.wire import sends as shapes
-from app.wire.answers import MessageStatus, NotSentFeed, SendAccepted, SendRefused
+from app.wire.answers import MessageStatus, NotSentFeed, SendAccepted, SendEntry, SendRefused
 
 _FEED_QUERY = {
     "type": {"type": "string", "enum": ["notSent"], "description": "notSent (any casing)"},
@@ -39,14 +39,12 @@ async def _send(request: Request, channel: str, body: shapes.SendIn, key: str | 
     if accepted.failures == len(accepted.responses):
         # Nothing could be queued: the whole request failed (the single route's only one).
         first = accepted.responses[0]
-        refused = {
-            "message": first["message"],
-            "errorcode": first["errorcode"],
-            "documentation": "",
-            "requestId": accepted.request_id,
-            "responses": accepted.responses,
-        }
-        return JSONResponse(refused, status_code=400)
+        refused = SendRefused(
+            message=first["message"], errorcode=first["errorcode"], documentation="",
+            request_id=accepted.request_id,
+            responses=[SendEntry.model_validate(r) for r in accepted.responses],
+        )  # fmt: skip
+        return render(refused, 400)
     return JSONResponse(accepted.to_wire(), status_code=202)
 
 

@@ -8,7 +8,6 @@ processes. Set TIDINGS_METRICS_TOKEN to require ``Authorization: Bearer <token>`
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +16,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import wire
+from app import logs, wire
 from app.api.endpoint import endpoint
 from app.api.http import runtime
 from app.errors import Unauthenticated
@@ -91,21 +90,13 @@ class Middleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = logs.Watch(send)
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, watch.send)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.registry.requests.labels(scope["method"], route, str(status)).inc()
-            self.registry.latency.labels(route).observe(time.perf_counter() - started)
+            self.registry.requests.labels(scope["method"], route, str(watch.status)).inc()
+            self.registry.latency.labels(route).observe(watch.seconds)
 
 
 async def check_token(request: Request) -> None:

@@ -277,6 +277,13 @@ def document() -> Schema:
                     "scheme": "bearer",
                     "description": "TIDINGS_METRICS_TOKEN; with that unset, no token is needed",
                 },
+                "portalSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "tidings_portal",
+                    "description": "The consumer portal's session, opened by a portal link"
+                    " (/portal/enter/{code}); writes also need X-CSRF-Token",
+                },
                 "inboundToken": {
                     "type": "http",
                     "scheme": "bearer",

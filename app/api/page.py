@@ -1,9 +1,10 @@
-"""The stats page: /stats (HTML from static/), sign-in and sign-out with a session cookie.
+"""The console's pages: /console (and the older /stats), sign-in and sign-out with a session cookie.
 
 Signing in takes an API client's id and secret and sets an HttpOnly, SameSite=Strict cookie
-holding an access token for that client (8 hours; revoking the client ends it). The cookie only
-authorises reads (see ``auth._credential``); sign-in and sign-out check ``Origin`` as well.
-Sign-in checks the secret as /v2/token does, under the same rate limits (429 beyond them).
+holding a session token for that client (8 hours; revoking the client ends it). The cookie
+authorises reads; a write made on it also needs the session's CSRF token, which
+``/console/session`` gives the page (see ``auth._credential``). Sign-in and sign-out check
+``Origin`` as well. Sign-in checks the secret as /v2/token does, under the same rate limits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app import wire
 from app.api import token
 from app.api.auth import SESSION_COOKIE
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, runtime
+from app.api.http import render, runtime
 from app.errors import Forbidden, OAuthError, Unauthenticated
 from app.wire import vocabulary
 from app.wire.health import Session
@@ -39,9 +40,10 @@ SECURITY_HEADERS = {
 }
 
 
-_PAGE = ("Stats page",)
+_PAGE = ("Console",)
 # The sign-in form's failures redirect; what is left is plain: SFMC's envelope or Broadcast's.
 _PLAIN = "plain"
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
 # The page's data block, filled with the event types it draws (a data block runs no script).
@@ -65,12 +67,27 @@ async def page(request: Request) -> Response:
 
 
 @endpoint(
+    "GET", "/console", scopes=None, responses={200: None}, errors=wire.SFMC,
+    summary="The operator console (HTML)", tags=_PAGE,
+)  # fmt: skip
+async def console(request: Request) -> Response:
+    html = await run_in_threadpool((STATIC / "console" / "index.html").read_text, "utf-8")
+    html = html.replace(_EVENT_TYPES_BLOCK, _event_types_block())
+    return HTMLResponse(html, headers=SECURITY_HEADERS)
+
+
+@endpoint(
     "GET", "/docs", scopes=None, responses={200: None}, errors=wire.SFMC,
     summary="This reference as a page (HTML)", tags=("Operations",),
 )  # fmt: skip
 async def docs(request: Request) -> Response:
     """The API reference: static/docs.html renders /openapi.json in the browser."""
     return FileResponse(STATIC / "docs.html", headers=SECURITY_HEADERS)
+
+
+def _home(request: Request) -> str:
+    """The page a sign-in or sign-out form came from: the console, or the older stats page."""
+    return "/stats" if request.url.path.startswith("/stats/") else "/console"
 
 
 def _same_origin(request: Request) -> None:
@@ -83,9 +100,9 @@ def _same_origin(request: Request) -> None:
 
 
 @endpoint(
-    "POST", "/stats/login", scopes=None, responses={303: None}, errors=_PLAIN,
-    statuses=(403, 429), summary="Sign the page in (a form: client_id, client_secret)",
-    tags=_PAGE,
+    "POST", "/console/login", scopes=None, responses={303: None}, errors=_PLAIN,
+    statuses=(403, 429), summary="Sign the console in (a form: client_id, client_secret)",
+    tags=_PAGE, aliases=("/stats/login",),
 )  # fmt: skip
 async def sign_in(request: Request) -> Response:
     _same_origin(request)
@@ -101,8 +118,8 @@ async def sign_in(request: Request) -> Response:
         body = wire.parse(TokenIn, credentials, family=wire.OAUTH)
         grant = await token.grant_for(request, body, session=True)
     except OAuthError:
-        return RedirectResponse("/stats?signin=failed", status_code=303)
-    response = RedirectResponse("/stats", status_code=303)
+        return RedirectResponse(f"{_home(request)}?signin=failed", status_code=303)
+    response = RedirectResponse(_home(request), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         grant.access_token,
@@ -116,19 +133,20 @@ async def sign_in(request: Request) -> Response:
 
 
 @endpoint(
-    "POST", "/stats/logout", scopes=None, responses={303: None}, errors=_PLAIN,
-    statuses=(403,), summary="Sign the page out", tags=_PAGE,
+    "POST", "/console/logout", scopes=None, responses={303: None}, errors=_PLAIN,
+    statuses=(403,), summary="Sign the console out", tags=_PAGE, aliases=("/stats/logout",),
 )  # fmt: skip
 async def sign_out(request: Request) -> Response:
     _same_origin(request)
-    response = RedirectResponse("/stats", status_code=303)
+    response = RedirectResponse(_home(request), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
 @endpoint(
-    "GET", "/stats/session", scopes=None, responses={200: Session}, errors=wire.SFMC,
-    summary="Whether the page is signed in", tags=_PAGE,
+    "GET", "/console/session", scopes=None, responses={200: Session}, errors=wire.SFMC,
+    summary="Whether the console is signed in, and its CSRF token", tags=_PAGE,
+    aliases=("/stats/session",),
 )  # fmt: skip
 async def session(request: Request) -> Response:
     """Whether the cookie is a live session (200 either way, so the page logs no error)."""
@@ -138,6 +156,12 @@ async def session(request: Request) -> Response:
             f"Bearer {cookie}" if cookie else None, session=True
         )
     except Unauthenticated:
-        return JSONResponse({"signedIn": False}, headers={"Cache-Control": "no-store"})
-    body = {"signedIn": True, "accountId": who.account_id, "clientId": who.client_id}
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        return render(Session(signed_in=False), headers=_NO_STORE)
+    body = Session(
+        signed_in=True,
+        account_id=who.account_id,
+        client_id=who.client_id,
+        scopes=sorted(who.scopes),
+        csrf_token=runtime(request).auth.csrf_token(cookie or ""),
+    )
+    return render(body, headers=_NO_STORE)

@@ -10,20 +10,27 @@ from starlette.staticfiles import StaticFiles
 
 from app.api import (
     assets,
+    credentials,
     definitions,
+    deliveries,
     endpoint,
     ens,
+    feed,
     health,
     inbound,
+    keys,
+    listen,
     messages,
     metrics,
     openapi,
     page,
+    portal_links,
     stats,
     suppressions,
     token,
     transactionals,
 )
+from app.console import portal, portal_deliveries, portal_endpoints
 
 ROUTES = [
     *endpoint.routes(health),
@@ -36,6 +43,15 @@ ROUTES = [
     *endpoint.routes(suppressions),
     *endpoint.routes(transactionals),
     *endpoint.routes(ens),
+    *endpoint.routes(keys),
+    *endpoint.routes(feed),
+    *endpoint.routes(listen),
+    *endpoint.routes(deliveries),
+    *endpoint.routes(credentials),
+    *endpoint.routes(portal_links),
+    *endpoint.routes(portal),
+    *endpoint.routes(portal_endpoints),
+    *endpoint.routes(portal_deliveries),
     *endpoint.routes(stats),
     *endpoint.routes(page),
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint, parse_query, query_of
-from app.api.http import JSONResponse, query_int, runtime
+from app.api.http import query_int, render, runtime
 from app.services import stats
 from app.wire.stats import (
     StatsCallbacks,
@@ -43,7 +43,7 @@ def _range(request: Request) -> stats.Range:
 )
 async def summary(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
-    return JSONResponse(await stats.summary(state.db, who.account_id, _range(request)))
+    return render(await stats.summary(state.db, who.account_id, _range(request)))
 
 
 @_stats(
@@ -55,7 +55,7 @@ async def summary(request: Request) -> Response:
 async def timeseries(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     query = parse_query(request, TimeseriesQuery)
-    return JSONResponse(await stats.timeseries(state.db, who.account_id, query))
+    return render(await stats.timeseries(state.db, who.account_id, query))
 
 
 @_stats(
@@ -67,7 +67,7 @@ async def timeseries(request: Request) -> Response:
 async def callbacks(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     body = await stats.all_callbacks(state.db, who.account_id, _range(request), now=state.now())
-    return JSONResponse(body)
+    return render(body)
 
 
 @_stats(
@@ -79,4 +79,4 @@ async def callbacks(request: Request) -> Response:
 async def recent(request: Request) -> Response:
     state, who = runtime(request), auth.principal(request)
     limit = query_int(request, "limit", default=20, low=1, high=200)
-    return JSONResponse(await stats.recent(state.db, who.account_id, limit=limit))
+    return render(await stats.recent(state.db, who.account_id, limit=limit))

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, query_int, runtime
+from app.api.http import query_int, render, runtime
 from app.services.sending import suppression
 from app.wire.suppressions import SuppressionIn, SuppressionOut, SuppressionPage
 
@@ -33,14 +33,8 @@ async def list_entries(request: Request) -> Response:
     items, total = await suppression.page(
         state.db, who.account_id, page=page, size=size, address=request.query_params.get("address")
     )
-    return JSONResponse(
-        {
-            "page": page,
-            "pageSize": size,
-            "count": total,
-            "items": [suppression.to_wire(entry) for entry in items],
-        }
-    )
+    shown = [suppression.to_wire(entry) for entry in items]
+    return render(SuppressionPage(page=page, page_size=size, count=total, items=shown))
 
 
 @endpoint(
@@ -52,7 +46,7 @@ async def list_entries(request: Request) -> Response:
 async def add(request: Request, body: SuppressionIn) -> Response:
     state, who = runtime(request), auth.principal(request)
     entry, created = await suppression.add(state.db, who.account_id, body, now=state.now())
-    return JSONResponse(suppression.to_wire(entry), status_code=201 if created else 200)
+    return render(suppression.to_wire(entry), 201 if created else 200)
 
 
 @endpoint(

@@ -10,10 +10,10 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint
-from app.api.http import JSONResponse, runtime
+from app.api.http import render, runtime
 from app.errors import OAuthError
 from app.services.access.auth import Grant
-from app.wire.token import TokenContextOut, TokenIn, TokenOut
+from app.wire.token import ContextApplication, ContextId, TokenContextOut, TokenIn, TokenOut
 
 _TAGS = ("SFMC auth",)
 
@@ -32,15 +32,15 @@ def throttle(request: Request, form: dict[str, Any]) -> None:
 async def issue(request: Request, body: TokenIn) -> Response:
     grant = await grant_for(request, body)
     base = runtime(request).settings.base_url
-    answer = {
-        "access_token": grant.access_token,
-        "token_type": "Bearer",
-        "expires_in": grant.expires_in_s,
-        "scope": " ".join(grant.scopes),
-        "rest_instance_url": base,
-        "soap_instance_url": base,
-    }
-    return JSONResponse(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    answer = TokenOut(
+        access_token=grant.access_token,
+        token_type="Bearer",  # noqa: S106 (the RFC 6749 token type, no secret)
+        expires_in=grant.expires_in_s,
+        scope=" ".join(grant.scopes),
+        rest_instance_url=base,
+        soap_instance_url=base,
+    )
+    return render(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 async def grant_for(request: Request, body: TokenIn, *, session: bool = False) -> Grant:
@@ -66,11 +66,11 @@ def _address(request: Request) -> str:
 )  # fmt: skip
 async def context(request: Request) -> Response:
     who = auth.principal(request)
-    body = {
-        "enterprise": {"id": who.account_id},
-        "organization": {"id": who.account_id},
-        "user": {"id": who.client_id or who.token_id},
-        "application": {"clientId": who.client_id, "tokenId": who.token_id},
-        "scopes": sorted(who.scopes),
-    }
-    return JSONResponse(body)
+    body = TokenContextOut(
+        enterprise=ContextId(id=who.account_id),
+        organization=ContextId(id=who.account_id),
+        user=ContextId(id=who.client_id or who.token_id),
+        application=ContextApplication(client_id=who.client_id, token_id=who.token_id),
+        scopes=sorted(who.scopes),
+    )
+    return render(body)

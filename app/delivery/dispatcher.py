@@ -26,6 +26,7 @@ from app.services.webhooks.keys import KeyBox
 from app.settings import Settings
 from app.storage import attempts, batches, callbacks, events, outbox
 from app.storage.db import Db
+from app.wire.delivery import DeliveryOptions
 
 log = logging.getLogger("tidings.dispatcher")
 K = TypeVar("K")
@@ -222,12 +223,13 @@ class Dispatcher:
                 target = targets.get(callback_id)
                 if target is None or target.disabled_at is not None or not target.verified:
                     continue  # never a POST to a URL whose owner did not answer the probe
-                if target.strict_order:
+                strict = DeliveryOptions.load(target.options).strict_order
+                if strict:
                     await batches.lock_callback(self._db, callback_id)
                     if await batches.has_open_batch(self._db, callback_id):
                         done = False  # its rows wait below any floor
                         continue
-                count = 1 if target.strict_order else _FORM_PER_PASS
+                count = 1 if strict else _FORM_PER_PASS
                 made = await batches.form_batches(
                     self._db, account_id=target.account_id, callback_id=callback_id,
                     size=target.max_batch_size, count=count, now=self._now(), above=above,
@@ -246,7 +248,7 @@ class Dispatcher:
             if target is None:
                 return  # deleted with its batches
             body = orjson.dumps([fanout.to_wire(event) for event in found])
-            reply = await self._post(target, batch.id, body, attempt=batch.attempts)
+            reply, sent = await self._post(target, batch.id, body, attempt=batch.attempts)
             await results.record(
                 self._db,
                 batch,
@@ -256,6 +258,7 @@ class Dispatcher:
                 now=self._now(),
                 retry=self._policy,
                 breaker_s=self._settings.webhook_breaker_s,
+                headers=sent,
             )
         except asyncio.CancelledError:
             # Stopping past the grace period: the batch goes back to pending now rather than
@@ -268,33 +271,29 @@ class Dispatcher:
 
     async def _post(
         self, target: callbacks.Callback, webhook_id: str, body: bytes, *, attempt: int
-    ) -> client.Reply:
-        now = self._now()
-        previous = None
-        if target.previous_key and (target.previous_key_until or 0) > now:
-            previous = self._keys.open(target.previous_key)
-        headers = signing.headers(
-            key=self._keys.open(target.signature_key),
-            previous_key=previous,
-            encoding=target.key_encoding,
-            webhook_id=webhook_id,
-            timestamp_s=now // 1000,
-            body=body,
+    ) -> tuple[client.Reply, dict[str, str]]:
+        """The reply, and the headers sent (kept with the attempt: signatures, never a key)."""
+        options = DeliveryOptions.load(target.options)
+        headers = signing.for_callback(
+            target, options, self._keys, webhook_id=webhook_id, now_ms=self._now(), body=body
         )
         headers |= {"x-tidings-attempt": str(attempt), "x-tidings-callback-id": target.id}
-        if target.sfmc_strict:
-            return await self._poster.post(
+        if options.sfmc_strict:
+            reply = await self._poster.post(
                 target.url, body, headers, timeout_s=3.0, success=client.SFMC_SUCCESS
             )
-        return await self._poster.post(
-            target.url, body, headers, timeout_s=self._settings.webhook_timeout_s
-        )
+        else:
+            reply = await self._poster.post(
+                target.url, body, headers, timeout_s=self._settings.webhook_timeout_s
+            )
+        return reply, headers
 
     async def test_send(self, target: callbacks.Callback, body: bytes) -> client.Reply:
         """A signed sample batch, now, outside the outbox; logged as an attempt."""
-        reply = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
+        reply, sent = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
+        row = results.attempt(target, None, reply, 1, self._now(), headers=sent)
         async with self._db.write():
-            await attempts.insert(self._db, results.attempt(target, None, reply, 1, self._now()))
+            await attempts.insert(self._db, row)
         return reply
 
 

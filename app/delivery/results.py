@@ -20,12 +20,14 @@ async def record(
     now: int,
     retry: policy.Policy,
     breaker_s: float,
+    headers: dict[str, str] | None = None,
 ) -> None:
-    """Store one batch's result; POSTs finishing together share one transaction."""
+    """Store one batch's result (``headers``: as sent); POSTs finishing together share one
+    transaction."""
     error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
 
     async def store() -> None:
-        await attempts.insert(db, attempt(target, batch.id, reply, count, now))
+        await attempts.insert(db, attempt(target, batch.id, reply, count, now, headers=headers))
         await stats.count_attempt(
             db,
             account_id=target.account_id,
@@ -97,7 +99,13 @@ async def _break_if_failing(
 
 
 def attempt(
-    target: callbacks.Callback, batch_id: str | None, reply: client.Reply, count: int, now: int
+    target: callbacks.Callback,
+    batch_id: str | None,
+    reply: client.Reply,
+    count: int,
+    now: int,
+    *,
+    headers: dict[str, str] | None = None,
 ) -> attempts.Attempt:
     """The attempt row for one POST (``batch_id`` None for a test send)."""
     return attempts.Attempt(
@@ -111,4 +119,14 @@ def attempt(
         latency_ms=reply.latency_ms,
         error_class=reply.error_class,
         response_excerpt=reply.excerpt[:500] or None,
+        request_headers=None if headers is None else signature_headers(headers),
     )
+
+
+def signature_headers(headers: dict[str, str]) -> dict[str, str]:
+    """What of a POST's headers the attempts log keeps: ids, timestamps and signatures (never
+    anything else a callback may be configured to send, which may be a credential)."""
+    return {
+        name: value for name, value in headers.items()
+        if name.lower().startswith(("webhook-", "x-tidings-")) or "signature" in name.lower()
+    }  # fmt: skip

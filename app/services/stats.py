@@ -14,8 +14,10 @@ from app.storage import callbacks as callback_rows
 from app.storage import events, outbox
 from app.storage import stats as rollups
 from app.storage.db import Db
+from app.wire import stats as shapes
 from app.wire import vocabulary
-from app.wire.stats import STEP_MS, TimeseriesQuery
+from app.wire.operations import CallbackHealth, Latency
+from app.wire.stats import STEP_MS
 
 # SMS receipt status codes that name a temporary failure: 4501 Expired (the carrier kept trying
 # until the validity period ran out: handset off or out of reach), and the gateway (Twilio)
@@ -37,7 +39,7 @@ def _rate(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(part / whole, 4)
 
 
-def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
+def _webhook_figures(counts: list[rollups.AttemptCounts], backlog: int) -> shapes.Webhooks:
     attempts = sum(c.attempts for c in counts)
     ok = [c for c in counts if c.result == "ok"]
     first = sum(c.first_attempts for c in counts)
@@ -46,25 +48,24 @@ def _webhook_figures(counts: list[rollups.AttemptCounts]) -> dict[str, Any]:
     for c in counts:
         if c.result != "ok":
             failures[c.result] += c.attempts
-    return {
-        "attempts": attempts,
-        "successes": sum(c.attempts for c in ok),
-        "successRate": _rate(sum(c.attempts for c in ok), attempts),
-        "firstAttemptSuccessRate": _rate(sum(c.first_attempts for c in ok), first),
-        "eventsDelivered": sum(c.events for c in ok),
-        "failuresByClass": dict(sorted(failures.items())),
-        "latencyMs": {
-            "p50": latency.percentile_ms(buckets, 0.50),
-            "p95": latency.percentile_ms(buckets, 0.95),
-            "p99": latency.percentile_ms(buckets, 0.99),
-            "mean": None
-            if attempts == 0
-            else round(sum(c.latency_sum_ms for c in counts) / attempts),
-        },
-    }
+    return shapes.Webhooks(
+        attempts=attempts,
+        successes=sum(c.attempts for c in ok),
+        success_rate=_rate(sum(c.attempts for c in ok), attempts),
+        first_attempt_success_rate=_rate(sum(c.first_attempts for c in ok), first),
+        events_delivered=sum(c.events for c in ok),
+        failures_by_class=dict(sorted(failures.items())),
+        latency_ms=Latency(
+            p50=latency.percentile_ms(buckets, 0.50),
+            p95=latency.percentile_ms(buckets, 0.95),
+            p99=latency.percentile_ms(buckets, 0.99),
+            mean=None if attempts == 0 else round(sum(c.latency_sum_ms for c in counts) / attempts),
+        ),
+        backlog=backlog,
+    )
 
 
-async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
+async def summary(db: Db, account_id: int, span: Range) -> shapes.StatsSummary:
     rows = await rollups.event_counts(
         db, account_id, since=span.since, until=span.until, by=("channel", "type", "detail")
     )
@@ -73,28 +74,28 @@ async def summary(db: Db, account_id: int, span: Range) -> dict[str, Any]:
     bounced = by_kind[_Outcome.BOUNCED]
     hard = sum(n for key, n in bounces.items() if bounce_code(*key) == vocabulary.BounceClass.HARD)
     attempts = await rollups.attempt_counts(db, account_id, since=span.since, until=span.until)
-    return {
-        "from": clock.iso_utc(span.since),
-        "to": clock.iso_utc(span.until),
-        "sent": sent,
-        "notSent": not_sent,
-        "bounced": {"total": bounced, "hard": hard, "soft": bounced - hard},
-        "bounceRate": _rate(bounced, sent + bounced),
-        "deliverySuccessRate": _rate(sent, sent + not_sent + bounced),
-        "byChannel": {
+    return shapes.StatsSummary(
+        since=clock.iso_utc(span.since),
+        until=clock.iso_utc(span.until),
+        sent=sent,
+        not_sent=not_sent,
+        bounced=shapes.Bounced(total=bounced, hard=hard, soft=bounced - hard),
+        bounce_rate=_rate(bounced, sent + bounced),
+        delivery_success_rate=_rate(sent, sent + not_sent + bounced),
+        by_channel={
             channel: {k.value: kinds.get(k, 0) for k in _BY_CHANNEL}
             for channel, kinds in sorted(by_channel.items())
         },
-        "notSentByReason": [
+        not_sent_by_reason=[
             _reason_entry(channel, code, n)
             for (channel, code), n in sorted(reasons.items(), key=lambda kv: -kv[1])
         ],
-        "bounceCodes": [
+        bounce_codes=[
             _bounce_entry(channel, detail, n)
             for (channel, detail), n in sorted(bounces.items(), key=lambda kv: -kv[1])
         ],
-        "webhooks": _webhook_figures(attempts) | {"backlog": await _backlog(db, account_id)},
-    }
+        webhooks=_webhook_figures(attempts, await _backlog(db, account_id)),
+    )
 
 
 _Counts = dict[tuple[str, str], int]  # (channel, detail): events
@@ -122,13 +123,9 @@ def _tally(
     return by_kind, by_channel, reasons, bounces
 
 
-def _reason_entry(channel: str, code: str, n: int) -> dict[str, Any]:
-    return {
-        "channel": channel,
-        "statusCode": code,
-        "reason": vocabulary.NotSent.name_of(int(code)) if code.isdigit() else code,
-        "count": n,
-    }
+def _reason_entry(channel: str, code: str, n: int) -> shapes.NotSentReason:
+    reason = vocabulary.NotSent.name_of(int(code)) if code.isdigit() else code
+    return shapes.NotSentReason(channel=channel, status_code=code, reason=reason, count=n)
 
 
 def bounce_code(channel: str, detail: str) -> vocabulary.BounceClass:
@@ -140,12 +137,15 @@ def bounce_code(channel: str, detail: str) -> vocabulary.BounceClass:
     return hard if detail.startswith(hard) else soft
 
 
-def _bounce_entry(channel: str, detail: str, count: int) -> dict[str, Any]:
+def _bounce_entry(channel: str, detail: str, count: int) -> shapes.BounceCount:
     """Email: its enhanced status code (smtpReason); SMS: its receipt status code."""
-    entry = {"channel": channel, "bounceCode": bounce_code(channel, detail).value}
+    code = bounce_code(channel, detail).value
     if channel == "sms":
-        return entry | {"statusCode": detail, "count": count}
-    return entry | {"smtpReason": detail.partition(" ")[2], "count": count}
+        return shapes.BounceCount(
+            channel=channel, bounce_code=code, status_code=detail, count=count
+        )
+    reason = detail.partition(" ")[2]
+    return shapes.BounceCount(channel=channel, bounce_code=code, smtp_reason=reason, count=count)
 
 
 async def _backlog(db: Db, account_id: int) -> int:
@@ -155,55 +155,57 @@ async def _backlog(db: Db, account_id: int) -> int:
 
 async def callback_health(
     db: Db, callback: callback_rows.Callback, span: Range, *, now: int
-) -> dict[str, Any]:
+) -> CallbackHealth:
     """State, success and latency over the range (from the rollups), backlog right now."""
     counts = await rollups.attempt_counts(
         db, callback.account_id, since=span.since, until=span.until, callback_id=callback.id
     )
-    figures = _webhook_figures(counts)
     backlog = await outbox.backlog(db, callback.id)
+    figures = _webhook_figures(counts, backlog.events)
     status, reason = callbacks.status_of(callback)
     state: str = status
     if status == vocabulary.CallbackStatus.VERIFIED:
         failing = callback.failing_since is not None
         state = vocabulary.CallbackHealth.FAILING if failing else vocabulary.CallbackHealth.HEALTHY
     oldest = backlog.oldest_created_at
-    return {
-        "callbackId": callback.id,
-        "callbackName": callback.name,
-        "url": callback.url,
-        "state": state,
-        "status": status,
-        "statusReason": reason,
-        "attempts": figures["attempts"],
-        "successRate": figures["successRate"],
-        "firstAttemptSuccessRate": figures["firstAttemptSuccessRate"],
-        "latencyMs": figures["latencyMs"],
-        "failuresByClass": figures["failuresByClass"],
-        "backlog": backlog.events,
-        "held": backlog.held,
-        "failedBatches": backlog.failed_batches,
-        "oldestPendingAgeSeconds": None if oldest is None else max(0, (now - oldest) // 1000),
-        "lastSuccessAt": _iso(callback.last_success_at),
-        "failingSince": _iso(callback.failing_since),
-        "lastError": callback.last_error,
-    }
+    return CallbackHealth(
+        callback_id=callback.id,
+        callback_name=callback.name,
+        url=callback.url,
+        state=state,
+        status=status,
+        status_reason=reason,
+        attempts=figures.attempts,
+        success_rate=figures.success_rate,
+        first_attempt_success_rate=figures.first_attempt_success_rate,
+        latency_ms=figures.latency_ms,
+        failures_by_class=figures.failures_by_class,
+        backlog=backlog.events,
+        held=backlog.held,
+        failed_batches=backlog.failed_batches,
+        oldest_pending_age_seconds=None if oldest is None else max(0, (now - oldest) // 1000),
+        last_success_at=_iso(callback.last_success_at),
+        failing_since=_iso(callback.failing_since),
+        last_error=callback.last_error,
+    )
 
 
 def _iso(at: int | None) -> str | None:
     return None if at is None else clock.iso_utc(at)
 
 
-async def all_callbacks(db: Db, account_id: int, span: Range, *, now: int) -> dict[str, Any]:
+async def all_callbacks(db: Db, account_id: int, span: Range, *, now: int) -> shapes.StatsCallbacks:
     found = await callback_rows.list_all(db, account_id)
-    return {
-        "from": clock.iso_utc(span.since),
-        "to": clock.iso_utc(span.until),
-        "callbacks": [await callback_health(db, c, span, now=now) for c in found],
-    }
+    return shapes.StatsCallbacks(
+        since=clock.iso_utc(span.since),
+        until=clock.iso_utc(span.until),
+        callbacks=[await callback_health(db, c, span, now=now) for c in found],
+    )
 
 
-async def timeseries(db: Db, account_id: int, query: TimeseriesQuery) -> dict[str, Any]:
+async def timeseries(
+    db: Db, account_id: int, query: shapes.TimeseriesQuery
+) -> shapes.StatsTimeseries:
     """Counts per event type and hour (or day) over the query's range."""
     span, channel, wanted = Range(query.since, query.until), query.channel, query.event_type
     granularity = query.granularity
@@ -223,16 +225,16 @@ async def timeseries(db: Db, account_id: int, query: TimeseriesQuery) -> dict[st
     for row in rows:
         points[row.type][row.hour_at] += row.count
     times = list(range(start, span.until, step))
-    return {
-        "from": clock.iso_utc(start),
-        "to": clock.iso_utc(span.until),
-        "granularity": granularity,
-        "times": [clock.iso_utc(t) for t in times],
-        "series": [
-            {"type": kind, "counts": [points[kind].get(t, 0) for t in times]}
+    return shapes.StatsTimeseries(
+        since=clock.iso_utc(start),
+        until=clock.iso_utc(span.until),
+        granularity=granularity,
+        times=[clock.iso_utc(t) for t in times],
+        series=[
+            shapes.Series(type=kind, counts=[points[kind].get(t, 0) for t in times])
             for kind in sorted(points)
         ],
-    }
+    )
 
 
 async def totals(db: Db, *, now: int) -> dict[str, Any]:
@@ -240,22 +242,21 @@ async def totals(db: Db, *, now: int) -> dict[str, Any]:
     return await rollups.totals(db, now=now)
 
 
-async def recent(db: Db, account_id: int, *, limit: int) -> dict[str, Any]:
+async def recent(db: Db, account_id: int, *, limit: int) -> shapes.StatsRecent:
     """The newest outcomes, for the page's "what just happened" list."""
     found = await events.recent(db, account_id, limit=limit)
-    return {
-        "events": [
-            {
-                "occurredAt": clock.iso_utc(event.occurred_at),
-                "type": event.type,
-                "channel": event.channel,
-                "to": event.info.get("to"),
-                "messageKey": event.info.get("messageKey"),
-                "definitionKey": event.definition_key,
-                "subject": subject,
-                "detail": outcomes.detail_of(event) or None,
-                "reason": event.info.get("reason") or event.info.get("bounceMessage"),
-            }
-            for event, subject in found
-        ]
-    }
+    return shapes.StatsRecent(events=[_recent(event, subject) for event, subject in found])
+
+
+def _recent(event: events.Event, subject: str | None) -> shapes.RecentEvent:
+    return shapes.RecentEvent(
+        occurred_at=clock.iso_utc(event.occurred_at),
+        type=event.type,
+        channel=event.channel,
+        to=event.info.get("to"),
+        message_key=event.info.get("messageKey"),
+        definition_key=event.definition_key,
+        subject=subject,
+        detail=outcomes.detail_of(event) or None,
+        reason=event.info.get("reason") or event.info.get("bounceMessage"),
+    )

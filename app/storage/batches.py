@@ -175,6 +175,10 @@ async def events_of(db: Db, batch_ids: list[str]) -> dict[str, list[events.Event
     return found
 
 
+async def batch_events(db: Db, batch_id: str) -> list[events.Event]:
+    return (await events_of(db, [batch_id]))[batch_id]
+
+
 async def release(db: Db, batch_id: str, *, now: int) -> None:
     """A claimed batch this process gives up on (it is stopping): due again at once."""
     await db.execute(

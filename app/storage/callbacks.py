@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from app.storage import jsonb
 from app.storage.db import Db, Row, insert_statement
 
 
@@ -17,9 +18,9 @@ class Callback:
     max_batch_size: int
     verified: bool
     signature_key: str  # sealed by services.webhooks.keys.KeyBox ("fernet:…" or "plain:…")
-    key_encoding: str  # "base64": HMAC with the decoded key bytes; "utf8": with the key string
-    strict_order: bool
-    sfmc_strict: bool  # 3 s deadline and only 200-204 count, as SFMC does
+    # One JSON document: app.wire.delivery.DeliveryOptions (signing, headers, ordering), with
+    # any state an option keeps (sealed keys) beside it. Storage neither reads nor checks it.
+    options: dict[str, Any]
     created_at: int
     updated_at: int
     verification_hash: str | None = None
@@ -35,15 +36,15 @@ class Callback:
     @classmethod
     def from_row(cls, row: Row) -> Callback:
         fields = {f.name: row[f.name] for f in dataclasses.fields(cls)}
-        for name in ("verified", "strict_order", "sfmc_strict"):
-            fields[name] = bool(fields[name])
+        fields["verified"] = bool(fields["verified"])
+        fields["options"] = jsonb.load(fields["options"])
         return cls(**fields)
 
 
 def _values(callback: Callback) -> dict[str, Any]:
     values = dataclasses.asdict(callback)
-    for name in ("verified", "strict_order", "sfmc_strict"):
-        values[name] = int(values[name])
+    values["verified"] = int(values["verified"])
+    values["options"] = jsonb.dump(values["options"])
     return values
 
 

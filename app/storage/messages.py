@@ -149,12 +149,12 @@ async def finish(
     ``claimed``: only if the message is still claimed by a sender ('sending'). False when it
     is not: another pass finished it already (a COMMIT whose answer was lost, then a retry).
     """
-    only_claimed = " AND status = 'sending'" if claimed else ""
+    only_claimed = f" AND status = '{SENDING}'" if claimed else ""
     rows = await db.fetch_all(
         "UPDATE messages SET status = :status, status_code = :status_code,"
         " status_message = :status_message, lease_until = NULL, updated_at = :now,"
         " rendered = COALESCE(:rendered, rendered), provider_id = COALESCE(:provider_id,"
-        " provider_id), sent_at = CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
+        f" provider_id), sent_at = CASE WHEN :status = '{SENT}' THEN :now ELSE sent_at END"
         f" WHERE id = :id{only_claimed} RETURNING id",
         {
             "id": message_id,
@@ -173,8 +173,8 @@ async def retry_at(db: Db, message_id: str, *, at: int, now: int, note: str) -> 
     """A claimed message goes back to the queue for a later try (if still claimed: a final
     status recorded meanwhile wins)."""
     await db.execute(
-        "UPDATE messages SET status = 'queued', lease_until = NULL, next_attempt_at = :at,"
-        " status_message = :note, updated_at = :now WHERE id = :id AND status = 'sending'",
+        f"UPDATE messages SET status = '{QUEUED}', lease_until = NULL, next_attempt_at = :at,"
+        f" status_message = :note, updated_at = :now WHERE id = :id AND status = '{SENDING}'",
         {"id": message_id, "at": at, "now": now, "note": note},
     )
 
@@ -182,8 +182,8 @@ async def retry_at(db: Db, message_id: str, *, at: int, now: int, note: str) -> 
 async def release_held(db: Db, definition_id: str, *, now: int) -> None:
     """A re-activated definition's queue goes out."""
     await db.execute(
-        "UPDATE messages SET status = 'queued', next_attempt_at = :now, updated_at = :now"
-        " WHERE definition_id = :definition_id AND status = 'held'",
+        f"UPDATE messages SET status = '{QUEUED}', next_attempt_at = :now, updated_at = :now"
+        f" WHERE definition_id = :definition_id AND status = '{HELD}'",
         {"definition_id": definition_id, "now": now},
     )
 
@@ -192,7 +192,7 @@ async def held_stats(db: Db, definition_id: str) -> tuple[int, int | None]:
     """(count, oldest created_at) of a definition's held queue."""
     row = await db.fetch_one(
         "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM messages"
-        " WHERE definition_id = :definition_id AND status = 'held'",
+        f" WHERE definition_id = :definition_id AND status = '{HELD}'",
         {"definition_id": definition_id},
     )
     assert row is not None
@@ -203,7 +203,7 @@ async def held(
     db: Db, *, definition_id: str | None = None, older_than: int | None = None, limit: int = 1000
 ) -> list[Message]:
     """Held messages of one definition, or of any definition held since before ``older_than``."""
-    where, values = "status = 'held'", {"limit": limit}
+    where, values = f"status = '{HELD}'", {"limit": limit}
     if definition_id is not None:
         where += " AND definition_id = :definition_id"
         values["definition_id"] = definition_id  # type: ignore[assignment]
@@ -227,7 +227,7 @@ async def latest_to(db: Db, account_id: int, channel: str, recipient: str) -> Me
     """The account's newest sent message to a recipient (for JSON bounces without a key)."""
     row = await db.fetch_one(
         "SELECT * FROM messages WHERE account_id = :account_id AND channel = :channel"
-        " AND recipient = :recipient AND status IN ('sent', 'bounced')"
+        f" AND recipient = :recipient AND status IN ('{SENT}', '{BOUNCED}')"
         " ORDER BY created_at DESC LIMIT 1",
         {"account_id": account_id, "channel": channel, "recipient": recipient},
     )
@@ -237,6 +237,7 @@ async def latest_to(db: Db, account_id: int, channel: str, recipient: str) -> Me
 async def hold(db: Db, message_id: str, *, now: int) -> None:
     """Back to its definition's queue (the definition went Inactive after acceptance)."""
     await db.execute(
-        "UPDATE messages SET status = 'held', lease_until = NULL, updated_at = :now WHERE id = :id",
+        f"UPDATE messages SET status = '{HELD}', lease_until = NULL, updated_at = :now"
+        " WHERE id = :id",
         {"id": message_id, "now": now},
     )

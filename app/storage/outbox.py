@@ -28,6 +28,23 @@ async def insert_rows(db: Db, rows: list[Entry]) -> None:
     )
 
 
+async def for_batch(db: Db, batch_id: str) -> list[Entry]:
+    """The rows a batch carries, in order (a replay of the batch queues them again)."""
+    rows = await db.fetch_all(
+        "SELECT account_id, callback_id, event_id, subscription_id, held, created_at"
+        " FROM outbox WHERE batch_id = :batch_id ORDER BY id",
+        {"batch_id": batch_id},
+    )
+    return [
+        Entry(
+            account_id=int(row["account_id"]), callback_id=row["callback_id"],
+            event_id=int(row["event_id"]), subscription_id=row["subscription_id"],
+            held=bool(row["held"]), created_at=int(row["created_at"]),
+        )
+        for row in rows
+    ]  # fmt: skip
+
+
 async def callbacks_with_unbatched(db: Db, *, above: int = 0) -> list[str]:
     """Callbacks with rows to batch, among the rows with ids above ``above``."""
     rows = await db.fetch_all(

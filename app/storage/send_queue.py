@@ -8,14 +8,16 @@ from app.storage.db import Db
 
 QUEUED_ACCOUNTS = (
     "WITH RECURSIVE queued(account_id) AS ("
-    " SELECT MIN(account_id) FROM messages WHERE status = 'queued'"
-    " UNION ALL SELECT (SELECT MIN(m.account_id) FROM messages m WHERE m.status = 'queued'"
-    " AND m.account_id > queued.account_id) FROM queued WHERE queued.account_id IS NOT NULL"
+    f" SELECT MIN(account_id) FROM messages WHERE status = '{messages.QUEUED}'"
+    " UNION ALL SELECT (SELECT MIN(m.account_id) FROM messages m"
+    f" WHERE m.status = '{messages.QUEUED}' AND m.account_id > queued.account_id)"
+    " FROM queued WHERE queued.account_id IS NOT NULL"
     ") SELECT account_id FROM queued WHERE account_id IS NOT NULL"
 )
 OLDEST_QUEUED = (
     "SELECT id, account_id, next_attempt_at FROM messages WHERE account_id = :account_id"
-    " AND status = 'queued' AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit"
+    f" AND status = '{messages.QUEUED}' AND next_attempt_at <= :now"
+    " ORDER BY next_attempt_at LIMIT :limit"
 )
 
 
@@ -56,8 +58,9 @@ async def release(db: Db, message_ids: list[str], *, now: int) -> None:
     """Claimed messages this process will not send after all (it is stopping): back to the
     queue at once, not after their lease."""
     await db.execute_many(
-        "UPDATE messages SET status = 'queued', lease_until = NULL, attempts = attempts - 1,"
-        " updated_at = :now WHERE id = :id AND status = 'sending'",
+        f"UPDATE messages SET status = '{messages.QUEUED}', lease_until = NULL,"
+        " attempts = attempts - 1, updated_at = :now"
+        f" WHERE id = :id AND status = '{messages.SENDING}'",
         [{"id": message_id, "now": now} for message_id in message_ids],
     )
 
@@ -65,8 +68,9 @@ async def release(db: Db, message_ids: list[str], *, now: int) -> None:
 async def reclaim_expired_leases(db: Db, *, now: int) -> int:
     """Messages whose sender died mid-send go back to the queue."""
     rows = await db.fetch_all(
-        "UPDATE messages SET status = 'queued', lease_until = NULL, next_attempt_at = :now,"
-        " updated_at = :now WHERE status = 'sending' AND lease_until < :now RETURNING id",
+        f"UPDATE messages SET status = '{messages.QUEUED}', lease_until = NULL,"
+        f" next_attempt_at = :now, updated_at = :now WHERE status = '{messages.SENDING}'"
+        " AND lease_until < :now RETURNING id",
         {"now": now},
     )
     return len(rows)

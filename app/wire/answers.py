@@ -1,7 +1,7 @@
 """What the SFMC message operations answer: a send's 202 (or 400 when no recipient could be
 queued), a message's status, and the NotSent feed. The handlers render these as plain dicts
-(``Accepted.to_wire``, ``status``); the models describe them for the document and the
-contract check."""
+(``Accepted.to_wire``, ``status``: a model costs ~6 µs a recipient on the hot path); the models
+describe them for the document and the contract check, which refuses a field they do not name."""
 
 from __future__ import annotations
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, Field, StrictInt, StrictStr
 
 from app.wire import vocabulary
 from app.wire.base import SfmcModel
+from app.wire.delivery import DeliveryOptions, DeliveryOptionsPatch, given
 
-T = TypeVar("T")
 _NAME = "is required: a string of 1-200 characters"
-_ENCODING = "keyEncoding must be base64 (HMAC with the decoded key) or utf8"
 
 
 def _name(value: str) -> str:
@@ -37,60 +36,39 @@ Url = Annotated[
     AfterValidator(_url),
     Field(max_length=2000, json_schema_extra={"pattern": r"^\s*https?://\S"}),
 ]
-KeyEncoding = vocabulary.KeyEncoding
 BatchSize = Annotated[StrictInt, Field(ge=1, le=1000)]
 
 _ERRORS: dict[str, str | tuple[str, str]] = {
     "url": "url is required",
     "callback_name": "callbackName " + _NAME,
     "max_batch_size": "maxBatchSize must be an integer from 1 to 1000",
-    "key_encoding": _ENCODING,
-    "strict_order": "strictOrder must be true or false",
-    "sfmc_strict": "sfmcStrict must be true or false",
+    **DeliveryOptions.error_messages,
     "callback_id": "callbackId is required",
 }
 _ID = "8f14e45f-ceea-467a-9a36-dedd4bea2543"
 _HOOK = "https://hooks.example.com/tidings"
 _URL_DOC = "Where batches are POSTed: https (or http to a host name)"
 _BATCH_DOC = "Events per POST"
-_ENCODING_DOC = "How the signing key is used for HMAC: base64-decoded (SFMC) or its utf8 text"
-_STRICT_DOC = "Deliver in order: a failing batch holds back the later ones"
-_SFMC_DOC = "Send only SFMC's event fields (no Tidings extensions)"
+_PUBLIC_DOC = "signatureScheme ed25519: the public key that verifies its v1a signatures"
+_WHPK = "whpk_MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="
 
 
-def given(value: T | None) -> T:
-    """A field a patch may leave out but not set to null."""
-    if value is None:
-        raise ValueError("null")
-    return value
-
-
-class CallbackIn(SfmcModel):
-    """One callback to register (``POST /platform/v1/ens-callbacks`` takes an array of them);
-    each is probed with its verification key."""
-
-    error_messages = _ERRORS
-    error_codes = dict.fromkeys(_ERRORS, 10001)
-    item_name = "callback"
-
+class _CallbackFields(SfmcModel):
     url: Url = Field(description=_URL_DOC, examples=[_HOOK], json_schema_extra={"format": "uri"})
     callback_name: Name = Field(examples=["orders"])
     max_batch_size: BatchSize = Field(1000, description=_BATCH_DOC, examples=[100])
-    key_encoding: KeyEncoding = Field(
-        vocabulary.KeyEncoding.BASE64, description=_ENCODING_DOC, examples=["base64"]
-    )
-    strict_order: StrictBool = Field(False, description=_STRICT_DOC, examples=[False])
-    sfmc_strict: StrictBool = Field(False, description=_SFMC_DOC, examples=[False])
 
 
-class CallbackPatch(SfmcModel):
-    """One callback to change (``PUT /platform/v1/ens-callbacks`` takes an array): the fields
-    given change (``null`` is refused); the URL cannot (register a new callback)."""
+class CallbackIn(DeliveryOptions, _CallbackFields):
+    """One callback to register (``POST /platform/v1/ens-callbacks`` takes an array of them);
+    each is probed with its verification key. Its delivery options are ``DeliveryOptions``'."""
 
     error_messages = _ERRORS
     error_codes = dict.fromkeys(_ERRORS, 10001)
     item_name = "callback"
 
+
+class _PatchFields(SfmcModel):
     callback_id: StrictStr = Field(examples=[_ID])
     url: Any = Field(None, description="Only the callback's own URL (it cannot change)",
                      examples=[_HOOK])  # fmt: skip
@@ -98,15 +76,15 @@ class CallbackPatch(SfmcModel):
     max_batch_size: Annotated[BatchSize | None, AfterValidator(given)] = Field(
         None, description=_BATCH_DOC, examples=[100]
     )
-    key_encoding: Annotated[KeyEncoding | None, AfterValidator(given)] = Field(
-        None, description=_ENCODING_DOC, examples=["base64"]
-    )
-    strict_order: Annotated[StrictBool | None, AfterValidator(given)] = Field(
-        None, description=_STRICT_DOC, examples=[False]
-    )
-    sfmc_strict: Annotated[StrictBool | None, AfterValidator(given)] = Field(
-        None, description=_SFMC_DOC, examples=[False]
-    )
+
+
+class CallbackPatch(DeliveryOptionsPatch, _PatchFields):  # type: ignore[misc,valid-type]
+    """One callback to change (``PUT /platform/v1/ens-callbacks`` takes an array): the fields
+    given change (``null`` is refused); the URL cannot (register a new callback)."""
+
+    error_messages = _ERRORS
+    error_codes = dict.fromkeys(_ERRORS, 10001)
+    item_name = "callback"
 
     def changes(self) -> dict[str, Any]:
         """The fields the request sets, by Python name (the id and URL are not changes)."""
@@ -141,9 +119,7 @@ class RegenerateIn(SfmcModel):
     callback_id: StrictStr = Field(examples=[_ID])
 
 
-class CallbackOut(SfmcModel):
-    """A registered callback (never its signing key)."""
-
+class _CallbackState(SfmcModel):
     callback_id: str = Field(examples=[_ID])
     callback_name: str = Field(examples=["orders"])
     url: str = Field(examples=[_HOOK])
@@ -152,9 +128,12 @@ class CallbackOut(SfmcModel):
     status_reason: str = Field(
         description="none, awaiting ens-verify, or why it was disabled", examples=["none"]
     )
-    key_encoding: KeyEncoding = Field(examples=["base64"])
-    strict_order: bool = Field(examples=[False])
-    sfmc_strict: bool = Field(examples=[False])
+
+
+class CallbackOut(DeliveryOptions, _CallbackState):
+    """A registered callback with its delivery options (never its signing key)."""
+
+    public_key: str | None = Field(None, description=_PUBLIC_DOC, examples=[_WHPK])
 
 
 class CallbackCreated(CallbackOut):
@@ -175,6 +154,7 @@ class KeyRotated(SfmcModel):
     previous_key_valid_until: str | None = Field(
         description="None: TIDINGS_WEBHOOK_KEY_GRACE_S is 0", examples=["2024-03-22T09:00:00.000Z"]
     )
+    public_key: str | None = Field(None, description=_PUBLIC_DOC, examples=[_WHPK])
 
 
 class Probed(SfmcModel):

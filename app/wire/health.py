@@ -24,5 +24,12 @@ class Session(SfmcModel):
     """Whether the stats page's cookie is a live session (200 either way)."""
 
     signed_in: bool = Field(examples=[True])
-    account_id: int | None = Field(None, examples=[100000001])
-    client_id: str | None = Field(None, examples=["0d4db5b999116a4b44605e80"])
+    account_id: int | None = Field(default=None, examples=[100000001])
+    client_id: str | None = Field(default=None, examples=["0d4db5b999116a4b44605e80"])
+    scopes: list[str] | None = Field(default=None, description="The session's scopes",
+                                     examples=[["email_read", "email_send"]])  # fmt: skip
+    csrf_token: str | None = Field(
+        default=None,
+        description="Send as X-CSRF-Token with every write made on the session cookie",
+        examples=["9f86d081884c7d659a2feaa0c55ad015"],
+    )

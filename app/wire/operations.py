@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
 from app import clock
@@ -32,12 +39,21 @@ def _time(raw: Any, field: str) -> int:
     )
 
 
+def digits_as_ms(raw: Any) -> Any:
+    """Epoch milliseconds written as digits (a query string carries them as text) as an int;
+    anything else as it is."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 16:
+        return int(raw)
+    return raw
+
+
 class ReplayIn(SfmcModel):
     """``POST …/replay``: deliver again the events in [from, to) that the callback's active
     subscriptions select, optionally only some of their types."""
 
     not_an_object = "Request body must be an object with from, to and eventCategoryTypes"
-    error_codes = {"since": 10001, "until": 10001, "event_category_types": 10001}
+    error_codes = {"since": 10001, "until": 10001, "event_category_types": 10001, "dry_run": 10001}
+    error_messages = {"dry_run": "dryRun must be true or false"}
 
     since: int = Field(
         alias="from", description="ISO 8601 (UTC) or epoch milliseconds", examples=[_AT],
@@ -51,6 +67,9 @@ class ReplayIn(SfmcModel):
         None, description="Only these of the subscribed types (default: all of them)",
         examples=[["TransactionalSendEvents.EmailBounced"]],
     )  # fmt: skip
+    dry_run: StrictBool = Field(
+        False, description="Only count what would be queued; queue nothing", examples=[False]
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -73,15 +92,19 @@ class ReplayIn(SfmcModel):
 
 
 class Replayed(SfmcModel):
-    """What a replay queued; ``truncated``: call again from ``nextFrom`` for the rest."""
+    """What a replay queued (with ``dryRun``: would queue, nothing queued); ``truncated``: call
+    again from ``nextFrom`` for the rest."""
 
     callback_id: str = Field(examples=[_ID])
     queued: int = Field(examples=[120])
-    since: str = Field(alias="from", examples=[_AT])
-    until: str = Field(alias="to", examples=["2024-03-21T10:00:00.000Z"])
+    since: str = Field(validation_alias="from", serialization_alias="from", examples=[_AT])
+    until: str = Field(
+        validation_alias="to", serialization_alias="to", examples=["2024-03-21T10:00:00.000Z"]
+    )
     event_category_types: list[str] = Field(examples=[["TransactionalSendEvents.EmailSent"]])
     truncated: bool = Field(examples=[False])
     next_from: str | None = Field(examples=[None])
+    dry_run: bool = Field(False, examples=[False])
 
 
 class AttemptOut(SfmcModel):

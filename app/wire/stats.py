@@ -131,8 +131,8 @@ class BounceCount(SfmcModel):
 
     channel: str = Field(examples=["email"])
     bounce_code: str = Field(description="HARD or SOFT", examples=["HARD"])
-    smtp_reason: str | None = Field(None, examples=["5.1.1"])
-    status_code: str | None = Field(None, examples=["4500"])
+    smtp_reason: str | None = Field(default=None, examples=["5.1.1"])
+    status_code: str | None = Field(default=None, examples=["4500"])
     count: int = Field(examples=[2])
 
 
@@ -150,8 +150,10 @@ class Webhooks(SfmcModel):
 class StatsSummary(SfmcModel):
     """``GET /api/v1/stats/summary``: outcome counts and rates over the range."""
 
-    since: str = Field(alias="from", examples=[_AT])
-    until: str = Field(alias="to", examples=["2024-03-22T09:00:00.000Z"])
+    since: str = Field(validation_alias="from", serialization_alias="from", examples=[_AT])
+    until: str = Field(
+        validation_alias="to", serialization_alias="to", examples=["2024-03-22T09:00:00.000Z"]
+    )
     sent: int = Field(examples=[120])
     not_sent: int = Field(examples=[4])
     bounced: Bounced
@@ -173,8 +175,10 @@ class Series(SfmcModel):
 class StatsTimeseries(SfmcModel):
     """``GET /api/v1/stats/timeseries``: counts per event type and period."""
 
-    since: str = Field(alias="from", examples=[_AT])
-    until: str = Field(alias="to", examples=["2024-03-21T12:00:00.000Z"])
+    since: str = Field(validation_alias="from", serialization_alias="from", examples=[_AT])
+    until: str = Field(
+        validation_alias="to", serialization_alias="to", examples=["2024-03-21T12:00:00.000Z"]
+    )
     granularity: str = Field(examples=["hour"])
     times: list[str] = Field(description="Each period's start", examples=[[_AT]])
     series: list[Series]
@@ -201,6 +205,8 @@ class StatsRecent(SfmcModel):
 class StatsCallbacks(SfmcModel):
     """``GET /api/v1/stats/callbacks``: every callback's health over the range."""
 
-    since: str = Field(alias="from", examples=[_AT])
-    until: str = Field(alias="to", examples=["2024-03-22T09:00:00.000Z"])
+    since: str = Field(validation_alias="from", serialization_alias="from", examples=[_AT])
+    until: str = Field(
+        validation_alias="to", serialization_alias="to", examples=["2024-03-22T09:00:00.000Z"]
+    )
     callbacks: list[CallbackHealth]

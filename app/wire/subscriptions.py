@@ -17,7 +17,8 @@ from pydantic.config import JsonDict
 
 from app.wire import events
 from app.wire.base import SfmcModel
-from app.wire.callbacks import Name, given
+from app.wire.callbacks import Name
+from app.wire.delivery import given
 
 _ID = "8f14e45f-ceea-467a-9a36-dedd4bea2543"
 _SUB = "5a105e8b-9d40-4132-9780-d62ea2265d8a"

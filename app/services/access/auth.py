@@ -130,6 +130,20 @@ class Authenticator:
             return await self._access_token(claims)
         return await self._api_token(token)
 
+    def csrf_token(self, session_token: str) -> str:
+        """The token a page sends in ``X-CSRF-Token`` with a write made on its session cookie.
+
+        Bound to that session (an HMAC of it under the access-token key): a page of another
+        origin can make the browser send the cookie but can never read this value.
+        """
+        mac = hmac.new(self._key, b"csrf/" + session_token.encode(), hashlib.sha256)
+        return mac.hexdigest()[:32]
+
+    def is_csrf_token(self, session_token: str, presented: str | None) -> bool:
+        return presented is not None and hmac.compare_digest(
+            self.csrf_token(session_token), presented
+        )
+
     def _sign(self, client: clients.Client, granted: tuple[str, ...], *, session: bool) -> str:
         issued_at_s = self._now() // 1000
         claims: dict[str, Any] = {

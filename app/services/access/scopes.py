@@ -21,9 +21,27 @@ CLIENT_SCOPES: tuple[str, ...] = (
     "event_notification_subscription_read",
     "event_notification_subscription_update",
     "event_notification_subscription_delete",
+    "credentials_manage",
+    "event_notification_portal_manage",
 )
 
 TOKEN_SCOPES: tuple[str, ...] = ("transactional_read", "transactional_write")
+
+# What a client must hold to grant an API token's scope: every SFMC scope that opens the routes
+# the token's scope opens (transactional_write sends, as email_send does, and writes
+# suppressions, as email_write does).
+_TOKEN_NEEDS: dict[str, tuple[str, ...]] = {
+    "transactional_read": ("email_read",),
+    "transactional_write": ("email_send", "email_write"),
+}
+
+
+def not_held(wanted: tuple[str, ...], held: frozenset[str]) -> list[str]:
+    """The scopes of ``wanted`` a credential holding ``held`` may not grant (none escalates)."""
+    return [
+        scope for scope in wanted
+        if scope not in held and not set(_TOKEN_NEEDS.get(scope, (scope,))) <= held
+    ]  # fmt: skip
 
 
 def parse(text: str, *, allowed: tuple[str, ...]) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from app.errors import Conflict, NotFound
 from app.services.sending import render
 from app.storage import assets
 from app.storage.db import Db
+from app.wire import assets as shapes
 from app.wire.assets import NO_VIEWS, TYPE_IDS, AssetIn, AssetPatch, view_text
 
 Asset = assets.Asset
@@ -102,19 +103,19 @@ async def delete(db: Db, account_id: int, asset_id: int) -> None:
         raise NotFound(f"Asset {asset_id} not found", code=30003)
 
 
-def to_wire(asset: Asset) -> dict[str, Any]:
-    type_id = TYPE_IDS[asset.asset_type]
-    return {
-        "id": asset.id,
-        "customerKey": asset.customer_key,
-        "name": asset.name,
-        "assetType": {"id": type_id, "name": asset.asset_type},
-        "views": {
-            "subjectline": {"content": asset.subject},
-            "preheader": {"content": asset.preheader},
-            "html": {"content": asset.html},
-            "text": {"content": asset.text},
-        },
-        "createdDate": clock.iso_utc(asset.created_at),
-        "modifiedDate": clock.iso_utc(asset.modified_at),
+def to_wire(asset: Asset) -> shapes.AssetOut:
+    views = {
+        "subjectline": asset.subject,
+        "preheader": asset.preheader,
+        "html": asset.html,
+        "text": asset.text,
     }
+    return shapes.AssetOut(
+        id=asset.id,
+        customer_key=asset.customer_key,
+        name=asset.name,
+        asset_type=shapes.AssetType(id=TYPE_IDS[asset.asset_type], name=asset.asset_type),
+        views={name: shapes.View(content=content) for name, content in views.items()},
+        created_date=clock.iso_utc(asset.created_at),
+        modified_date=clock.iso_utc(asset.modified_at),
+    )

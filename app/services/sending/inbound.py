@@ -7,7 +7,6 @@ a recipient address alone names none (see ``dsn``).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from app.errors import Conflict, Invalid, NotFound
 from app.services.sending import outcomes, suppression
@@ -15,6 +14,7 @@ from app.services.sending.reports import Bounce, Receipt
 from app.services.wakeups import Wakeups
 from app.storage import events, messages
 from app.storage.db import Db
+from app.wire import inbound as shapes
 from app.wire import validate
 
 
@@ -24,15 +24,15 @@ class Recorded:
     event: events.Event
     duplicate: bool  # the same report came before; nothing new was written
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "messageId": self.message.id,
-            "accountId": self.message.account_id,
-            "messageKey": self.message.message_key,
-            "eventId": self.event.event_id,
-            "eventCategoryType": self.event.type,
-            "duplicate": self.duplicate,
-        }
+    def to_wire(self) -> shapes.Recorded:
+        return shapes.Recorded(
+            message_id=self.message.id,
+            account_id=self.message.account_id,
+            message_key=self.message.message_key,
+            event_id=self.event.event_id,
+            event_category_type=self.event.type,
+            duplicate=self.duplicate,
+        )
 
 
 def _as_stored(address: str) -> str:

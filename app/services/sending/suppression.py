@@ -79,11 +79,11 @@ async def remove(db: Db, account_id: int, address: str) -> None:
         raise NotFound(f"{address} is not on the suppression list")
 
 
-def to_wire(entry: suppressions.Suppression) -> dict[str, Any]:
-    return {
-        "address": entry.address,
-        "reason": entry.reason,
-        "source": entry.source,
-        "eventId": entry.event_id,
-        "createdDate": clock.iso_utc(entry.created_at),
-    }
+def to_wire(entry: suppressions.Suppression) -> wire_suppressions.SuppressionOut:
+    return wire_suppressions.SuppressionOut(
+        address=entry.address,
+        reason=entry.reason,
+        source=entry.source,
+        event_id=entry.event_id,
+        created_date=clock.iso_utc(entry.created_at),
+    )

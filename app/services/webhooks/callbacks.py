@@ -19,13 +19,15 @@ from app import clock
 from app.errors import Conflict, Invalid, NotFound
 from app.services.wakeups import Wakeups
 from app.services.webhooks import keys as signing_keys
+from app.services.webhooks import options as option_state
 from app.services.webhooks.keys import KeyBox
 from app.services.webhooks.ports import Poster, Reply
 from app.settings import Settings
 from app.storage import batches, callbacks, subscriptions
 from app.storage.db import Db
 from app.wire import vocabulary
-from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, VerifyIn
+from app.wire.callbacks import CallbackIn, CallbackOut, CallbackPatch, KeyRotated, Probed, VerifyIn
+from app.wire.delivery import DeliveryOptions
 
 Callback = callbacks.Callback
 VERIFY_WINDOW_MS = 4 * 3600 * 1000
@@ -62,10 +64,14 @@ def to_wire(callback: Callback) -> dict[str, Any]:
     return CallbackOut(
         callback_id=callback.id, callback_name=callback.name, url=callback.url,
         max_batch_size=callback.max_batch_size, status=status, status_reason=reason,
-        key_encoding=vocabulary.KeyEncoding(callback.key_encoding),
-        strict_order=callback.strict_order,
-        sfmc_strict=callback.sfmc_strict,
-    ).model_dump()  # fmt: skip
+        **DeliveryOptions.load(callback.options).wire(),
+        **_public_key(callback.options),
+    ).model_dump(exclude_unset=True)  # fmt: skip
+
+
+def _public_key(document: dict[str, Any]) -> dict[str, Any]:
+    found = option_state.public_key(document)
+    return {} if found is None else {"public_key": found}
 
 
 class Manager:
@@ -118,9 +124,9 @@ class Manager:
                 max_batch_size=item.max_batch_size,
                 verified=False,
                 signature_key=self._keys.seal(key),
-                key_encoding=item.key_encoding,
-                strict_order=item.strict_order,
-                sfmc_strict=item.sfmc_strict,
+                options=option_state.with_state(
+                    option_state.stored(DeliveryOptions.of(item), self._keys), self._keys
+                ),
                 created_at=now,
                 updated_at=now,
             )
@@ -166,13 +172,13 @@ class Manager:
             callback.url, body, {}, timeout_s=self._settings.probe_timeout_s
         )
 
-    async def probe(self, account_id: int, callback_id: str) -> dict[str, Any]:
+    async def probe(self, account_id: int, callback_id: str) -> Probed:
         """Extension: send a fresh verification probe (a failed registration is not a dead end)."""
         callback = await self.get(account_id, callback_id)
         reply = await self._probe(callback)
         if not reply.ok:
             raise Invalid(_probe_failure(callback, reply), code=10001)
-        return {"callbackId": callback.id, "probed": True, "statusCode": reply.status}
+        return Probed(callback_id=callback.id, probed=True, status_code=reply.status or 0)
 
     async def verify(self, account_id: int, body: VerifyIn) -> dict[str, Any]:
         callback_id, given = body.callback_id, body.verification_key
@@ -202,8 +208,9 @@ class Manager:
             current = await self.get(account_id, item.callback_id)
             if "url" in item.model_fields_set and item.url != current.url:
                 raise _bad("url", "cannot be changed; register a new callback")
-            fields = {_FIELDS.get(name, name): value for name, value in item.changes().items()}
-            changed.append(dataclasses.replace(current, **fields, updated_at=self._now()))
+            patched = _changed(current, item.changes(), self._keys, now=self._now())
+            options = option_state.with_state(patched.options, self._keys)
+            changed.append(dataclasses.replace(patched, options=options))
         async with self._db.write():
             for callback in changed:
                 await callbacks.save(self._db, callback)
@@ -219,7 +226,7 @@ class Manager:
                 raise Conflict("The callback has subscriptions; delete them first", code=30004)
             await callbacks.delete(self._db, callback.id)
 
-    async def regenerate(self, account_id: int, callback_id: str) -> dict[str, Any]:
+    async def regenerate(self, account_id: int, callback_id: str) -> KeyRotated:
         """A new key, shown once; the old one keeps signing too for the grace period."""
         current = await self.get(account_id, callback_id)
         key, now = signing_keys.new_key(), self._now()
@@ -229,17 +236,30 @@ class Manager:
             signature_key=self._keys.seal(key),
             previous_key=current.signature_key if grace_ms > 0 else None,
             previous_key_until=now + grace_ms if grace_ms > 0 else None,
+            options=option_state.rotated(current.options, self._keys, keep_previous=grace_ms > 0),
             updated_at=now,
         )
         async with self._db.write():
             await callbacks.save(self._db, rotated)
-        return {
-            "callbackName": rotated.name,
-            "callbackId": rotated.id,
-            "url": rotated.url,
-            "signatureKey": key,
-            "previousKeyValidUntil": clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
-        }
+        return KeyRotated(
+            callback_name=rotated.name,
+            callback_id=rotated.id,
+            url=rotated.url,
+            signature_key=key,
+            previous_key_valid_until=clock.iso_utc(now + grace_ms) if grace_ms > 0 else None,
+            **_public_key(rotated.options),
+        )
+
+    async def signing_key(self, account_id: int, callback_id: str) -> dict[str, Any]:
+        """The current signing key (for the portal's ViewEndpointSecret), as ``SigningKey``."""
+        callback = await self.get(account_id, callback_id)
+        return {"callbackId": callback.id, "signatureKey": self._keys.open(callback.signature_key)}
+
+    async def published_keys(self, account_id: int) -> list[dict[str, Any]]:
+        """Every ed25519 public key the account's callbacks sign with (or did, until ``exp``)."""
+        now = self._now()
+        found = await callbacks.list_all(self._db, account_id)
+        return [key for callback in found for key in option_state.published(callback, now_ms=now)]
 
     async def enable(self, account_id: int, callback_id: str) -> dict[str, Any]:
         """Re-enable a disabled callback: its waiting events go out, in order, at once."""
@@ -253,6 +273,17 @@ class Manager:
             await batches.retry_now(self._db, current.id, now=now)
         self._wake.dispatcher()  # its waiting events go out at once
         return to_wire(enabled)
+
+
+def _changed(current: Callback, changes: dict[str, Any], box: KeyBox, *, now: int) -> Callback:
+    """``current`` with a patch's changes: its options' into the options document."""
+    option_names = DeliveryOptions.model_fields.keys() & changes
+    options = DeliveryOptions.load(current.options).model_copy(
+        update={name: changes.pop(name) for name in option_names}
+    )
+    fields = {_FIELDS.get(name, name): value for name, value in changes.items()}
+    merged = current.options | option_state.stored(options, box, option_names)
+    return dataclasses.replace(current, **fields, options=merged, updated_at=now)
 
 
 def _probe_failure(callback: Callback, reply: Reply) -> str:

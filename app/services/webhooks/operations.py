@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import orjson
 
@@ -17,7 +16,14 @@ from app.storage import attempts as attempt_rows
 from app.storage import events, outbox, subscriptions
 from app.storage.db import Db
 from app.wire import vocabulary
-from app.wire.operations import AttemptOut, ReplayIn
+from app.wire.operations import (
+    AttemptOut,
+    AttemptPage,
+    CallbackHealth,
+    Replayed,
+    ReplayIn,
+    TestSent,
+)
 
 _HEALTH_WINDOW_MS = 24 * 3600 * 1000
 # A replay call reads at most this many events per event it may queue (filters can make
@@ -26,29 +32,27 @@ _SCAN_PER_EVENT = 10
 _PAGE = 1000
 
 
-def attempt_to_wire(attempt: attempt_rows.Attempt) -> dict[str, Any]:
-    """As ``AttemptOut`` declares it."""
+def attempt_out(attempt: attempt_rows.Attempt) -> AttemptOut:
     return AttemptOut(
         attempt_id=attempt.id or 0, attempted_at=clock.iso_utc(attempt.attempted_at),
         batch_id=attempt.batch_id, events=attempt.event_count, ok=attempt.ok,
         status_code=attempt.status_code, latency_ms=attempt.latency_ms,
         error_class=attempt.error_class, response_excerpt=attempt.response_excerpt,
-    ).model_dump()  # fmt: skip
+    )  # fmt: skip
 
 
-async def attempts(
-    db: Db, callback: callbacks.Callback, *, limit: int, before_id: int | None
-) -> dict[str, Any]:
-    page = await attempt_rows.page(db, callback.id, limit=limit, before_id=before_id)
-    return {
-        "callbackId": callback.id,
-        "count": len(page),
-        "attempts": [attempt_to_wire(a) for a in page],
-        "nextBeforeId": page[-1].id if len(page) == limit else None,
-    }
+def attempt_page(
+    callback: callbacks.Callback, page: list[attempt_rows.Attempt], *, limit: int
+) -> AttemptPage:
+    return AttemptPage(
+        callback_id=callback.id,
+        count=len(page),
+        attempts=[attempt_out(a) for a in page],
+        next_before_id=page[-1].id if len(page) == limit else None,
+    )
 
 
-async def health(db: Db, callback: callbacks.Callback, *, now: int) -> dict[str, Any]:
+async def health(db: Db, callback: callbacks.Callback, *, now: int) -> CallbackHealth:
     """The callback's health over the last 24 h (rollups) and its backlog now."""
     span = stats.Range(now - _HEALTH_WINDOW_MS, now + 1)
     return await stats.callback_health(db, callback, span, now=now)
@@ -153,9 +157,10 @@ async def replay(
     now: int,
     max_events: int,
     wake: Wakeups,
-) -> dict[str, Any]:
+) -> Replayed:
     """Deliver again the account's events in [from, to) that the callback's active
-    subscriptions select (types and filters), optionally only some of their types."""
+    subscriptions select (types and filters), optionally only some of their types; with
+    ``dryRun``, only count them."""
     require_verified(callback, "replays")
     since, until = body.since, body.until
     found, types = await _replayed_subscriptions(db, callback, body.event_category_types)
@@ -164,20 +169,21 @@ async def replay(
         max_events=max(1, max_events),
     )  # fmt: skip
     rows = _entries(callback, chosen.picked, now=now)
-    if rows:
+    if rows and not body.dry_run:
         async with db.write():
             await outbox.insert_rows(db, rows)
         wake.dispatcher()
     more = chosen.next_from is not None
-    return {
-        "callbackId": callback.id,
-        "queued": len(rows),
-        "from": clock.iso_utc(since),
-        "to": clock.iso_utc(until),
-        "eventCategoryTypes": types,
-        "truncated": more,  # more events remain: call again from nextFrom
-        "nextFrom": clock.iso_utc(chosen.next_from) if chosen.next_from is not None else None,
-    }
+    return Replayed(
+        callback_id=callback.id,
+        queued=len(rows),
+        since=clock.iso_utc(since),
+        until=clock.iso_utc(until),
+        event_category_types=types,
+        truncated=more,  # more events remain: call again from nextFrom
+        next_from=clock.iso_utc(chosen.next_from) if chosen.next_from is not None else None,
+        dry_run=body.dry_run,
+    )
 
 
 def _entries(
@@ -217,17 +223,15 @@ def sample_event(callback: callbacks.Callback, *, now: int) -> events.Event:
     )
 
 
-async def test_send(
-    webhooks: TestSender, callback: callbacks.Callback, *, now: int
-) -> dict[str, Any]:
+async def test_send(webhooks: TestSender, callback: callbacks.Callback, *, now: int) -> TestSent:
     require_verified(callback, "test events")
     body = orjson.dumps([fanout.to_wire(sample_event(callback, now=now))])
     reply = await webhooks.test_send(callback, body)
-    return {
-        "callbackId": callback.id,
-        "ok": reply.ok,
-        "statusCode": reply.status,
-        "latencyMs": reply.latency_ms,
-        "errorClass": reply.error_class,
-        "responseExcerpt": reply.excerpt[:500],
-    }
+    return TestSent(
+        callback_id=callback.id,
+        ok=reply.ok,
+        status_code=reply.status,
+        latency_ms=reply.latency_ms,
+        error_class=reply.error_class,
+        response_excerpt=reply.excerpt[:500],
+    )

@@ -20,7 +20,7 @@ MAX_PER_CALLBACK = 200
 _FIELDS = {"subscription_name": "name", "event_category_types": "event_types"}
 
 
-def _not_found(subscription_id: str) -> NotFound:
+def not_found(subscription_id: str) -> NotFound:
     return NotFound(
         "MCMS_UWH_Runtime_ObjectNotFound: subscriptionId"
         f" {subscription_id} doesn't exist for this MID"
@@ -107,10 +107,10 @@ async def _pair(
 ) -> tuple[Subscription, callback_rows.Callback]:
     subscription = await subscriptions.get(db, account_id, subscription_id)
     if subscription is None:
-        raise _not_found(subscription_id)
+        raise not_found(subscription_id)
     callback = await callback_rows.get(db, account_id, subscription.callback_id)
     if callback is None:  # cannot happen: a callback with subscriptions cannot be deleted
-        raise _not_found(subscription_id)
+        raise not_found(subscription_id)
     return subscription, callback
 
 

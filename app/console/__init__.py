@@ -1,0 +1,1 @@
+"""The operator console and the consumer portal: pages and routes over the same services."""
