@@ -18,7 +18,7 @@ import orjson
 from app import clock, connections, logs
 from app.errors import ConfigError, TidingsError
 from app.services.access import credentials
-from app.settings import Settings
+from app.settings import ROLES, Settings
 from app.storage import accounts, api_tokens, clients, migrations
 from app.storage.db import Db
 from app.tools import commands as tools
@@ -62,7 +62,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
-    settings = settings.replace(host=args.host, port=args.port or settings.port)
+    settings = settings.replace(
+        host=args.host, port=args.port or settings.port, role=args.role or settings.role
+    )
     limits = connections.limits_for(settings)
     uvicorn.run(
         # First-run credentials go to stdout once, for the operator, never into the log.
@@ -240,6 +242,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service (applies migrations first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT, else 8000")
+    serve.add_argument(
+        "--role", choices=ROLES, default=None,
+        help="all: API and background work (default, $TIDINGS_ROLE); api: the HTTP API only;"
+        " worker: the background work only, with /healthz, /readyz and /metrics on --port",
+    )  # fmt: skip
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--json", action="store_true")
 

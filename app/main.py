@@ -29,8 +29,9 @@ def create_app(
             await app.state.runtime.stop()
 
     registry = metrics.Registry()
+    served = routes.WORKER_ROUTES if chosen.role == "worker" else routes.ROUTES
     app = Starlette(
-        routes=routes.ROUTES,
+        routes=served,
         # NormalizePath first: the metrics middleware then sees the scope the router fills in.
         middleware=[
             Middleware(logs.RequestLog),
@@ -41,7 +42,7 @@ def create_app(
         exception_handlers=errors.HANDLERS,
         lifespan=lifespan,
     )
-    app.router = router.IndexedRouter(routes.ROUTES, lifespan=lifespan)
+    app.router = router.IndexedRouter(served, lifespan=lifespan)
     app.state.metrics = registry
     return app
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import httpx
 
@@ -18,7 +17,7 @@ from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks
 from app.services.webhooks import listen as listen_streams
 from app.services.webhooks.keys import KeyBox
-from app.settings import Settings
+from app.settings import ConfigError, Settings
 from app.storage import listen, migrations
 from app.storage.db import Db
 
@@ -43,6 +42,7 @@ class Runtime:
     wake: Wakeups
     listeners: listen_streams.Listeners
     listener: listen.Listener | None = None
+    notifier: listen.Notifier | None = None  # the api role's wake-ups for other processes
 
     @classmethod
     async def start(
@@ -66,15 +66,27 @@ class Runtime:
         )
         webhooks = dispatcher.Dispatcher(db, poster, keys, settings, now=now)
         sender = outbound.Sender(
-            db, email=email, sms=sms, settings=settings, now=now, on_outcome=webhooks.wake
+            db,
+            email=email,
+            sms=sms,
+            settings=settings,
+            now=now,
+            on_outcome=webhooks.wake_for_outcomes,
         )
-        wake = Wakeups(sender=sender.wake, dispatcher=webhooks.wake)
+        notifier = listen.Notifier(db) if settings.role == "api" else None
+        wake = (
+            Wakeups(sender=sender.wake, dispatcher=webhooks.wake)
+            if notifier is None  # this process works: it wakes its own workers
+            else Wakeups(sender=notifier.sends, dispatcher=notifier.outbox)
+        )
         manager = callbacks.Manager(db, keys, poster, settings, now, wake=wake)
         jobs = scheduler.Jobs(db, wake, settings, now=now)
-        listener = await _listening(db, settings, webhooks.wake)
-        sender.start()
-        webhooks.start()
-        jobs.start()
+        listener = None
+        if notifier is None:
+            listener = await _listening(db, settings, wake)
+            sender.start()
+            webhooks.start()
+            jobs.start()
         return cls(
             settings=settings,
             db=db,
@@ -94,12 +106,15 @@ class Runtime:
             wake=wake,
             listeners=listen_streams.Listeners(settings.listen_per_account),
             listener=listener,
+            notifier=notifier,
         )
 
     async def stop(self) -> None:
         await self.jobs.stop()
         if self.listener is not None:
             await self.listener.stop()
+        if self.notifier is not None:
+            await self.notifier.stop()
         await self.sender.stop()
         await self.dispatcher.stop()
         await self.poster.close()
@@ -112,6 +127,8 @@ async def _prepared_db(
     settings: Settings, *, say: bootstrap.Say, now: clock.Clock
 ) -> tuple[Db, bytes]:
     """The database connected, migrated and bootstrapped, and the access-token signing key."""
+    if settings.role != "all" and not settings.database_url.startswith("postgresql"):
+        raise ConfigError(f"role {settings.role} needs PostgreSQL: SQLite has one process")
     db = Db(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s)
     await db.connect()
     try:
@@ -146,12 +163,12 @@ def _providers(
     return email, sms
 
 
-async def _listening(
-    db: Db, settings: Settings, wake: Callable[[], None]
-) -> listen.Listener | None:
-    """PostgreSQL NOTIFY from other processes wakes the dispatcher (SQLite has one process)."""
+async def _listening(db: Db, settings: Settings, wake: Wakeups) -> listen.Listener | None:
+    """PostgreSQL NOTIFY from other processes wakes the dispatcher, or the sender when an
+    API-only process queued sends (SQLite has one process)."""
     if db.dialect != "postgresql":
         return None
-    listener = listen.Listener(settings.database_url, wake)
+    wakes = {listen.CHANNEL: wake.dispatcher, listen.SENDS: wake.sender}
+    listener = listen.Listener(settings.database_url, wakes, db.token)
     await listener.start()
     return listener

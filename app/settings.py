@@ -19,6 +19,9 @@ MIN_SECRET_LENGTH = 32
 DEFAULT_RETRY_SCHEDULE_S = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 
 
+ROLES = ("all", "api", "worker")
+
+
 class ConfigError(Exception):
     """The environment asks for something Tidings cannot do; raised at startup."""
 
@@ -99,6 +102,9 @@ class Settings:
     cli_url: str = "http://127.0.0.1:8000/"
     cli_client_id: str = ""
     cli_client_secret: str = ""
+    # What a process runs (PostgreSQL only for api/worker): "all" the HTTP API and the
+    # background work, "api" only the API, "worker" only the background work (and /healthz).
+    role: str = "all"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -166,6 +172,7 @@ class Settings:
             cli_url=env.get("TIDINGS_URL", "http://127.0.0.1:8000/"),
             cli_client_id=env.get("TIDINGS_CLIENT_ID", ""),
             cli_client_secret=env.get("TIDINGS_CLIENT_SECRET", ""),
+            role=_choice(env, "TIDINGS_ROLE", "all", ROLES),
         )
 
     def replace(self, **changes: object) -> Settings:

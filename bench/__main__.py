@@ -3,9 +3,11 @@
 Starts its own servers on 127.0.0.1: H (a bare Starlette hello endpoint), and for each stage a
 fresh Tidings on SQLite, or on a throwaway PostgreSQL cluster (initdb from the machine) when
 one is found, with the sandbox provider and an aiohttp webhook receiver in this process.
-Sends are driven by a closed-loop aiohttp load generator. Every throughput is printed as a
-ratio to H measured in the same run (medians of interleaved runs, with min and max), every
-latency beside the loopback round trip to H. Results also go to bench/results/<time>.json.
+HTTP throughputs, H's included, are driven by ``wrk -t1 -c50`` (bench/wrk.py; installed with
+apt-get when missing and root); paced latency runs by a Python client. Every throughput is
+printed as a ratio to H measured in the same run (medians of interleaved runs, with min and
+max), every latency beside the loopback round trip to H. Results also go to
+bench/results/<time>.json.
 Nothing here fails on timing; every wait is bounded.
 """
 
@@ -22,12 +24,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 
-from bench import fill, load, pg, provision, search, webhooks
+from bench import (
+    capacity,
+    fill,
+    pg,
+    provision,
+    queue_health,
+    search,
+    stages,
+    throughputs,
+    webhooks,
+    wrk,
+)  # fmt: skip
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -86,51 +99,6 @@ async def _tidings_setup(base: str) -> dict[str, str]:
     return headers
 
 
-def _recipient(n: int) -> dict[str, Any]:
-    return {"contactKey": f"c{n}", "to": f"r{n}@example.com", "attributes": {"N": str(n)}}
-
-
-async def _throughputs(
-    h_url: str, base: str, headers: dict[str, str], *, runs: int, seconds: float
-) -> dict[str, list[load.Run]]:
-    api = {"Authorization": f"Bearer {API_TOKEN}"}
-    run_id = iter(range(10**9))
-    measures: dict[str, tuple[load.Request, int, int]] = {
-        "H (bare Starlette hello)": (lambda n: ("GET", h_url, {}, None), 50, 200),
-        "SFMC single send, 202": (
-            lambda n: (
-                "POST", f"{base}messaging/v1/email/messages/s{next(run_id)}", headers,
-                {"definitionKey": "bench", "recipient": _recipient(n)},
-            ), 50, 202,
-        ),
-        "Broadcast send, 201": (
-            lambda n: (
-                "POST", f"{base}api/v1/transactionals.json", api,
-                {"to": f"b{n}@example.com", "subject": "Hi", "body": "Hello"},
-            ), 50, 201,
-        ),
-        "SFMC batch of 1,000 (requests)": (
-            lambda n: (
-                "POST", f"{base}messaging/v1/email/messages", headers,
-                {"definitionKey": "bench",
-                 "recipients": [_recipient(n * 1000 + i) | {"messageKey": f"m{next(run_id)}"}
-                                for i in range(1000)]},
-            ), 4, 202,
-        ),
-        "authenticated read (message status)": (
-            lambda n: ("GET", f"{base}messaging/v1/email/messages/s1", headers, None), 50, 200,
-        ),
-    }  # fmt: skip
-    results: dict[str, list[load.Run]] = {name: [] for name in measures}
-    for round_ in range(runs):
-        for name, (make, clients, ok) in measures.items():
-            say(f"run {round_ + 1}/{runs}: {name}, {clients} clients, {seconds:g} s")
-            results[name].append(
-                await load.closed_loop(make, clients=clients, seconds=seconds, ok=ok)
-            )
-    return results
-
-
 @dataclasses.dataclass
 class Sizes:
     runs: int
@@ -141,12 +109,14 @@ class Sizes:
     scaling_events: int  # per callback, 10 callbacks
     stats_events: int
     soak_s: float
+    health_s: float
+    health_events: int
 
     @classmethod
     def of(cls, quick: bool, soak_s: float | None) -> Sizes:
         if quick:
-            return cls(1, 3.0, 200, 20_000, 5.0, 2_000, 200_000, soak_s or 20.0)
-        return cls(3, 6.0, 1_000, 200_000, 20.0, 10_000, 1_000_000, soak_s or 120.0)
+            return cls(1, 3.0, 200, 20_000, 5.0, 2_000, 200_000, soak_s or 20.0, 15.0, 6_000)
+        return cls(3, 6.0, 1_000, 200_000, 20.0, 10_000, 1_000_000, soak_s or 120.0, 60.0, 30_000)
 
 
 @dataclasses.dataclass
@@ -163,7 +133,10 @@ class Row:
     note: str = ""
 
 
-STAGES = ("sends", "fanout", "drain", "latency", "scaling", "stats", "soak", "search")
+STAGES = (
+    "sends", "fanout", "drain", "latency", "scaling", "capacity", "snapshot", "stats", "soak",
+    "search",
+)  # fmt: skip
 
 
 class Bench:
@@ -190,20 +163,23 @@ class Bench:
 
     @contextlib.asynccontextmanager
     async def tidings(
-        self, url: str, *, processes: int = 1
+        self, url: str, *, processes: int = 1, roles: tuple[str, ...] = ()
     ) -> AsyncIterator[tuple[webhooks.Tidings, webhooks.Receiver, list[int]]]:
-        """Fresh Tidings process(es) on ``url`` and a receiver; yields the API and the pids."""
+        """Fresh Tidings process(es) on ``url`` (``processes`` of role all, or one per role
+        given) and a receiver; yields the API (of the first that serves it) and the pids."""
         env = tidings_env(url)
         receiver = webhooks.Receiver()
         await receiver.start(pg.free_port())
+        base, headers = "", {}
         with contextlib.ExitStack() as stack:
             pids = []
-            for _ in range(processes):
+            for role in roles or ("all",) * processes:
                 port = pg.free_port()
-                command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
+                command = [sys.executable, "-m", "app", "serve", "--port", str(port),
+                           "--role", role]  # fmt: skip
                 ready = f"http://127.0.0.1:{port}/readyz"
                 pids.append(stack.enter_context(_server(command, env, ready)).pid)
-                if len(pids) == 1:
+                if not base and role != "worker":
                     base = f"http://127.0.0.1:{port}/"
                     headers = await _tidings_setup(base)
             try:
@@ -226,37 +202,58 @@ class Bench:
         return f"H round trip p50 {self.h_rtt[0]:.1f} ms, p99 {self.h_rtt[1]:.1f} ms"
 
     async def sends(self, h_url: str) -> None:
+        h_base = h_url.removesuffix("/hello")
         async with self.tidings(self.database()) as (tidings, _, _pids):
-            results = await _throughputs(
-                h_url, tidings.base, tidings.headers, runs=self.sizes.runs,
-                seconds=self.sizes.seconds,
+            await throughputs.prepare(tidings.base, tidings.headers)
+            chosen = throughputs.measures(tidings.headers, API_TOKEN)
+            got = await throughputs.interleaved(
+                h_base, tidings.base, chosen, runs=self.sizes.runs, seconds=self.sizes.seconds,
+                say=say,
             )  # fmt: skip
-        self.h = load.median([r.rate for r in results.pop("H (bare Starlette hello)")])
-        self.rows.append(Row("H (bare Starlette hello)", self.h, "req/s", "H", 1.0))
-        targets = iter(["≥ 0.30 H", "≥ 0.30 H", "≥ 1.5 H", "≥ 0.6 H"])
-        for name, runs in results.items():
-            scale = 1000 if "batch" in name else 1
-            rates = [r.rate * scale for r in runs]
-            errors = sum(r.errors for r in runs)
-            p50 = load.median([r.percentile(0.5) for r in runs])
+        h = got.pop(throughputs.H)
+        self.h = h.median
+        self.rows.append(Row(
+            throughputs.H, self.h, "req/s", "H", 1.0,
+            (min(h.rates) / self.h, max(h.rates) / self.h), note=f"p50 {h.p50_ms:.1f} ms",
+        ))  # fmt: skip
+        targets = iter(["≥ 0.30 H", "≥ 0.30 H", "≥ 0.50 H", "≥ 2 H"])
+        for name, figure in got.items():
+            rates = figure.rates
             self.rows.append(Row(
-                name, load.median(rates), "recipients/s" if scale > 1 else "req/s", "H",
-                load.median(rates) / self.h, (min(rates) / self.h, max(rates) / self.h),
-                next(targets), f"p50 {p50:.1f} ms, {errors} errors",
+                name, figure.median, "recipients/s" if "batch" in name else "req/s", "H",
+                figure.median / self.h, (min(rates) / self.h, max(rates) / self.h),
+                next(targets), f"p50 {figure.p50_ms:.1f} ms, {figure.errors} errors",
             ))  # fmt: skip
+
+    async def h_only(self, h_url: str) -> None:
+        """H alone, for runs without the sends stage: every ratio needs H from this run."""
+        chosen = {throughputs.H: throughputs.measures({"Authorization": ""}, "")[throughputs.H]}
+        got = await throughputs.interleaved(
+            h_url.removesuffix("/hello"), "", chosen, runs=self.sizes.runs,
+            seconds=self.sizes.seconds, say=say,
+        )  # fmt: skip
+        h = got[throughputs.H]
+        self.h = h.median
+        self.rows.append(Row(
+            throughputs.H, self.h, "req/s", "H", 1.0, (min(h.rates) / self.h, max(h.rates) / self.h)
+        ))  # fmt: skip
 
     async def fanout(self) -> None:
         events = self.sizes.fanout_events
-        async with self.tidings(self.database()) as (tidings, receiver, _):
-            say(f"fanout: {events} events to each of 50 callbacks, maxBatchSize 1")
-            got = await webhooks.backlog_rate(
-                tidings, receiver, callbacks=50, batch_size=1, events=events
-            )
-        self.rows.append(Row(
-            "webhook POSTs, batch 1, 50 callbacks", got["posts_per_s"], "POSTs/s", "H",
-            got["posts_per_s"] / self.h, target="≥ 0.25 H",
-            note=f"{got['posts']:.0f} POSTs, {got['duplicates']:.0f} duplicates",
-        ))  # fmt: skip
+        for postgres, target in ((False, "≥ 0.35 H"), (True, "≥ 0.25 H")):
+            if postgres and self.cluster is None:
+                continue
+            name = "PostgreSQL" if postgres else "SQLite"
+            async with self.tidings(self.database(postgres)) as (tidings, receiver, _):
+                say(f"fanout on {name}: {events} events to each of 50 callbacks, maxBatchSize 1")
+                got = await webhooks.backlog_rate(
+                    tidings, receiver, callbacks=50, batch_size=1, events=events
+                )
+            self.rows.append(Row(
+                f"webhook POSTs, batch 1, 50 callbacks, {name}", got["posts_per_s"], "POSTs/s",
+                "H", got["posts_per_s"] / self.h, target=target,
+                note=f"{got['posts']:.0f} POSTs, {got['duplicates']:.0f} duplicates",
+            ))  # fmt: skip
 
     async def drain(self) -> None:
         events = self.sizes.drain_events
@@ -272,20 +269,26 @@ class Bench:
         ))  # fmt: skip
 
     async def latency(self) -> None:
-        for postgres, target in ((False, "p50 ≤ 15, p99 ≤ 50 ms"), (True, "p50 ≤ 20, p99 ≤ 60 ms")):
+        targets = {False: "p50 ≤ 5, p99 ≤ 15 ms", True: "p50 ≤ 10, p99 ≤ 30 ms"}
+        for postgres, target in targets.items():
             if postgres and self.cluster is None:
                 continue
             name = "PostgreSQL" if postgres else "SQLite"
-            async with self.tidings(self.database(postgres)) as (tidings, receiver, _):
+            url = self.database(postgres)
+            async with self.tidings(url) as (tidings, receiver, _):
                 say(f"latency on {name}: 100 sends/s for {self.sizes.latency_s:g} s")
-                times = await webhooks.latency(
+                sent_at = await webhooks.latency(
                     tidings, receiver, per_s=100, seconds=self.sizes.latency_s
                 )
-            p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+                got = await stages.breakdown(url, sent_at, receiver.arrived)
+            p50, p99 = got.pop("total", (0.0, 0.0))
             self.rows.append(Row(
                 f"send → webhook at 100/s, {name}: p50", p50, "ms", self.rtt(),
-                target=target, note=f"p99 {p99:.1f} ms, {len(times)} sends",
+                target=target, note=f"p99 {p99:.1f} ms, {len(sent_at)} sends, from the request",
             ))  # fmt: skip
+            for stage, (s50, s99) in got.items():
+                self.rows.append(Row(f"  {name}: {stage}", s50, "ms p50", "",
+                                     note=f"p99 {s99:.1f} ms"))  # fmt: skip
 
     async def scaling(self) -> None:
         if self.cluster is None:
@@ -306,22 +309,86 @@ class Bench:
         one, two = rates[1]["events_per_s"], rates[2]["events_per_s"]
         self.rows.append(Row(
             "PostgreSQL drain, 2 processes vs 1", two / one, "x one process",
-            f"one process {one:.0f} events/s", target="≥ 1.4x, no duplicates",
+            f"one process {one:.0f} events/s", target="no duplicates (2 cores: no speed-up)",
             note=f"duplicates {rates[1]['duplicates']:.0f} / {rates[2]['duplicates']:.0f}",
         ))  # fmt: skip
 
+    async def capacity(self) -> None:
+        """Per delivered event: CPU in each process and in PostgreSQL, statements, locks."""
+        if self.cluster is None:
+            say("capacity: skipped, no PostgreSQL binaries found")
+            return
+        url = self.database(True)
+        events = self.sizes.scaling_events
+        async with self.tidings(url, roles=("api", "worker")) as (tidings, receiver, pids):
+            await tidings.callbacks(receiver, 1, batch_size=1, paused=False)
+            say(f"capacity: 1 api + 1 worker process, {events} sends, each its own webhook POST")
+            async with pg_statements(url) as counts:
+                before = [capacity.cpu_s(pid) for pid in pids]
+                pg_before = capacity.cluster_cpu_s(self.cluster.data)
+                started = time.monotonic()
+                await tidings.send_batches(events, prefix="capacity-")
+                await receiver.until(lambda: receiver.events, events, within_s=900)
+                took = time.monotonic() - started
+                api, worker = (capacity.cpu_s(pid) - b for pid, b in zip(pids, before, strict=True))
+                pg_cpu = capacity.cluster_cpu_s(self.cluster.data) - pg_before
+                statements, transactions, locks = await counts()
+        cost = capacity.Cost(
+            events, took, api / events, worker / events, pg_cpu / events,
+            statements / events, transactions / events, locks / events,
+        )  # fmt: skip
+        lines = cost.lines()
+        self.rows.append(Row(
+            "capacity: CPU per delivered event (all processes)", cost.total_cpu_s * 1e6,
+            "µs", "", note="\n".join(lines),
+        ))  # fmt: skip
+
+    async def snapshot(self) -> None:
+        """A drain with and without a REPEATABLE READ transaction held open meanwhile."""
+        if self.cluster is None:
+            say("snapshot: skipped, no PostgreSQL binaries found")
+            return
+        seconds, events = self.sizes.health_s, self.sizes.health_events
+        got = {}
+        for held in (False, True):
+            url = self.database(True)
+            async with self.tidings(url) as (tidings, receiver, _):
+                say(f"snapshot: {events} events, maxBatchSize 1, drained for up to {seconds:g} s"
+                    f"{', a REPEATABLE READ transaction held open' if held else ''}")  # fmt: skip
+                got[held] = await queue_health.drain(
+                    tidings, receiver, url, events=events, seconds=seconds, held=held
+                )
+        for held, figures in got.items():
+            dead = ", ".join(f"{t} {n}" for t, n in figures["dead"].items())
+            self.rows.append(Row(
+                f"PostgreSQL drain, {'snapshot held' if held else 'no snapshot'}",
+                figures["events_per_s"], "events/s", "H", figures["events_per_s"] / self.h,
+                target="no slowdown" if held else "",
+                note=f"first tenth {figures['first_per_s']:.0f}/s, last tenth "
+                f"{figures['last_per_s']:.0f}/s{'' if figures['drained'] else ', not drained'};"
+                f" dead rows at the end: {dead}",
+            ))  # fmt: skip
+
     async def stats(self) -> None:
-        count = self.sizes.stats_events
-        url = self.database()
+        for postgres in (False, True):
+            if postgres and self.cluster is None:
+                continue
+            await self._stats_on(postgres)
+
+    async def _stats_on(self, postgres: bool) -> None:
+        count, name = self.sizes.stats_events, "PostgreSQL" if postgres else "SQLite"
+        url = self.database(postgres)
         async with self.tidings(url) as (tidings, _, _pids):
-            say(f"stats: storing {count} events")
+            say(f"stats on {name}: storing {count} events")
             async with httpx.AsyncClient(base_url=tidings.base, headers=tidings.headers) as api:
                 context = (await api.get("platform/v1/tokenContext")).json()
-                account = int(context["organization"]["id"])
-                await asyncio.to_thread(
-                    fill.events, pg_path(url), account_id=account, count=count,
-                    now_ms=int(time.time() * 1000),
-                )  # fmt: skip
+                account, now_ms = int(context["organization"]["id"]), int(time.time() * 1000)
+                if postgres:
+                    await fill.events_pg(url, account_id=account, count=count, now_ms=now_ms)
+                else:
+                    await asyncio.to_thread(
+                        fill.events, pg_path(url), account_id=account, count=count, now_ms=now_ms
+                    )
                 month = {"from": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
                     time.time() - 30 * 86400))}  # fmt: skip
                 for path, params in (
@@ -338,8 +405,8 @@ class Bench:
                     by = params.get("granularity")
                     label = path.rsplit("/", 1)[1] + (f" by {by}" if by else "")
                     self.rows.append(Row(
-                        f"stats {label}, {count} events, 30 days", times[15], "ms", self.rtt(),
-                        target="≤ 50 ms", note=f"max {times[-1]:.1f} ms",
+                        f"stats {label}, {count} events, {name}", times[15], "ms", self.rtt(),
+                        target="≤ 50 ms", note=f"max {times[-1]:.1f} ms, 30 days",
                     ))  # fmt: skip
 
     async def search(self) -> None:
@@ -397,6 +464,34 @@ class Bench:
         ))  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def pg_statements(url: str) -> AsyncIterator[Callable[[], Awaitable[tuple[int, int, int]]]]:
+    """Counting from now: yields a reader of (statements, transactions, advisory lock calls)
+    run in ``url``'s database since (pg_stat_statements, which the bench's cluster loads)."""
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await connection.execute("SELECT pg_stat_statements_reset()")
+        xacts = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1"
+        name = url.rsplit("/", 1)[1]
+        first = await connection.fetchval(xacts, name)
+
+        async def read() -> tuple[int, int, int]:
+            await connection.execute("SELECT pg_stat_clear_snapshot()")
+            rows = await connection.fetch(
+                "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d"
+                " ON d.oid = s.dbid WHERE d.datname = $1", name
+            )  # fmt: skip
+            ours = [r for r in rows if "pg_stat" not in r["query"]]
+            locks = sum(r["calls"] for r in ours if "advisory" in r["query"])
+            done = await connection.fetchval(xacts, name) - first
+            return sum(r["calls"] for r in ours), int(done), locks
+
+        yield read
+    finally:
+        await connection.close()
+
+
 def pg_path(url: str) -> pathlib.Path:
     return pathlib.Path(url.split("://", 1)[1].removeprefix("/"))
 
@@ -413,11 +508,11 @@ async def run(options: argparse.Namespace) -> list[Row]:
     stages = options.only.split(",") if options.only else list(STAGES)
     work = pathlib.Path(tempfile.mkdtemp(prefix="tidings-bench-"))
     bindir = pg.find_bindir()
-    needs_pg = {"latency", "scaling", "search"} & set(stages)
-    cluster = pg.Cluster(bindir) if bindir and needs_pg else None
+    pg_stages = {"fanout", "latency", "scaling", "capacity", "snapshot", "stats", "search"}
+    cluster = pg.Cluster(bindir) if bindir and pg_stages & set(stages) else None
     if cluster is not None:
-        say("starting a throwaway PostgreSQL cluster (durable commits)")
-        cluster.start(durable=True)
+        say("starting a throwaway PostgreSQL cluster (durable commits, pg_stat_statements)")
+        cluster.start(durable=True, statements=True)
     h_port = pg.free_port()
     h_url = f"http://127.0.0.1:{h_port}/hello"
     h_cmd = [sys.executable, "-m", "uvicorn", "bench.hello:app", "--port", str(h_port),
@@ -428,11 +523,8 @@ async def run(options: argparse.Namespace) -> list[Row]:
             await bench.baseline(h_url)
             if "sends" in stages:
                 await bench.sends(h_url)
-            else:  # every ratio needs H from this run
-                bench.h = (await load.closed_loop(
-                    lambda n: ("GET", h_url, {}, None), clients=50, seconds=sizes.seconds, ok=200
-                )).rate  # fmt: skip
-                bench.rows.append(Row("H (bare Starlette hello)", bench.h, "req/s", "H", 1.0))
+            else:
+                await bench.h_only(h_url)
             for stage in stages:
                 if stage != "sends":
                     await getattr(bench, stage)()
@@ -448,6 +540,7 @@ def main() -> int:
     parser.add_argument("--only", help=f"comma-separated stages: {','.join(STAGES)}")
     parser.add_argument("--soak", type=float, help="soak seconds (default 120; 20 with --quick)")
     options = parser.parse_args()
+    wrk.ensure()  # before anything starts: installs it, or says how
     if options.only and set(options.only.split(",")) - set(STAGES):
         parser.error(f"stages are {', '.join(STAGES)}")
     rows = asyncio.run(run(options))
@@ -463,8 +556,8 @@ def report(rows: list[Row]) -> None:
         print(f"{row.measure:52s} {row.value:10.1f} {row.unit:13s} {ratio} {spread:>11s}  "
               f"{row.target}")  # fmt: skip
         for extra in (row.note, row.baseline if row.baseline != "H" else ""):
-            if extra:
-                print(f"{'':52s}   {extra}")
+            for line in extra.splitlines():
+                print(f"{'':52s}   {line}")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps([dataclasses.asdict(row) for row in rows], indent=2))

@@ -45,8 +45,9 @@ class Cluster:
     def _run(self, *args: str) -> None:
         subprocess.run(args, check=True, capture_output=True, user=self.user)
 
-    def start(self, *, durable: bool = False) -> None:
-        """Start the cluster; ``durable`` keeps fsync on (benchmarks), else it is off (tests)."""
+    def start(self, *, durable: bool = False, statements: bool = False) -> None:
+        """Start the cluster; ``durable`` keeps fsync on (benchmarks), else it is off (tests);
+        ``statements`` loads pg_stat_statements (the bench's round trips per event)."""
         self._run(
             str(self.bindir / "initdb"),
             "-D",
@@ -61,6 +62,8 @@ class Cluster:
         options = (
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         )
+        if statements:
+            options += " -c shared_preload_libraries=pg_stat_statements -c track_functions=all"
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(

@@ -75,12 +75,15 @@ async def pump(service: Service) -> None:
 async def deliver(
     service: Service, target: Receiver, *, events: int, within_s: float = 10.0
 ) -> list[dict[str, Any]]:
-    """Pump until ``target`` has received at least ``events`` events (bounded, no blind sleep)."""
+    """Pump until ``target`` has received at least ``events`` events (bounded, no blind sleep),
+    then wait for the POSTs in flight: a receiver has the events before their results are
+    stored, and the background dispatcher may have made those POSTs, not the pump."""
     deadline = time.monotonic() + within_s
     while len(target.events()) < events:
         assert time.monotonic() < deadline, f"{len(target.events())} of {events} events arrived"
         await pump(service)
         await asyncio.sleep(0.01)
+    await service.runtime.dispatcher.drain()
     return target.events()
 
 

@@ -63,3 +63,6 @@ ROUTES = [
     Mount("/static", StaticFiles(directory=page.STATIC), name="static"),
     *endpoint.routes(inbound),
 ]
+
+# What a worker process (``serve --role worker``) answers: its probes and metrics, no API.
+WORKER_ROUTES = [*endpoint.routes(health), *endpoint.routes(metrics)]

@@ -10,6 +10,7 @@ from app.storage import events, leases
 from app.storage.db import Db, Row, insert_statement
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
+_FORMING_LOCKS = 7_105_348  # advisory lock space of per-callback forming (arbitrary, constant)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,19 +47,40 @@ async def has_open_batch(db: Db, callback_id: str) -> bool:
 _BATCH_COLUMNS = [f.name for f in dataclasses.fields(Batch)]
 
 
-async def form_batches(
-    db: Db, *, account_id: int, callback_id: str, size: int, count: int, now: int
-) -> int:
-    """The callback's oldest unbatched rows become up to ``count`` pending batches of up to
-    ``size`` rows each; the number formed. Call under ``Db.exclusive()``: one former at a time.
+async def lock_callback(db: Db, callback_id: str) -> None:
+    """In a write transaction: the formers of other processes wait for this callback's batches
+    until it commits (PostgreSQL; SQLite has one writer). Only strict-order callbacks need it:
+    one open batch at a time is a check-then-create step."""
+    if db.dialect == "postgresql":
+        await db.execute(
+            "SELECT pg_advisory_xact_lock(:space, hashtext(:callback_id))",
+            {"space": _FORMING_LOCKS, "callback_id": callback_id},
+        )
 
-    One read and two driver-level batches per call, whatever the number of batches (one
-    statement per batch made forming, not POSTing, the limit with maxBatchSize 1).
+
+@dataclasses.dataclass(frozen=True)
+class Formed:
+    batches: int
+    rows: int
+    last_row: int  # the highest outbox id batched (0: none)
+
+
+async def form_batches(
+    db: Db, *, account_id: int, callback_id: str, size: int, count: int, now: int, above: int = 0
+) -> Formed:
+    """The callback's oldest unbatched rows become up to ``count`` pending batches of up to
+    ``size`` rows each, from the rows with ids above ``above``. Call in a write transaction.
+
+    Processes form side by side: rows another former has locked are skipped (SKIP LOCKED on
+    PostgreSQL), so no row joins two batches and nobody waits on a global lock; such a row is
+    that former's. One read and two driver-level batches per call, whatever the number of
+    batches (one statement per batch made forming, not POSTing, the limit with maxBatchSize 1).
     """
+    skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
     rows = await db.fetch_all(
         "SELECT id FROM outbox WHERE callback_id = :callback_id AND batch_id IS NULL"
-        " AND held = 0 ORDER BY id LIMIT :limit",
-        {"callback_id": callback_id, "limit": size * count},
+        f" AND held = 0 AND id > :above ORDER BY id LIMIT :limit{skip_locked}",
+        {"callback_id": callback_id, "limit": size * count, "above": above},
     )
     ids = [int(row["id"]) for row in rows]
     batches: list[dict[str, Any]] = []
@@ -84,7 +106,7 @@ async def form_batches(
         )
     await db.execute_many("UPDATE outbox SET batch_id = :batch_id WHERE id = :id", assignments)
     await db.execute_many(insert_statement("batches", _BATCH_COLUMNS), batches)
-    return len(batches)
+    return Formed(len(batches), len(ids), max(ids, default=0))
 
 
 _DUE_CALLBACKS = (
@@ -136,13 +158,25 @@ async def claim(db: Db, batch_ids: list[str], *, now: int, lease_ms: int) -> lis
     return [Batch.from_row(row) for row in rows]
 
 
-async def batch_events(db: Db, batch_id: str) -> list[events.Event]:
+async def events_of(db: Db, batch_ids: list[str]) -> dict[str, list[events.Event]]:
+    """The events of many batches in one query (a pass's claims), each batch's in order."""
+    found: dict[str, list[events.Event]] = {batch_id: [] for batch_id in batch_ids}
+    if not batch_ids:
+        return found
+    binds = {f"b{n}": batch_id for n, batch_id in enumerate(batch_ids)}
     rows = await db.fetch_all(
-        "SELECT e.* FROM outbox o JOIN events e ON e.id = o.event_id"
-        " WHERE o.batch_id = :batch_id ORDER BY o.id",
-        {"batch_id": batch_id},
+        "SELECT o.batch_id AS outbox_batch_id, e.* FROM outbox o JOIN events e"
+        f" ON e.id = o.event_id WHERE o.batch_id IN ({', '.join(':' + b for b in binds)})"
+        " ORDER BY o.id",
+        binds,
     )
-    return [events.Event.from_row(row) for row in rows]
+    for row in rows:
+        found[row["outbox_batch_id"]].append(events.Event.from_row(row))
+    return found
+
+
+async def batch_events(db: Db, batch_id: str) -> list[events.Event]:
+    return (await events_of(db, [batch_id]))[batch_id]
 
 
 async def release(db: Db, batch_id: str, *, now: int) -> None:

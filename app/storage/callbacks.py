@@ -103,6 +103,17 @@ async def get_any(db: Db, callback_id: str) -> Callback | None:
     return None if row is None else Callback.from_row(row)
 
 
+async def get_many(db: Db, callback_ids: list[str]) -> dict[str, Callback]:
+    """By id alone, many at once (the dispatcher reads each pass's callbacks in one query)."""
+    if not callback_ids:
+        return {}
+    binds = {f"c{n}": callback_id for n, callback_id in enumerate(callback_ids)}
+    rows = await db.fetch_all(
+        f"SELECT * FROM callbacks WHERE id IN ({', '.join(':' + name for name in binds)})", binds
+    )
+    return {row["id"]: Callback.from_row(row) for row in rows}
+
+
 async def by_url(db: Db, account_id: int, url: str) -> Callback | None:
     row = await db.fetch_one(
         "SELECT * FROM callbacks WHERE account_id = :account_id AND url = :url",

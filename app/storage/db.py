@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -28,6 +29,7 @@ class Db:
 
     def __init__(self, url: str, *, busy_timeout_s: float = 5.0) -> None:
         self.url = url
+        self.token = uuid.uuid4().hex  # signs this handle's NOTIFYs (app.storage.listen)
         self.dialect: Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._sqlite: sqlite.Sqlite | None = None
         self._backend: sqlite.Sqlite | postgres.Postgres
@@ -104,15 +106,12 @@ class Db:
             yield
 
     async def grouped(self, work: Callable[[], Awaitable[T]]) -> T:
-        """Run ``work`` in a write transaction, on SQLite one shared with other queued work
-        (group commit: one COMMIT for everything waiting); returns once it is committed."""
-        if self._sqlite is not None:
-            try:
-                return await self._sqlite.grouped(work)
-            except _UNAVAILABLE as exc:  # the shared transaction failed around this work
-                raise StorageUnavailable(str(exc)) from exc
-        async with self.transaction():
-            return await work()
+        """Run ``work`` in a write transaction shared with other queued work (group commit:
+        one COMMIT for everything waiting); returns once it is committed."""
+        try:
+            return await self._backend.grouped(work)
+        except _UNAVAILABLE as exc:  # the shared transaction failed around this work
+            raise StorageUnavailable(str(exc)) from exc
 
     @contextlib.asynccontextmanager
     async def exclusive(self, *, durable: bool = True) -> AsyncIterator[None]:

@@ -16,7 +16,8 @@ async def claim(
     skip_locked = " FOR UPDATE SKIP LOCKED" if db.dialect == "postgresql" else ""
     rows = await db.fetch_all(
         f"UPDATE {table} SET status = '{taken}', lease_until = :lease_until,"
-        f" attempts = attempts + 1, updated_at = :now WHERE id IN (SELECT id FROM {table}"
+        f" attempts = attempts + 1, updated_at = :now, claimed_at = :now"
+        f" WHERE id IN (SELECT id FROM {table}"
         f" WHERE id IN ({', '.join(':' + name for name in binds)}) AND status = '{waiting}'"
         f"{skip_locked}) RETURNING *",
         {"now": now, "lease_until": now + lease_ms, **binds},

@@ -45,9 +45,12 @@ async def for_batch(db: Db, batch_id: str) -> list[Entry]:
     ]  # fmt: skip
 
 
-async def callbacks_with_unbatched(db: Db) -> list[str]:
+async def callbacks_with_unbatched(db: Db, *, above: int = 0) -> list[str]:
+    """Callbacks with rows to batch, among the rows with ids above ``above``."""
     rows = await db.fetch_all(
         "SELECT DISTINCT callback_id FROM outbox WHERE batch_id IS NULL AND held = 0"
+        " AND id > :above",
+        {"above": above},
     )
     return [row["callback_id"] for row in rows]
 

@@ -41,7 +41,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from app.errors import StorageUnavailable
-from app.storage import sqlite_calls, sqlite_wal
+from app.storage import grouping, sqlite_calls, sqlite_wal
 from app.storage.sqlite_calls import Rows
 
 # Failures a retry can fix (locked past the timeout, disk full, I/O); they leave storage as
@@ -66,8 +66,7 @@ class Sqlite:
         self._thread_readers: asyncio.Queue[sqlite3.Connection] = asyncio.Queue()
         self._all: list[sqlite3.Connection] = []
         self._lock = asyncio.Lock()
-        self._queued: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._group = grouping.GroupCommit(self._run_group, "sqlite-group")
         self._wal = sqlite_wal.Checkpointer(
             path,
             open_connection=lambda: self._open(timeout_s=sqlite_wal.TRUNCATE_WAIT_S),
@@ -215,37 +214,22 @@ class Sqlite:
         Each piece of work gets a savepoint, so one that fails is undone alone; all of them
         are answered after the one COMMIT, so nothing is acknowledged before it is durable.
         """
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queued.append((work, done))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_queued(), name="sqlite-group")
-        return await done  # type: ignore[no-any-return]
+        return await self._group.run(work)
 
-    async def _commit_queued(self) -> None:
-        while self._queued:
-            batch, self._queued = self._queued, []
-            results: list[tuple[bool, Any]] = []
-            try:
-                async with self.transaction():
-                    writer = self._current.get()
-                    assert writer is not None
-                    for work, _ in batch:
-                        writer.execute("SAVEPOINT work")
-                        try:
-                            results.append((True, await work()))
-                        except Exception as exc:
-                            writer.execute("ROLLBACK TO work")
-                            results.append((False, exc))
-                        writer.execute("RELEASE work")
-            except Exception as exc:  # the COMMIT itself failed: nobody's work is stored
-                results = [(False, exc)] * len(batch)
-            for (_, done), (ok, value) in zip(batch, results, strict=True):
-                if done.done():
-                    continue
-                if ok:
-                    done.set_result(value)
-                else:
-                    done.set_exception(value)
+    async def _run_group(self, works: list[grouping.Work]) -> list[tuple[bool, Any]]:
+        results: list[tuple[bool, Any]] = []
+        async with self.transaction():
+            writer = self._current.get()
+            assert writer is not None
+            for work in works:
+                writer.execute("SAVEPOINT work")
+                try:
+                    results.append((True, await work()))
+                except Exception as exc:
+                    writer.execute("ROLLBACK TO work")
+                    results.append((False, exc))
+                writer.execute("RELEASE work")
+        return results
 
     @contextlib.asynccontextmanager
     async def raw_connection(self) -> AsyncIterator[sqlite3.Connection]:
