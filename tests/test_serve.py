@@ -45,6 +45,9 @@ def test_serve_on_a_fresh_database_prints_credentials_that_work(database_url: st
         )
         assert context.status_code == 200
         assert httpx.get(server.base_url + "healthz").json() == {"status": "ok"}
+        # The block names the console, where the same client signs in.
+        assert f"sign in to the console with it: {server.base_url}console" in server.output
+        assert httpx.get(server.base_url + "console").status_code == 200
     # The secret is in the first-run block only (its own line and the curl line), never after.
     assert secret not in server.output.split(_curl_line(server.output), 1)[1]
 

@@ -78,7 +78,8 @@ async def _first_client(db: Db, settings: Settings, say: Say, now: int) -> None:
         f"  client_id:     {issued.client.client_id}\n"
         f"  client_secret: {issued.client_secret}\n"
         "Get a token (paste as is):\n"
-        f"  {token_command(settings.base_url, issued.client.client_id, issued.client_secret)}"
+        f"  {token_command(settings.base_url, issued.client.client_id, issued.client_secret)}\n"
+        f"Or sign in to the console with it: {settings.base_url}console"
     )
 
 
