@@ -108,6 +108,8 @@ class GuardedHttp(HttpToolsProtocol):
         self._awaiting_headers = False
         self._arm(self.limits.body_timeout_s, self._body_late)
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle.transport is self.transport:
+            self.cycle.transport = _OneWrite(self.transport, self.loop)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -147,3 +149,42 @@ class GuardedHttp(HttpToolsProtocol):
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
+
+
+class _OneWrite:
+    """A response's transport that sends its head together with the body that follows it.
+
+    uvicorn writes the status line and headers, then the body, each at once: two TCP segments
+    per response, each its own ``send`` (and on loopback the receiver's work too, in that
+    call), and the client wakes twice. Here the head waits for the next write, or for the end
+    of this turn of the event loop when none comes (a streamed response's first chunk may take
+    its time), so the bytes are the same and most responses go out in one ``send``.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._loop = transport, loop
+        self._held: bytes | None = None
+        self._first = True
+
+    def write(self, data: bytes) -> None:
+        if self._first:  # the head
+            self._first = False
+            if not self._transport.is_closing():
+                self._held = data
+                self._loop.call_soon(self._flush)
+                return
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        self._transport.write(data)
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import time
@@ -187,3 +188,48 @@ def test_a_bound_above_the_open_file_limit_is_refused_at_start() -> None:
 def test_connection_settings_are_checked(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+class _Recorded:
+    """A transport that records each write (one ``send`` on a real socket)."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"extra {name}"
+
+
+async def test_a_response_head_goes_out_with_its_body_in_one_write() -> None:
+    transport = _Recorded()
+    one = connections._OneWrite(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+    one.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    one.write(b"body")
+    one.write(b"more")
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"more"]
+    await asyncio.sleep(0)  # the scheduled flush finds nothing held
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"more"]
+    assert one.get_extra_info("peername") == "extra peername"
+
+
+async def test_a_head_without_a_body_yet_goes_out_on_the_next_turn_or_at_close() -> None:
+    transport = _Recorded()
+    one = connections._OneWrite(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+    one.write(b"head")
+    assert transport.writes == []
+    await asyncio.sleep(0)
+    assert transport.writes == [b"head"]
+    closing = connections._OneWrite(transport, asyncio.get_running_loop())  # type: ignore[arg-type]
+    closing.write(b"head2")
+    closing.close()
+    assert transport.writes == [b"head", b"head2"] and transport.closed

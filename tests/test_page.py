@@ -96,6 +96,9 @@ async def test_metrics_count_requests_outcomes_and_backlog(
     assert "tidings_webhook_backlog 0.0" in text
     assert 'tidings_scheduler_lag_seconds{queue="webhooks"} 0.0' in text
     assert "tidings_http_request_duration_seconds_bucket" in text
+    await service.http.get("/metrics")
+    text = (await service.http.get("/metrics")).text  # each scrape counted once, after it
+    assert 'tidings_http_requests_total{method="GET",route="/metrics",status="200"} 2.0' in text
     clock.advance(31 * 86400)
     assert await service.runtime.jobs.purge_events() == 1  # raw rows go past retention …
     tenant = await reauthenticate(service, tenant)

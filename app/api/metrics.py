@@ -85,6 +85,9 @@ class Middleware:
     def __init__(self, app: ASGIApp, registry: Registry) -> None:
         self.app = app
         self.registry = registry
+        # The labelled children, looked up once each (a few dozen routes times statuses).
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,8 +98,18 @@ class Middleware:
             await self.app(scope, receive, watch.send)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.registry.requests.labels(scope["method"], route, str(watch.status)).inc()
-            self.registry.latency.labels(route).observe(watch.seconds)
+            self._count(scope["method"], route, watch.status).inc()
+            timed = self._timed.get(route)
+            if timed is None:
+                timed = self._timed[route] = self.registry.latency.labels(route)
+            timed.observe(watch.seconds)
+
+    def _count(self, method: str, route: str, status: int) -> Any:
+        key = (method, route, status)
+        counted = self._counted.get(key)
+        if counted is None:
+            counted = self._counted[key] = self.registry.requests.labels(method, route, str(status))
+        return counted
 
 
 async def check_token(request: Request) -> None:

@@ -42,7 +42,7 @@ class Message:
 
     @classmethod
     def from_row(cls, row: Row) -> Message:
-        fields = {f.name: row[f.name] for f in dataclasses.fields(cls)}
+        fields = {name: row[name] for name in _FIELDS}
         for name in ("attributes", "overrides", "rendered"):
             fields[name] = jsonb.load(row[name])
         return cls(**fields)

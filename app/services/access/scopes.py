@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from app.errors import Invalid
 
 # SFMC scope strings, spelled as real token responses spell them. Append only: access tokens
@@ -62,5 +64,6 @@ def to_mask(granted: tuple[str, ...], *, order: tuple[str, ...] = CLIENT_SCOPES)
     return sum(1 << order.index(scope) for scope in granted)
 
 
+@functools.lru_cache(maxsize=256)  # a token's mask, on every request it authorises
 def from_mask(mask: int, *, order: tuple[str, ...] = CLIENT_SCOPES) -> frozenset[str]:
     return frozenset(scope for bit, scope in enumerate(order) if mask >> bit & 1)
