@@ -58,6 +58,9 @@ class Dispatcher:
         self._policy = policy.Policy(
             settings.webhook_retry_schedule_s, settings.webhook_retry_window_s
         )
+        self._recorder = results.Recorder(
+            db, retry=self._policy, breaker_s=settings.webhook_breaker_s
+        )
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._claiming = asyncio.Lock()  # one pass at a time claims and starts POSTs
@@ -249,16 +252,8 @@ class Dispatcher:
                 return  # deleted with its batches
             body = orjson.dumps([fanout.to_wire(event) for event in found])
             reply, sent = await self._post(target, batch.id, body, attempt=batch.attempts)
-            await results.record(
-                self._db,
-                batch,
-                target,
-                reply,
-                len(found),
-                now=self._now(),
-                retry=self._policy,
-                breaker_s=self._settings.webhook_breaker_s,
-                headers=sent,
+            await self._recorder.record(
+                results.Result(batch, target, reply, len(found), self._now(), headers=sent)
             )
         except asyncio.CancelledError:
             # Stopping past the grace period: the batch goes back to pending now rather than

@@ -188,6 +188,19 @@ async def release(db: Db, batch_id: str, *, now: int) -> None:
     )
 
 
+async def settle_delivered(db: Db, delivered: list[tuple[str, int, int | None]]) -> None:
+    """Batches delivered: (id, when, the receiver's status) each, in one statement."""
+    rows = [
+        {"id": batch_id, "now": now, "last_status": status}
+        for batch_id, now, status in sorted(delivered)
+    ]
+    await db.execute_many(
+        f"UPDATE batches SET status = '{DELIVERED}', lease_until = NULL, updated_at = :now,"
+        " last_status = :last_status, last_error = NULL, delivered_at = :now WHERE id = :id",
+        rows,
+    )
+
+
 async def settle_batch(
     db: Db,
     batch_id: str,
