@@ -310,10 +310,11 @@ async def test_rollup_rows_from_before_the_finer_buckets_still_read(
         assert split in [m.version for m in await migrations.apply(db)]
         async with db.write():
             for latency_ms in (3, 4):
-                await rollups.count_attempt(
-                    db, account_id=1, callback_id="cb", at=hour + 1000, result="ok",
+                count = rollups.attempt_count(
+                    account_id=1, callback_id="cb", at=hour + 1000, result="ok",
                     first=True, events=1, latency_ms=latency_ms,
                 )  # fmt: skip
+                await rollups.count_attempts(db, [count])
         [counts] = await rollups.attempt_counts(db, 1, since=hour, until=hour + rollups.HOUR_MS)
     finally:
         await db.disconnect()

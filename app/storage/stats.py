@@ -49,23 +49,6 @@ async def count_event(
     )
 
 
-async def count_attempt(
-    db: Db,
-    *,
-    account_id: int,
-    callback_id: str,
-    at: int,
-    result: str,
-    first: bool,
-    events: int,
-    latency_ms: int,
-) -> None:
-    """One more webhook attempt in its hour; call in the transaction that logs the attempt."""
-    await count_attempts(db, [attempt_count(account_id=account_id, callback_id=callback_id,
-                                            at=at, result=result, first=first, events=events,
-                                            latency_ms=latency_ms)])  # fmt: skip
-
-
 def attempt_count(
     *,
     account_id: int,
@@ -76,7 +59,8 @@ def attempt_count(
     events: int,
     latency_ms: int,
 ) -> dict[str, Any]:
-    """One webhook attempt as the counters it adds to (for ``count_attempts``)."""
+    """One webhook attempt as the counters it adds to its hour (for ``count_attempts``, in the
+    transaction that logs the attempt)."""
     bucket = BUCKETS[bisect.bisect_left(LATENCY_BOUNDS_MS, latency_ms)]
     return {
         "account_id": account_id,
