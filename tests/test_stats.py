@@ -310,10 +310,11 @@ async def test_rollup_rows_from_before_the_finer_buckets_still_read(
         assert split in [m.version for m in await migrations.apply(db)]
         async with db.write():
             for latency_ms in (3, 4):
-                await rollups.count_attempt(
-                    db, account_id=1, callback_id="cb", at=hour + 1000, result="ok",
+                count = rollups.attempt_count(
+                    account_id=1, callback_id="cb", at=hour + 1000, result="ok",
                     first=True, events=1, latency_ms=latency_ms,
                 )  # fmt: skip
+                await rollups.count_attempts(db, [count])
         [counts] = await rollups.attempt_counts(db, 1, since=hour, until=hour + rollups.HOUR_MS)
     finally:
         await db.disconnect()
@@ -355,3 +356,31 @@ async def test_hard_and_soft_bounces_add_up_with_sms_bounces(
     assert soft and all(c["channel"] == "sms" and c["statusCode"] == "4501" for c in soft)
     assert sum(c["count"] for c in codes) == bounced["total"]
     assert sum(c["count"] for c in codes if c["bounceCode"] == "HARD") == bounced["hard"]
+
+
+async def test_attempts_counted_together_add_up_per_hour_callback_and_result(db: Db) -> None:
+    """The dispatcher's grouped results: counts of one key in one statement are summed."""
+    hour = 10 * rollups.HOUR_MS
+
+    def attempt(at: int, latency_ms: int, *, first: bool = True, callback: str = "cb_a") -> Any:
+        return rollups.attempt_count(
+            account_id=1, callback_id=callback, at=hour + at, result="ok", first=first,
+            events=1, latency_ms=latency_ms,
+        )  # fmt: skip
+
+    counts = [
+        attempt(5, 3),
+        attempt(9, 700),
+        attempt(9, 3, first=False),
+        attempt(1, 3, callback="cb_b"),
+    ]
+    async with db.write():
+        await rollups.count_attempts(db, counts)
+        await rollups.count_attempts(db, counts[:1])
+    rows = await db.fetch_all("SELECT * FROM stats_attempts ORDER BY callback_id")
+    assert [(r["callback_id"], r["hour_at"], r["attempts"], r["first_attempts"]) for r in rows] == [
+        ("cb_a", hour, 4, 3),
+        ("cb_b", hour, 1, 1),
+    ]
+    a = rows[0]
+    assert (a["events"], a["latency_sum_ms"], a["b0_5"], a["b5"]) == (4, 709, 3, 1)  # b5: ≤ 1 s

@@ -58,11 +58,15 @@ class Dispatcher:
         self._policy = policy.Policy(
             settings.webhook_retry_schedule_s, settings.webhook_retry_window_s
         )
+        self._recorder = results.Recorder(
+            db, retry=self._policy, breaker_s=settings.webhook_breaker_s
+        )
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._claiming = asyncio.Lock()  # one pass at a time claims and starts POSTs
         self._per_callback: collections.Counter[str] = collections.Counter()
         self._per_account: collections.Counter[int] = collections.Counter()  # POSTs in flight
+        self._posting = 0  # POSTs in flight; the rest of _inflight wait for their results' commit
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._news = True  # woken by new work since the last claim (not only by finished POSTs)
@@ -133,7 +137,9 @@ class Dispatcher:
 
     async def _claim_and_start(self, *, news: bool) -> int:
         concurrency = self._settings.webhook_concurrency
-        room = concurrency - len(self._inflight)
+        # Up to ``concurrency`` POSTs in flight, and as many more claimed batches whose POSTs
+        # are answered and whose results wait for the next group commit (results.Recorder).
+        room = min(concurrency - self._posting, 2 * concurrency - len(self._inflight))
         # A claim walks the index once per callback with due batches, so when only finished
         # POSTs woke this pass, wait until a quarter of the slots are free: one claim per dozen
         # finished POSTs, not one per POST. New work (which may be an account's with nothing in
@@ -159,12 +165,11 @@ class Dispatcher:
             targets = await callbacks.get_many(self._db, list({b.callback_id for b in claimed}))
             bodies = await batches.events_of(self._db, [batch.id for batch in claimed])
         for batch in claimed:
-            self._per_callback[batch.callback_id] += 1
-            self._per_account[batch.account_id] += 1
+            free = self._slot(batch)
             target = targets.get(batch.callback_id)
-            task = asyncio.create_task(self._deliver(batch, target, bodies[batch.id]))
+            task = asyncio.create_task(self._deliver(batch, target, bodies[batch.id], free))
             self._inflight.add(task)
-            task.add_done_callback(self._finished(batch))
+            task.add_done_callback(self._finished(free))
         return len(claimed)
 
     def _choose(self, due: list[tuple[int, str]], room: int) -> list[str]:
@@ -189,12 +194,29 @@ class Dispatcher:
             idle=waiting - busy,
         )
 
-    def _finished(self, batch: batches.Batch) -> Callable[[asyncio.Task[None]], None]:
+    def _slot(self, batch: batches.Batch) -> Callable[[], None]:
+        """Count a POST in flight; returns what frees its slot (once, however often called)."""
+        self._posting += 1
+        self._per_callback[batch.callback_id] += 1
+        self._per_account[batch.account_id] += 1
+        freed = False
+
+        def free() -> None:
+            nonlocal freed
+            if not freed:
+                freed = True
+                self._posting -= 1
+                _decrement(self._per_callback, batch.callback_id)
+                _decrement(self._per_account, batch.account_id)
+                self._wake.set()  # a slot is free
+
+        return free
+
+    def _finished(self, free: Callable[[], None]) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             self._inflight.discard(task)
-            _decrement(self._per_callback, batch.callback_id)
-            _decrement(self._per_account, batch.account_id)
-            self._wake.set()  # a slot is free
+            free()
+            self._wake.set()  # its result is committed: room to claim
 
         return done
 
@@ -242,23 +264,23 @@ class Dispatcher:
         return formed
 
     async def _deliver(
-        self, batch: batches.Batch, target: callbacks.Callback | None, found: list[events.Event]
+        self,
+        batch: batches.Batch,
+        target: callbacks.Callback | None,
+        found: list[events.Event],
+        free: Callable[[], None],
     ) -> None:
+        """POST, free the slot, then wait for the result's commit (the batch stays leased)."""
         try:
             if target is None:
                 return  # deleted with its batches
             body = orjson.dumps([fanout.to_wire(event) for event in found])
-            reply, sent = await self._post(target, batch.id, body, attempt=batch.attempts)
-            await results.record(
-                self._db,
-                batch,
-                target,
-                reply,
-                len(found),
-                now=self._now(),
-                retry=self._policy,
-                breaker_s=self._settings.webhook_breaker_s,
-                headers=sent,
+            try:
+                reply, sent = await self._post(target, batch.id, body, attempt=batch.attempts)
+            finally:
+                free()
+            await self._recorder.record(
+                results.Result(batch, target, reply, len(found), self._now(), headers=sent)
             )
         except asyncio.CancelledError:
             # Stopping past the grace period: the batch goes back to pending now rather than

@@ -3,56 +3,111 @@ health (disabled on 410 Gone, or after failing for longer than the breaker allow
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import functools
+
 from app.delivery import client, policy
-from app.services import latency_series
 from app.storage import attempts, batches, callbacks, stats
+from app.storage import latency_rollup as rollup
 from app.storage.db import Db
 
 _HEALTH_EVERY_MS = 1000  # a healthy callback's last_success_at is kept to within this
 
 
-async def record(
-    db: Db,
-    batch: batches.Batch,
-    target: callbacks.Callback,
-    reply: client.Reply,
-    count: int,
-    *,
-    now: int,
-    retry: policy.Policy,
-    breaker_s: float,
-    headers: dict[str, str] | None = None,
-) -> None:
-    """Store one batch's result (``headers``: as sent); POSTs finishing together share one
-    transaction."""
-    error = None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One batch's POST, answered: what ``record`` stores."""
 
-    async def store() -> None:
-        await attempts.insert(db, attempt(target, batch.id, reply, count, now, headers=headers))
-        await stats.count_attempt(
-            db,
-            account_id=target.account_id,
-            callback_id=target.id,
-            at=now,
-            result="ok" if reply.ok else reply.error_class or "error",
-            first=batch.attempts == 1,
-            events=count,
-            latency_ms=reply.latency_ms,
-        )
-        await latency_series.count_attempt(
-            db, target.account_id, batch.id, at=now, latency_ms=reply.latency_ms, ok=reply.ok
-        )
-        if not (reply.ok and _recently_healthy(target, now)):
-            await callbacks.record_result(db, target.id, ok=reply.ok, now=now, error=error)
-        if reply.ok:
-            await batches.settle_batch(
-                db, batch.id, status=batches.DELIVERED, now=now, last_status=reply.status
-            )
+    batch: batches.Batch
+    target: callbacks.Callback
+    reply: client.Reply
+    count: int
+    now: int
+    headers: dict[str, str] | None = None
+
+
+class Recorder:
+    """Stores results in groups: those that finish while a group is being written are
+    written together next, one transaction with one multi-row statement per table (on
+    PostgreSQL one COMMIT and a few round trips for the group, not per POST). ``record``
+    returns once its result is committed; a batch whose result is lost in a crash is sent
+    again (same webhook-id)."""
+
+    def __init__(self, db: Db, *, retry: policy.Policy, breaker_s: float) -> None:
+        self._db, self._retry, self._breaker_s = db, retry, breaker_s
+        self._queue: list[tuple[Result, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, result: Result) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._queue.append((result, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        await done
+
+    async def _write_queued(self) -> None:
+        while self._queue:
+            group, self._queue = self._queue, []
+            try:
+                await self._db.grouped(functools.partial(self._store, [r for r, _ in group]))
+            except Exception:  # one result's statement, or a lock conflict: each on its own
+                for result, done in group:
+                    await self._one(result, done)
+                continue
+            for _, done in group:
+                if not done.done():  # not if its caller was cancelled meanwhile
+                    done.set_result(None)
+
+    async def _one(self, result: Result, done: asyncio.Future[None]) -> None:
+        try:
+            await self._db.grouped(lambda: self._store([result]))
+        except Exception as exc:
+            if not done.done():
+                done.set_exception(exc)
         else:
-            await _failed(db, batch, target, reply, error, now=now, retry=retry)
-            await _break_if_failing(db, target, now=now, breaker_s=breaker_s)
+            if not done.done():
+                done.set_result(None)
 
-    await db.grouped(store)
+    async def _store(self, found: list[Result]) -> None:
+        await store(self._db, found, retry=self._retry, breaker_s=self._breaker_s)
+
+
+async def store(db: Db, found: list[Result], *, retry: policy.Policy, breaker_s: float) -> None:
+    """The results' rows: attempts, both rollups, callbacks' health, batches' next state."""
+    await attempts.insert_many(
+        db, [attempt(r.target, r.batch.id, r.reply, r.count, r.now, headers=r.headers)
+             for r in found],
+    )  # fmt: skip
+    await stats.count_attempts(db, [
+        stats.attempt_count(
+            account_id=r.target.account_id, callback_id=r.target.id, at=r.now,
+            result="ok" if r.reply.ok else r.reply.error_class or "error",
+            first=r.batch.attempts == 1, events=r.count, latency_ms=r.reply.latency_ms,
+        )
+        for r in found
+    ])  # fmt: skip
+    await rollup.count_attempts(db, [
+        rollup.Post(r.target.account_id, r.batch.id, r.now, r.reply.latency_ms, r.reply.ok)
+        for r in found
+    ])  # fmt: skip
+    for r in found:
+        if not (r.reply.ok and _recently_healthy(r.target, r.now)):
+            await callbacks.record_result(
+                db, r.target.id, ok=r.reply.ok, now=r.now, error=_error(r.reply)
+            )
+    await batches.settle_delivered(
+        db, [(r.batch.id, r.now, r.reply.status) for r in found if r.reply.ok]
+    )
+    for r in found:
+        if not r.reply.ok:
+            error = _error(r.reply)
+            await _failed(db, r.batch, r.target, r.reply, error, now=r.now, retry=retry)
+            await _break_if_failing(db, r.target, now=r.now, breaker_s=breaker_s)
+
+
+def _error(reply: client.Reply) -> str | None:
+    return None if reply.ok else f"{reply.error_class} {reply.status or ''}".strip()
 
 
 def _recently_healthy(target: callbacks.Callback, now: int) -> bool:

@@ -10,15 +10,6 @@ from app.storage.db import Db
 from app.wire.stats import STEP_MS, LatencyQuery, Percentiles, StatsLatency
 
 
-async def count_attempt(
-    db: Db, account_id: int, batch_id: str, *, at: int, latency_ms: int, ok: bool
-) -> None:
-    """Count one batch POST; call in the transaction that logs the attempt."""
-    await rollup.count_attempt(
-        db, account_id=account_id, batch_id=batch_id, at=at, latency_ms=latency_ms, ok=ok
-    )
-
-
 def _percentiles(histograms: list[tuple[int, ...] | None], bounds: tuple[int, ...]) -> Percentiles:
     def at(q: float) -> list[float | None]:
         return [None if h is None else latency.percentile_ms(h, q, bounds) for h in histograms]

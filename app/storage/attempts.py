@@ -70,13 +70,23 @@ def _where(found: Filter, values: dict[str, Any]) -> str:
 
 
 async def insert(db: Db, attempt: Attempt) -> None:
+    await insert_many(db, [attempt])
+
+
+async def insert_many(db: Db, found: list[Attempt]) -> None:
+    """Attempt rows in one statement (``id`` assigned by the database)."""
+    rows = [_values(attempt) for attempt in found]
+    if rows:
+        await db.execute_many(insert_statement("attempts", list(rows[0])), rows)
+
+
+def _values(attempt: Attempt) -> dict[str, Any]:
     values = dataclasses.asdict(attempt)
     values.pop("id")
     values["ok"] = int(attempt.ok)
     headers = attempt.request_headers
     values["request_headers"] = None if headers is None else jsonb.dump(headers)
-    columns = list(values)
-    await db.execute(insert_statement("attempts", columns), values)
+    return values
 
 
 async def page(

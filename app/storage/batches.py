@@ -136,17 +136,19 @@ async def due_batches(
     then each one's oldest ``per_callback``; the cost follows the number of callbacks, not
     the size of the backlog."""
     due = [row["callback_id"] for row in await db.fetch_all(_DUE_CALLBACKS, {"now": now})]
-    found: list[tuple[int, int, int, str]] = []
-    for callback_id in due:
-        if callback_id in skip_callbacks:
-            continue
-        rows = await db.fetch_all(
-            OLDEST_DUE, {"callback_id": callback_id, "now": now, "per_callback": per_callback}
-        )
-        found += [
-            (r["next_attempt_at"], r["first_outbox_id"], int(r["account_id"]), r["id"])
-            for r in rows
-        ]
+    due = [callback_id for callback_id in due if callback_id not in skip_callbacks]
+    if not due:
+        return []
+    # Each callback's walk is its own subquery; one statement for all (one round trip).
+    values: dict[str, Any] = {"now": now, "per_callback": per_callback}
+    walks = []
+    for n, callback_id in enumerate(due):
+        values[f"c{n}"] = callback_id
+        walks.append("SELECT * FROM (" + OLDEST_DUE.replace(":callback_id", f":c{n}") + ") w")
+    rows = await db.fetch_all(" UNION ALL ".join(walks), values)
+    found = [
+        (r["next_attempt_at"], r["first_outbox_id"], int(r["account_id"]), r["id"]) for r in rows
+    ]
     return [(account_id, batch_id) for *_, account_id, batch_id in sorted(found)]
 
 
@@ -185,6 +187,19 @@ async def release(db: Db, batch_id: str, *, now: int) -> None:
         f"UPDATE batches SET status = '{PENDING}', lease_until = NULL, next_attempt_at = :now,"
         f" updated_at = :now WHERE id = :id AND status = '{SENDING}'",
         {"id": batch_id, "now": now},
+    )
+
+
+async def settle_delivered(db: Db, delivered: list[tuple[str, int, int | None]]) -> None:
+    """Batches delivered: (id, when, the receiver's status) each, in one statement."""
+    rows = [
+        {"id": batch_id, "now": now, "last_status": status}
+        for batch_id, now, status in sorted(delivered)
+    ]
+    await db.execute_many(
+        f"UPDATE batches SET status = '{DELIVERED}', lease_until = NULL, updated_at = :now,"
+        " last_status = :last_status, last_error = NULL, delivered_at = :now WHERE id = :id",
+        rows,
     )
 
 

@@ -80,15 +80,37 @@ async def count_attempt(
     """One POST of a batch, in one statement: its latency once in each slice of what it
     carried; when it succeeded, each first delivery's time since its send was accepted. Call
     in the transaction that logs the attempt."""
-    webhook = WEBHOOK[bisect.bisect_left(WEBHOOK_BOUNDS_MS, latency_ms)]
-    values: dict[str, Any] = {
-        "account_id": account_id,
-        "batch_id": batch_id,
-        "at": at,
-        "minute_at": at - at % MINUTE_MS,
-        "latency_ms": latency_ms,
+    await count_attempts(db, [Post(account_id, batch_id, at, latency_ms, ok)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Post:
+    """One batch POST, as the latency rollup counts it."""
+
+    account_id: int
+    batch_id: str
+    at: int
+    latency_ms: int
+    ok: bool
+
+
+async def count_attempts(db: Db, posts: list[Post]) -> None:
+    """``count_attempt`` for many POSTs: one statement per outcome, run for every POST."""
+    for ok in (True, False):
+        rows = [_values(post) for post in posts if post.ok is ok]
+        rows.sort(key=lambda row: (row["account_id"], row["minute_at"]))
+        await db.execute_many(_COUNT[ok], rows)
+
+
+def _values(post: Post) -> dict[str, Any]:
+    webhook = WEBHOOK[bisect.bisect_left(WEBHOOK_BOUNDS_MS, post.latency_ms)]
+    return {
+        "account_id": post.account_id,
+        "batch_id": post.batch_id,
+        "at": post.at,
+        "minute_at": post.at - post.at % MINUTE_MS,
+        "latency_ms": post.latency_ms,
     } | {w: int(w == webhook) for w in WEBHOOK}
-    await db.execute(_COUNT[ok], values)
 
 
 @dataclasses.dataclass(frozen=True)

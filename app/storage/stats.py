@@ -49,8 +49,7 @@ async def count_event(
     )
 
 
-async def count_attempt(
-    db: Db,
+def attempt_count(
     *,
     account_id: int,
     callback_id: str,
@@ -59,27 +58,48 @@ async def count_attempt(
     first: bool,
     events: int,
     latency_ms: int,
-) -> None:
-    """One more webhook attempt in its hour; call in the transaction that logs the attempt."""
+) -> dict[str, Any]:
+    """One webhook attempt as the counters it adds to its hour (for ``count_attempts``, in the
+    transaction that logs the attempt)."""
     bucket = BUCKETS[bisect.bisect_left(LATENCY_BOUNDS_MS, latency_ms)]
-    values: dict[str, Any] = {
+    return {
         "account_id": account_id,
         "callback_id": callback_id,
         "hour_at": hour_of(at),
         "result": result,
+        "attempts": 1,
         "first_attempts": int(first),
         "events": events,
         "latency_sum_ms": latency_ms,
+        LEGACY_BUCKET: 0,  # NOT NULL without a default since 0005
     } | {name: int(name == bucket) for name in BUCKETS}
-    values[LEGACY_BUCKET] = 0  # NOT NULL without a default since 0005
-    columns = list(values)
-    added = ["attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS]
-    await db.execute(
-        f"INSERT INTO stats_attempts ({', '.join(columns)}, attempts)"
-        f" VALUES ({', '.join(':' + c for c in columns)}, 1)"
-        " ON CONFLICT (account_id, callback_id, hour_at, result) DO UPDATE SET "
-        + ", ".join(f"{c} = stats_attempts.{c} + excluded.{c}" for c in added),
-        values,
+
+
+_ATTEMPT_KEY = ("account_id", "callback_id", "hour_at", "result")
+_ATTEMPT_ADDED = ("attempts", "first_attempts", "events", "latency_sum_ms", *BUCKETS)
+
+
+async def count_attempts(db: Db, counts: list[dict[str, Any]]) -> None:
+    """Webhook attempts (``attempt_count``s) added to their hours: one row per hour, callback
+    and result, in key order (so concurrent writers lock rows in one order)."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for count in counts:
+        key = tuple(count[k] for k in _ATTEMPT_KEY)
+        if key in merged:
+            for column in _ATTEMPT_ADDED:
+                merged[key][column] += count[column]
+        else:
+            merged[key] = dict(count)
+    rows = [merged[key] for key in sorted(merged)]
+    if not rows:
+        return
+    columns = list(rows[0])
+    await db.execute_many(
+        f"INSERT INTO stats_attempts ({', '.join(columns)})"
+        f" VALUES ({', '.join(':' + c for c in columns)})"
+        f" ON CONFLICT ({', '.join(_ATTEMPT_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{c} = stats_attempts.{c} + excluded.{c}" for c in _ATTEMPT_ADDED),
+        rows,
     )
 
 
