@@ -173,3 +173,43 @@ def test_the_old_stats_page_leads_to_the_overview_and_it_fits_a_phone(served: Si
     assert fits
     assert page.url.endswith("/console#/overview")
     assert served.browser.problems == [] and served.browser.outside == []
+
+
+def test_the_overview_refreshes_itself_in_place_keeping_the_legend_and_the_cursor(
+    served: Site,
+) -> None:
+    page = _overview(served)
+    sent_before = int(page.text_content('[data-figure="sent"]') or 0)
+    page.evaluate("document.querySelector('#chart .uplot').dataset.mark = 'first'")
+    view = stale(page)  # a re-render would replace the view (the flicker this avoids)
+    bounced_row = page.locator("#chart .u-legend .u-series", has_text="EmailBounced")
+    bounced_row.locator("th").click()  # switched off; must stay off
+    box = page.locator("#chart .u-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#chart .chart-tip:not([hidden])")
+    body = {
+        "definitionKey": HOSTILE_KEY,
+        "recipient": {
+            "contactKey": "cy",
+            "to": "cy@example.com",
+            "attributes": {"FirstName": "Cy", "OrderNo": "3"},
+        },
+    }
+    sent = httpx.post(served.base + "messaging/v1/email/messages/order-refreshed", json=body,
+                      headers=served.headers)  # fmt: skip
+    assert sent.status_code == 202, sent.text
+    # No Refresh click: the page fetches again on its own (every 10 s while visible).
+    page.wait_for_selector("#recent a:text-is('order-refreshed')", timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelector('[data-figure=sent]').textContent === '{sent_before + 1}'"
+    )
+    same_view = page.locator(f"{view} #recent").count() == 0  # the marked view is still on show
+    same_chart = page.get_attribute("#chart .uplot", "data-mark")
+    off = bounced_row.get_attribute("class") or ""
+    tip_shown = page.locator("#chart .chart-tip:not([hidden])").count()
+    refresh = page.locator("button:text('Refresh')").count()
+    assert same_view and same_chart == "first"
+    assert "u-off" in off and bounced_row.get_attribute("aria-pressed") == "false"
+    assert tip_shown == 1 and refresh == 1
+    assert served.browser.problems == [] and served.browser.outside == []
