@@ -63,7 +63,7 @@ async def fill(url: str, *, account_id: int, count: int, now_ms: int) -> float:
 
 
 def queries(count: int) -> dict[str, dict[str, Any]]:
-    """What the stage times: each way in, and a combination."""
+    """What the stage times: each way in, and a common filter with a rare one."""
     day = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 15 * 86400))
     until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 14 * 86400))
     return {
@@ -73,6 +73,9 @@ def queries(count: int) -> dict[str, dict[str, Any]]:
         "definitionKey": {"definitionKey": "def3"},
         "status=bounced": {"status": "bounced"},
         "status=notSent, definitionKey": {"status": "notSent", "definitionKey": "def2"},
+        "status=bounced, definitionKey": {"status": "bounced", "definitionKey": "otp"},
+        "status=bounced, channel=sms": {"status": "bounced", "channel": "sms"},
+        "status=notSent, recipient": {"status": "notSent", "recipient": "person4711@example.com"},
         "channel=sms": {"channel": "sms"},
         "one day, 15 days ago": {"from": day, "to": until},
     }

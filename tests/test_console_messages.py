@@ -265,8 +265,16 @@ _INDEXES = {
     "recipient": (search.Filter(1, ("email",), recipient="a@b.c"), "messages_search_recipient"),
     "key": (search.Filter(1, ("email",), message_key="K", recipient="a@b.c"),
             "messages_search_key"),
-    "definition": (search.Filter(1, ("email", "sms"), definition_key="d", statuses=("bounced",)),
+    "definition": (search.Filter(1, ("email", "sms"), definition_key="d", statuses=("sent",)),
                    "messages_search_definition"),
+    # A common filter with a rare one: the index of both (a rare status, partial).
+    "definition, status": (
+        search.Filter(1, ("email", "sms"), definition_key="d", statuses=("bounced",)),
+        "messages_search_definition_status"),
+    "channel, status": (search.Filter(1, ("sms",), statuses=("not_sent",)),
+                        "messages_search_channel_status"),
+    "recipient, status": (search.Filter(1, ("email",), recipient="a@b.c", statuses=("bounced",)),
+                          "messages_search_recipient"),
     "status": (search.Filter(1, ("email", "sms"), statuses=("bounced",)), "messages_search_status"),
     "sent": (search.Filter(1, ("email", "sms"), statuses=("sent",)), "messages_search_recent"),
 }  # fmt: skip

@@ -17,6 +17,7 @@ from tests.browser import XSS, needs_chromium, screenshot
 from tests.console_site import HOSTILE_KEY, Site, no_horizontal_overflow, site, stale
 
 pytestmark = [needs_chromium, pytest.mark.isolated]
+SANDBOXED = re.compile(r"Blocked script execution .* frame is sandboxed")
 
 
 @pytest.fixture(scope="module")
@@ -136,19 +137,31 @@ def test_callbacks_and_recent_outcomes_link_on_and_hostile_values_stay_text(serv
     name = callback.text_content()
     badge = page.text_content("#callbacks .badge")
     hostile = page.get_by_text(f"Hi {XSS}", exact=True)
+    hostile_shown = (hostile.count(), hostile.first.is_visible())
     key = page.locator("#recent").get_by_text(HOSTILE_KEY, exact=True).count()
     dated = page.locator("#recent tbody tr").first.locator("td").first.text_content() or ""
-    message_link = page.locator("#recent tbody a").first.get_attribute("href") or ""
+    first = page.locator("#recent tbody tr").first
+    recipient = first.locator("td").nth(2).text_content() or ""
+    message_link = first.locator("a").first.get_attribute("href") or ""
     scripts = page.locator("#main script, #main img").count()
     codes = page.text_content("#bounce-codes tbody") or ""
+    view = stale(page)
+    first.locator("a").first.click()  # the outcome opens its message's timeline
+    page.wait_for_selector(f"{view} #timeline")
+    heading = page.text_content(f"{view} h1") or ""
+    view = stale(page)
+    page.go_back()  # leaves the message's sandboxed frame, whose blocked script is its proof
+    page.wait_for_selector(f"{view} #chart .u-over")
+    problems = [p for p in served.browser.problems if not SANDBOXED.search(p)]
     assert href == f"#/endpoints/{served.callback_id}" and name == f"orders-{XSS}"
     assert badge == "healthy"
-    assert hostile.count() == 2 and hostile.first.is_visible() and key == 2
+    assert hostile_shown == (2, True) and key == 2
     assert re.search(r"\d{4}", dated)  # each outcome has its date
-    assert message_link.startswith("#/messages")
+    assert re.fullmatch(r"#/messages/[^?/]+", message_link)  # the message itself, by its id
+    assert recipient and heading == f"Message to {recipient}"
     assert scripts == 0
     assert "HARD" in codes and "5.1.1" in codes
-    assert served.browser.problems == [] and served.browser.outside == []
+    assert problems == [] and served.browser.outside == []
 
 
 def test_the_old_stats_page_leads_to_the_overview_and_it_fits_a_phone(served: Site) -> None:
@@ -159,4 +172,44 @@ def test_the_old_stats_page_leads_to_the_overview_and_it_fits_a_phone(served: Si
     page.wait_for_selector("#chart .u-over")
     assert fits
     assert page.url.endswith("/console#/overview")
+    assert served.browser.problems == [] and served.browser.outside == []
+
+
+def test_the_overview_refreshes_itself_in_place_keeping_the_legend_and_the_cursor(
+    served: Site,
+) -> None:
+    page = _overview(served)
+    sent_before = int(page.text_content('[data-figure="sent"]') or 0)
+    page.evaluate("document.querySelector('#chart .uplot').dataset.mark = 'first'")
+    view = stale(page)  # a re-render would replace the view (the flicker this avoids)
+    bounced_row = page.locator("#chart .u-legend .u-series", has_text="EmailBounced")
+    bounced_row.locator("th").click()  # switched off; must stay off
+    box = page.locator("#chart .u-over").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#chart .chart-tip:not([hidden])")
+    body = {
+        "definitionKey": HOSTILE_KEY,
+        "recipient": {
+            "contactKey": "cy",
+            "to": "cy@example.com",
+            "attributes": {"FirstName": "Cy", "OrderNo": "3"},
+        },
+    }
+    sent = httpx.post(served.base + "messaging/v1/email/messages/order-refreshed", json=body,
+                      headers=served.headers)  # fmt: skip
+    assert sent.status_code == 202, sent.text
+    # No Refresh click: the page fetches again on its own (every 10 s while visible).
+    page.wait_for_selector("#recent a:text-is('order-refreshed')", timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelector('[data-figure=sent]').textContent === '{sent_before + 1}'"
+    )
+    same_view = page.locator(f"{view} #recent").count() == 0  # the marked view is still on show
+    same_chart = page.get_attribute("#chart .uplot", "data-mark")
+    off = bounced_row.get_attribute("class") or ""
+    tip_shown = page.locator("#chart .chart-tip:not([hidden])").count()
+    refresh = page.locator("button:text('Refresh')").count()
+    assert same_view and same_chart == "first"
+    assert "u-off" in off and bounced_row.get_attribute("aria-pressed") == "false"
+    assert tip_shown == 1 and refresh == 1
     assert served.browser.problems == [] and served.browser.outside == []

@@ -16,11 +16,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 import standardwebhooks
 
+from app.wire.vocabulary import EventType
 from bench.pg import free_port
-from tests.server import serving, wait_for
+from tests.server import access_token, serving, wait_for
 
 pytestmark = pytest.mark.isolated
 CLIENT_ID, SECRET = "listen-client", "listen-secret-0123456789abcdef0123456789"
@@ -219,3 +221,48 @@ def test_check_receiver_grades_a_correct_and_a_sloppy_receiver_apart() -> None:
     assert code == 1
     failed = {row["vector"] for row in rows if not row["pass"]}
     assert failed == {"stale timestamp", "duplicate webhook-id"}, table
+
+
+# Each type `trigger` makes, and every event its message then carries (nothing else).
+TRIGGERED = {
+    "EmailSent": ["EmailSent"],
+    "EmailBounced": ["EmailBounced"],
+    "EmailNotSent": ["EmailNotSent"],
+    "SmsSent": ["SmsSent"],
+    "SmsDelivered": ["SmsSent", "SmsDelivered"],
+    "SmsTransient": ["SmsSent", "SmsTransient"],
+    "SmsBounced": ["SmsSent", "SmsBounced"],
+    "SmsNotSent": ["SmsNotSent"],
+}
+
+
+def _events_by_key(base_url: str, headers: dict[str, str]) -> dict[str, list[str]]:
+    page = httpx.get(f"{base_url}platform/v1/events", params={"limit": "1000"}, headers=headers)
+    assert page.status_code == 200, page.text
+    found: dict[str, list[str]] = {}
+    for event in page.json()["items"]:
+        short = event["eventCategoryType"].removeprefix("TransactionalSendEvents.")
+        found.setdefault(event["info"]["messageKey"], []).append(short)
+    return found
+
+
+def test_trigger_makes_every_event_type_and_only_its_story(tmp_path: Any) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/trigger.db",
+        "TIDINGS_BOOTSTRAP_CLIENT_ID": CLIENT_ID,
+        "TIDINGS_BOOTSTRAP_CLIENT_SECRET": SECRET,
+    }
+    assert set(TRIGGERED) == {t.short for t in EventType}
+    with serving(env) as server:
+        keys = {name: _trigger(name, server.base_url)["messageKey"] for name in TRIGGERED}
+        headers = access_token(server.base_url, CLIENT_ID, SECRET)
+        found: dict[str, list[str]] = {}
+
+        def settled() -> bool:
+            found.update(_events_by_key(server.base_url, headers))
+            return all(len(found.get(key, [])) >= len(TRIGGERED[n]) for n, key in keys.items())
+
+        wait_for("every triggered event", settled, 30, every_s=0.1)
+        # The last trigger came well after the first's receipts; none arrive late.
+        found = _events_by_key(server.base_url, headers)
+    assert {name: found[key] for name, key in keys.items()} == TRIGGERED

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE, SMS_DEFER, SMS_REJECT
+from app.providers.sandbox import (
+    EMAIL_DOMAIN,
+    SMS_ACCEPT,
+    SMS_BOUNCE,
+    SMS_DEFER,
+    SMS_DELIVER,
+    SMS_ENROUTE,
+    SMS_REJECT,
+)
 from tests.conftest import FakeClock, Service, Tenant, make_tenant
 from tests.receiver import Receiver
 from tests.sending import email_definition, recipient, settle, sms_definition
 from tests.webhooks import ALL_EMAIL, deliver, hook
 
 SERVICE_SETTINGS = {"allow_private_callbacks": True, "send_retry_window_s": 60}
-ALL_SMS = [f"TransactionalSendEvents.Sms{kind}" for kind in ("Sent", "NotSent", "Bounced")]
+ALL_SMS = [
+    f"TransactionalSendEvents.Sms{kind}"
+    for kind in ("Sent", "NotSent", "Bounced", "Delivered", "Transient")
+]
 
 # recipient → (status API category, NotSent statusCode, bounce fields, webhook event types).
 # A NotSent status is in the NotSent feed with the same code; the rest are not.
@@ -31,6 +42,9 @@ RESERVED: dict[str, tuple[str, int | None, dict[str, str] | None, list[str]]] = 
         "SMSSent", None, {"statusCode": "4500", "statusMessage": "Undeliverable"},
         ["SmsSent", "SmsBounced"],
     ),
+    SMS_ACCEPT: ("SMSSent", None, None, ["SmsSent"]),
+    SMS_DELIVER: ("SMSSent", None, None, ["SmsSent", "SmsDelivered"]),
+    SMS_ENROUTE: ("SMSSent", None, None, ["SmsSent", "SmsTransient"]),
     SMS_REJECT: ("SMSNotSent", 100, None, ["SmsNotSent"]),
     SMS_DEFER: ("SMSNotSent", 15, None, ["SmsNotSent"]),
 }  # fmt: skip

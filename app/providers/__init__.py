@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 # sender_refused: the relay refused our own sender address (MAIL FROM, or 5.1.7/5.1.8);
 # unbuildable: no valid message could be made of it; deferred: try again later.
 Kind = Literal["sent", "bounced", "rejected", "sender_refused", "unbuildable", "deferred"]
+ReceiptKind = Literal["failed", "delivered", "transient"]
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _SENDER_STATUSES = ("5.1.7", "5.1.8")  # RFC 3463: bad sender's mailbox / system address
 
@@ -46,6 +47,7 @@ class Report:
     hard: bool
     code: str  # RFC 3463 enhanced status for email ("4.2.2"), receipt status code for SMS
     detail: str
+    receipt: ReceiptKind = "failed"  # an SMS receipt's kind (email reports are bounces)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,6 +15,13 @@ from app.providers import Email, Report, Result, Sms, mime
 # Reserved recipients that misbehave on purpose (listed in the README).
 EMAIL_DOMAIN = "simulator.tidings.test"
 SMS_BOUNCE, SMS_REJECT, SMS_DEFER = "15550000001", "15550000002", "15550000003"
+SMS_DELIVER, SMS_ENROUTE, SMS_ACCEPT = "15550000004", "15550000005", "15550000006"
+# The carrier's receipt that follows acceptance, per reserved number (SMS_ACCEPT: none).
+_SMS_RECEIPTS = {
+    SMS_BOUNCE: Report(hard=True, code="4500", detail="Undeliverable"),
+    SMS_DELIVER: Report(hard=False, code="4000", detail="Delivered", receipt="delivered"),
+    SMS_ENROUTE: Report(hard=False, code="3000", detail="Enroute", receipt="transient"),
+}
 _ACCEPTED = "250 2.0.0 accepted by the sandbox"
 
 
@@ -58,12 +65,9 @@ class Sandbox:
             return Result("deferred", "sandbox: gateway busy")
         self.outbox.append(sms)
         provider_id = f"SM-{uuid.uuid4().hex}"
-        if sms.to == SMS_BOUNCE:  # the gateway takes it; the carrier's receipt says it failed
-            undeliverable = Report(hard=True, code="4500", detail="Undeliverable")
-            return Result(
-                "sent", "accepted by the sandbox", provider_id=provider_id, later=(undeliverable,)
-            )
-        return Result("sent", "accepted by the sandbox", provider_id=provider_id)
+        receipt = _SMS_RECEIPTS.get(sms.to)  # the gateway takes it; then the carrier's receipt
+        later = (receipt,) if receipt else ()
+        return Result("sent", "accepted by the sandbox", provider_id=provider_id, later=later)
 
     async def close(self) -> None:
         return None

@@ -258,6 +258,7 @@ def _recent(event: events.Event, subject: str | None) -> shapes.RecentEvent:
         type=event.type,
         channel=event.channel,
         to=event.info.get("to"),
+        message_id=event.message_id,
         message_key=event.info.get("messageKey"),
         definition_key=event.definition_key,
         subject=subject,

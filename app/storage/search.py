@@ -44,7 +44,8 @@ class Found:
 
 
 _COLUMNS = ", ".join(f.name for f in dataclasses.fields(Found))
-# Which index a search walks is chosen by its most selective filter (below); the other
+# Which index a search walks is chosen by its most selective filter (below), or by the pair of
+# a definition or a channel with a rare status (0013's partial indexes hold both); the other
 # filters are written so that no index is used for them (``x || ''``): without statistics
 # (SQLite) a planner could otherwise prefer one that returns the order but not the few rows.
 
@@ -55,10 +56,11 @@ def _driver(where: Filter) -> str:
         return "message_key"
     if where.recipient is not None:
         return "recipient"
+    rare = where.statuses is not None and "sent" not in where.statuses
     if where.definition_key is not None:
-        return "definition_key"
-    if where.statuses is not None and "sent" not in where.statuses:
-        return "status"
+        return "definition_key, status" if rare else "definition_key"
+    if rare:
+        return "channel, status" if len(where.channels) == 1 else "status"
     return "channel" if len(where.channels) == 1 else "recent"
 
 
@@ -68,7 +70,8 @@ def _conditions(where: Filter) -> tuple[list[str], dict[str, Any]]:
     values: dict[str, Any] = {"account_id": where.account_id}
     if len(where.channels) == 1:
         values["channel"] = where.channels[0]
-        terms.append("channel = :channel" if driver == "channel" else "channel || '' = :channel")
+        plain = not driver.startswith("channel")
+        terms.append("channel || '' = :channel" if plain else "channel = :channel")
     if where.message_key is not None:
         terms.append("lower(message_key) = lower(:message_key)")
         values["message_key"] = where.message_key
@@ -77,15 +80,16 @@ def _conditions(where: Filter) -> tuple[list[str], dict[str, Any]]:
         terms.append(f"{column} = lower(:recipient)")
         values["recipient"] = where.recipient
     if where.definition_key is not None:
-        plain = driver != "definition_key"
+        plain = not driver.startswith("definition_key")
         column = "lower(definition_key) || ''" if plain else "lower(definition_key)"
         terms.append(f"{column} = lower(:definition_key)")
         values["definition_key"] = where.definition_key
     if where.statuses is not None:
         binds = {f"s{i}": s for i, s in enumerate(where.statuses)}
-        column = "status" if driver == "status" else "status || ''"
+        walked = driver.endswith("status")
+        column = "status" if walked else "status || ''"
         terms.append(f"{column} IN ({', '.join(':' + b for b in binds)})")
-        if driver == "status":
+        if walked:
             terms.append("status <> 'sent'")  # the partial index's own condition, literally
         values |= binds
     return terms, values

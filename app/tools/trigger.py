@@ -13,19 +13,20 @@ import uuid
 from typing import Any
 
 from app.errors import ConfigError
-from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE, SMS_REJECT
+from app.providers import sandbox
 from app.tools.client import Server
 from app.wire.vocabulary import EventType
 
-# The recipient whose send yields the type (SmsSent's recipient then bounces too: the sandbox
-# has no SMS recipient that is only accepted without being a real number).
+# The recipient whose send yields the type (an SMS receipt follows its SmsSent).
 RECIPIENTS = {
-    EventType.EMAIL_SENT: f"sent@{EMAIL_DOMAIN}",
-    EventType.EMAIL_BOUNCED: f"bounce@{EMAIL_DOMAIN}",
-    EventType.EMAIL_NOT_SENT: f"reject@{EMAIL_DOMAIN}",
-    EventType.SMS_SENT: SMS_BOUNCE,
-    EventType.SMS_BOUNCED: SMS_BOUNCE,
-    EventType.SMS_NOT_SENT: SMS_REJECT,
+    EventType.EMAIL_SENT: f"sent@{sandbox.EMAIL_DOMAIN}",
+    EventType.EMAIL_BOUNCED: f"bounce@{sandbox.EMAIL_DOMAIN}",
+    EventType.EMAIL_NOT_SENT: f"reject@{sandbox.EMAIL_DOMAIN}",
+    EventType.SMS_SENT: sandbox.SMS_ACCEPT,
+    EventType.SMS_DELIVERED: sandbox.SMS_DELIVER,
+    EventType.SMS_TRANSIENT: sandbox.SMS_ENROUTE,
+    EventType.SMS_BOUNCED: sandbox.SMS_BOUNCE,
+    EventType.SMS_NOT_SENT: sandbox.SMS_REJECT,
 }
 KEY = "tidings-trigger-"
 _ASSET = {"name": "tidings trigger", "assetType": {"id": 208, "name": "htmlemail"},

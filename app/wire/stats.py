@@ -238,6 +238,10 @@ class RecentEvent(SfmcModel):
     type: str = Field(examples=["TransactionalSendEvents.EmailSent"])
     channel: str = Field(examples=["email"])
     to: str | None = Field(examples=["ana@example.com"])
+    message_id: str | None = Field(
+        description="Its message, as the message page and timeline name it",
+        examples=["2b6c0a51-8f3e-4c1a-9d2e-5f7b8a9c0d1e"],
+    )
     message_key: str | None = Field(examples=["order-1001"])
     definition_key: str | None = Field(examples=["order-confirm"])
     subject: str | None = Field(examples=["Your order"])

@@ -56,10 +56,13 @@ function keyboardLegend(u) {
   }
 }
 
-// chart(container, {times: [ISO], series: [{label, colour, values, dash?}], format, yLabel, label})
-export function chart(container, { times, series, format = String, yLabel = "", label = "Chart", height = 260 }) {
+const seconds = (times) => times.map((t) => Date.parse(t) / 1000);
+
+// chart(container, {times: [ISO], series: [{label, colour, values, dash?}], format, yLabel, label,
+// off: [labels drawn switched off]})
+export function chart(container, { times, series, format = String, yLabel = "", label = "Chart", height = 260, off = [] }) {
   loadStyles();
-  const x = times.map((t) => Date.parse(t) / 1000);
+  const x = seconds(times);
   const showPoints = x.length <= 90;
   const options = {
     width: Math.max(280, container.clientWidth || 600),
@@ -70,7 +73,7 @@ export function chart(container, { times, series, format = String, yLabel = "", 
     series: [
       { label: "Time", value: (u, v) => (v === null || v === undefined ? "–" : timeText(v)) },
       ...series.map((s) => ({
-        label: s.label, stroke: s.colour, width: 2, dash: s.dash, spanGaps: false,
+        label: s.label, stroke: s.colour, width: 2, dash: s.dash, spanGaps: false, show: !off.includes(s.label),
         points: { show: showPoints, size: 4, fill: s.colour },
         value: (u, v) => format(v),
       })),
@@ -97,4 +100,20 @@ export function chart(container, { times, series, format = String, yLabel = "", 
   });
   resize.observe(container);
   return plot;
+}
+
+// New numbers for a drawn chart. The same series are refilled in place, so the legend's switches
+// and the cursor stay and nothing flickers; other series are drawn anew, those switched off
+// before still off.
+export function update(container, plot, spec) {
+  const drawn = plot ? plot.series.slice(1) : [];
+  const same = drawn.length === spec.series.length && drawn.every((s, i) => s.label === spec.series[i].label);
+  if (plot && same && plot.root.isConnected) {
+    plot.setData([seconds(spec.times), ...spec.series.map((s) => s.values)]);
+    container.dataset.points = String(spec.times.length);
+    return plot;
+  }
+  const off = drawn.filter((s) => !s.show).map((s) => s.label);
+  plot?.destroy();
+  return chart(container, { ...spec, off });
 }

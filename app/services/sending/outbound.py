@@ -23,6 +23,11 @@ from app.wire import vocabulary
 
 log = logging.getLogger("tidings.sender")
 _RETRY_DELAYS_S = (5, 15, 60, 180, 300)
+_RECEIPT_KINDS: dict[providers.ReceiptKind, vocabulary.Outcome] = {
+    "failed": vocabulary.Outcome.BOUNCED,
+    "delivered": vocabulary.Outcome.DELIVERED,
+    "transient": vocabulary.Outcome.TRANSIENT,
+}
 # Final refusals before hand-over: the NotSent code, whose reason starts the message's.
 _REFUSALS = {
     "rejected": vocabulary.NotSent.ERROR,
@@ -252,7 +257,7 @@ class Sender:
             await inbound.record_bounce(self._db, bounce, now=self._now(), wake=self._wakes)
         else:
             receipt = reports.Receipt(
-                kind=vocabulary.Outcome.BOUNCED,
+                kind=_RECEIPT_KINDS[report.receipt],
                 status_code=report.code,
                 status_message=report.detail,
                 message_id=message.id,

@@ -2,7 +2,7 @@
 // time-to-deliver percentiles, callbacks' health and the newest outcomes. The range and the
 // filters live in the hash (#/overview?range=7d&channel=email), so links and back work.
 import { ApiError } from "../api.js";
-import { chart } from "../chart.js";
+import { update } from "../chart.js";
 import { fromLocal, hashFor, localInput } from "../query.js";
 import { EVENT_TYPES, badge, el, field, link, ms, percent, section, table, when } from "../ui.js";
 
@@ -10,6 +10,7 @@ const HOUR = 3600e3;
 const RANGES = { "1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR, "30d": 30 * 24 * HOUR };
 const SHORT = Object.fromEntries(EVENT_TYPES.map((t) => [t.type, t.short]));
 const COLOUR = Object.fromEntries(EVENT_TYPES.map((t) => [t.type, t.colour]));
+const EVERY_MS = 10e3; // the view fetches again this often while its tab is visible
 const PERCENTILES = [["p50", "#2f5bd3", undefined], ["p95", "#b45309", [6, 3]], ["p99", "#b42318", [2, 3]]];
 
 // The range asked for: a preset, or ?range=custom&from=&to= (ISO); the resolution that fits it.
@@ -26,7 +27,7 @@ function rangeOf(query, now = Date.now()) {
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), granularity };
 }
 
-function controls(query, navigate, definitions) {
+function controls(query, navigate, definitions, refresh) {
   const current = query.range || "24h";
   const go = (changes) => navigate(hashFor("/overview", { ...query, ...changes }));
   const presets = Object.keys(RANGES).map((name) =>
@@ -43,11 +44,10 @@ function controls(query, navigate, definitions) {
   const byDefinition = el("form", { class: "filters", onsubmit: (event) => {
     event.preventDefault();
     go({ definitionKey: definition.value.trim() });
-  } }, field("Definition", definition), el("datalist", { id: "definition-keys" }, definitions.map((d) => el("option", { value: d }))),
-  el("button", { type: "submit" }, "Filter"));
-  const refresh = el("button", { type: "button", title: "Fetch the figures again", onclick: () => navigate(hashFor("/overview", query)) }, "Refresh");
+  } }, field("Definition", definition), definitions, el("button", { type: "submit" }, "Filter"));
+  const again = el("button", { type: "button", title: "Fetch the figures again now", onclick: refresh }, "Refresh");
   return el("div", { class: "card controls" },
-    el("div", { class: "row", role: "group", "aria-label": "Range" }, presets, refresh),
+    el("div", { class: "row", role: "group", "aria-label": "Range" }, presets, again),
     custom, el("div", { class: "filters" }, field("Channel", channel), byDefinition));
 }
 
@@ -71,23 +71,22 @@ function figures(summary, channel) {
 }
 
 // Each type drawn in its own colour; only the types the range has (or the channel's, if none).
-function countsChart(box, series) {
+function countsChart(box, plot, series) {
   const shown = series.series.filter((s) => s.counts.some((n) => n > 0));
   const lines = (shown.length ? shown : series.series).map((s) => ({ label: SHORT[s.type] || s.type, colour: COLOUR[s.type] || "#5b6472", values: s.counts, type: s.type }));
   box.dataset.types = lines.map((l) => `${l.label}=${l.colour}`).join(" ");
-  chart(box, { times: series.times, series: lines, format: (v) => (v === null || v === undefined ? "–" : String(v)), yLabel: "events", label: `Outcomes per ${series.granularity}` });
+  const drawn = update(box, plot, { times: series.times, series: lines, format: (v) => (v === null || v === undefined ? "–" : String(v)), yLabel: "events", label: `Outcomes per ${series.granularity}` });
   // The same numbers as text, for a screen reader or a copy: the periods that had any.
   const rows = series.times.map((t, i) => [when(t), ...lines.map((l) => l.values[i])]).filter((r) => r.slice(1).some((n) => n > 0));
-  box.after(el("details", { class: "chart-data" }, el("summary", {}, "The chart's numbers"),
-    table(["Period from", ...lines.map((l) => l.label)], rows, { empty: "No outcome in this range." })));
+  return [drawn, table(["Period from", ...lines.map((l) => l.label)], rows, { empty: "No outcome in this range." })];
 }
 
 // Milliseconds with a decimal below 10 ms, so close axis ticks do not read the same.
 const fineMs = (x) => (x === null || x === undefined ? "–" : x < 10 ? `${x.toFixed(1)} ms` : ms(x));
 
-function latencyChart(box, times, values, label) {
+function latencyChart(box, plot, times, values, label) {
   const lines = PERCENTILES.map(([p, colour, dash]) => ({ label: p, colour, dash, values: values[p] }));
-  chart(box, { times, series: lines, format: fineMs, yLabel: "", label, height: 220 });
+  return update(box, plot, { times, series: lines, format: fineMs, yLabel: "", label, height: 220 });
 }
 
 // Why messages were not sent, and the bounces by code: what to look at first.
@@ -123,8 +122,8 @@ async function optional(promise) {
   }
 }
 
-export async function render(root, { api, route, navigate }) {
-  const query = route.query;
+// Everything the view shows, for the range as of now (a preset range moves with the clock).
+async function load(api, query) {
   const range = rangeOf(query);
   const filters = { channel: query.channel, definitionKey: query.definitionKey };
   const span = { from: range.from, to: range.to };
@@ -137,26 +136,87 @@ export async function render(root, { api, route, navigate }) {
     api.get("/api/v1/stats/callbacks", span),
     api.get("/api/v1/stats/recent", { limit: 20 }),
   ]);
-  const definitions = [...new Set(recent.events.map((e) => e.definitionKey).filter(Boolean))];
-  const counts = el("div", { id: "chart", class: "chart" });
-  const hookLatency = el("div", { id: "latency-chart", class: "chart" });
-  const toDeliver = el("div", { id: "deliver-chart", class: "chart" });
+  return { range, granularity, series, summary, latency, callbacks, recent };
+}
+
+const swap = (old, fresh) => (old.replaceWith(fresh), fresh);
+
+// Puts the numbers into the view's parts in place: tables are swapped whole, charts refilled.
+function fill(v, data, query) {
+  v.span.textContent = `${when(data.range.from)} – ${when(data.range.to)}, per ${data.granularity}`;
+  v.figures = swap(v.figures, figures(data.summary, query.channel));
+  v.reasons = swap(v.reasons, reasons(data.summary));
+  v.callbacks = swap(v.callbacks, callbacksTable(data.callbacks.callbacks));
+  v.recent = swap(v.recent, recentTable(data.recent.events));
+  const keys = [...new Set(data.recent.events.map((e) => e.definitionKey).filter(Boolean))];
+  v.definitions.replaceChildren(...keys.map((d) => el("option", { value: d })));
+  if (data.series && v.counts.isConnected) {
+    let numbers;
+    [v.plots.counts, numbers] = countsChart(v.counts, v.plots.counts, data.series);
+    v.numbers = swap(v.numbers, numbers);
+  }
+  if (data.latency && v.hookLatency.isConnected) {
+    v.plots.latency = latencyChart(v.hookLatency, v.plots.latency, data.latency.times, data.latency.webhookLatencyMs, "Webhook latency percentiles");
+    v.plots.deliver = latencyChart(v.toDeliver, v.plots.deliver, data.latency.times, data.latency.timeToDeliverMs, "Time to deliver percentiles");
+  }
+}
+
+// Fetches again every EVERY_MS while the tab is visible (and at once when it shows again),
+// until the view is left; one fetch at a time.
+function keepFresh(root, refresh) {
+  let busy = false;
+  const tick = async () => {
+    if (!root.isConnected) {
+      clearInterval(timer);
+      document.removeEventListener("visibilitychange", tick);
+      return;
+    }
+    if (busy || document.visibilityState !== "visible") return;
+    busy = true;
+    try {
+      await refresh();
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(tick, EVERY_MS);
+  document.addEventListener("visibilitychange", tick);
+}
+
+export async function render(root, { api, route, navigate }) {
+  const query = route.query;
+  const data = await load(api, query);
+  const chartBox = (id) => el("div", { id, class: "chart" });
+  const v = { span: el("p", { class: "muted" }), figures: el("div"), counts: chartBox("chart"), numbers: el("p"),
+    hookLatency: chartBox("latency-chart"), toDeliver: chartBox("deliver-chart"), reasons: el("div"),
+    callbacks: el("p"), recent: el("p"), definitions: el("datalist", { id: "definition-keys" }), plots: {} };
+  const status = el("p", { class: "muted", role: "status", "data-refreshed": "" });
+  const updated = () => {
+    status.textContent = `Updated ${new Date().toLocaleTimeString()}; again every ${EVERY_MS / 1e3} s while this tab is visible.`;
+  };
+  const refresh = async () => {
+    try {
+      fill(v, await load(api, query), query);
+      updated();
+    } catch (error) {
+      status.textContent = `Could not update: ${error.message || error}`;
+    }
+  };
   root.append(
     el("h1", {}, "Overview"),
-    controls(query, navigate, definitions),
-    el("p", { class: "muted" }, `${when(range.from)} – ${when(range.to)}, per ${granularity}`),
-    figures(summary, query.channel),
-    section("Outcomes", series ? counts : el("p", { class: "muted" }, "Not available on this server.")),
+    controls(query, navigate, v.definitions, refresh),
+    v.span, status,
+    v.figures,
+    section("Outcomes", data.series ? v.counts : el("p", { class: "muted" }, "Not available on this server."),
+      data.series ? el("details", { class: "chart-data" }, el("summary", {}, "The chart's numbers"), v.numbers) : null),
     el("div", { class: "grid2" },
-      section("Webhook latency", latency ? hookLatency : el("p", { class: "muted", "data-unavailable": "latency" }, "Latency percentiles are not available on this server.")),
-      section("Time to deliver (accepted → first webhook accepted)", latency ? toDeliver : el("p", { class: "muted" }, "Not available on this server."))),
-    reasons(summary),
-    el("section", { class: "card", id: "callbacks" }, el("h2", {}, "Callbacks"), callbacksTable(callbacks.callbacks)),
-    el("section", { class: "card", id: "recent" }, el("h2", {}, "Recent outcomes"), recentTable(recent.events)),
+      section("Webhook latency", data.latency ? v.hookLatency : el("p", { class: "muted", "data-unavailable": "latency" }, "Latency percentiles are not available on this server.")),
+      section("Time to deliver (accepted → first webhook accepted)", data.latency ? v.toDeliver : el("p", { class: "muted" }, "Not available on this server."))),
+    v.reasons,
+    el("section", { class: "card", id: "callbacks" }, el("h2", {}, "Callbacks"), v.callbacks),
+    el("section", { class: "card", id: "recent" }, el("h2", {}, "Recent outcomes"), v.recent),
   );
-  if (series) countsChart(counts, series);
-  if (latency) {
-    latencyChart(hookLatency, latency.times, latency.webhookLatencyMs, "Webhook latency percentiles");
-    latencyChart(toDeliver, latency.times, latency.timeToDeliverMs, "Time to deliver percentiles");
-  }
+  fill(v, data, query);
+  updated();
+  keepFresh(root, refresh);
 }
