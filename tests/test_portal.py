@@ -13,7 +13,14 @@ import pytest
 from app.console import portal as portal_routes
 from app.services.access import credentials
 from app.wire.portal import Permission
-from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
+from tests.conftest import (
+    FakeClock,
+    Service,
+    Tenant,
+    make_tenant,
+    running,
+    settings_for,
+)
 from tests.receiver import Receiver
 from tests.webhooks import hook, pump, register, send_email
 
@@ -358,3 +365,41 @@ async def test_the_portal_has_the_same_event_catalog(service: Service, tenant: T
     shown = await service.http.get(API + "event-types", headers=gate.headers("GET"))
     platform = await service.http.get("/platform/v1/event-types", headers=tenant.headers)
     assert shown.status_code == 200 and shown.json() == platform.json()
+
+
+async def client_of(service: Service, tenant: Tenant, *scopes: str) -> dict[str, str]:
+    """Headers of a new client of ``tenant``'s account holding only ``scopes``."""
+    made = await service.http.post(
+        "/platform/v1/clients", headers=tenant.headers, json={"scopes": list(scopes)}
+    )
+    assert made.status_code == 201, made.text
+    token = await service.http.post("/v2/token", json={
+        "grant_type": "client_credentials", "client_id": made.json()["clientId"],
+        "client_secret": made.json()["clientSecret"],
+    })  # fmt: skip
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def test_a_link_grants_no_more_than_its_creator_holds(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    callback_id, _ = await register(service, tenant, target)
+    portal_only = await client_of(service, tenant, "event_notification_portal_manage")
+    everything = [p.value for p in Permission]
+    answer = await service.http.post(
+        LINKS, headers=portal_only, json={"callbackIds": [callback_id],
+        "permissions": everything, "mayCreateCallbacks": True},
+    )  # fmt: skip
+    assert answer.status_code == 403, answer.text
+    message = answer.json()["message"]
+    for scope in (
+        "event_notification_callback_read",
+        "event_notification_callback_update",
+        "event_notification_callback_create",
+        "event_notification_subscription_delete",
+    ):
+        assert scope in message  # fmt: skip
+    base = await service.http.post(LINKS, headers=portal_only, json={})
+    assert base.status_code == 403 and "event_notification_callback_read" in base.text
+    assert (await service.http.post(LINKS, headers=tenant.headers, json={
+        "permissions": everything, "mayCreateCallbacks": True})).status_code == 201  # fmt: skip

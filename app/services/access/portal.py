@@ -69,7 +69,11 @@ async def create(
     db: Db, who: Principal, body: PortalLinkIn, *, base_url: str, now: int
 ) -> dict[str, Any]:
     """A new link over the account's callbacks (404 for one it does not have); the URL with
-    its one-time code is in this answer only."""
+    its one-time code is in this answer only. The creator must hold every scope the link's
+    permissions stand for (``PortalLinkIn.needs_scopes``): a link grants nothing more."""
+    lacking = [scope for scope in body.needs_scopes() if scope not in who.scopes]
+    if lacking:
+        raise Forbidden(f"Granting these permissions needs scope(s) {', '.join(lacking)}")
     wanted = list(dict.fromkeys(body.callback_ids))
     for callback_id in wanted:
         if await callback_rows.get(db, who.account_id, callback_id) is None:
