@@ -50,8 +50,15 @@ async def create_link(service: Service, tenant: Tenant, **body: Any) -> dict[str
 
 
 async def enter(service: Service, url: str) -> httpx.Response:
-    """Open a link; its cookie is kept by the caller, not by the client's jar."""
-    opened = await service.http.get(url.removeprefix("http://testserver"))
+    """Open a link as a browser does: its page, then its button (a same-origin form POST);
+    the cookie is kept by the caller, not by the client's jar."""
+    shown = await service.http.get(url.removeprefix("http://testserver"))
+    assert shown.status_code == 200 and "set-cookie" not in shown.headers
+    code = url.rsplit("/", 1)[1]
+    assert f'name="code" value="{code}"' in shown.text and 'action="/portal/enter"' in shown.text
+    opened = await service.http.post(
+        "/portal/enter", data={"code": code}, headers={"Origin": "http://testserver"}
+    )
     service.http.cookies.clear()
     return opened
 
@@ -403,3 +410,38 @@ async def test_a_link_grants_no_more_than_its_creator_holds(
     assert base.status_code == 403 and "event_notification_callback_read" in base.text
     assert (await service.http.post(LINKS, headers=tenant.headers, json={
         "permissions": everything, "mayCreateCallbacks": True})).status_code == 201  # fmt: skip
+
+
+async def test_fetching_a_link_uses_nothing_only_its_button_does(
+    service: Service, tenant: Tenant
+) -> None:
+    link = await create_link(service, tenant)
+    path = link["url"].removeprefix("http://testserver")
+    for _ in range(2):  # a link previewer, a mail scanner
+        assert (await service.http.head(path)).status_code == 200
+        shown = await service.http.get(path)
+        assert shown.status_code == 200 and "set-cookie" not in shown.headers
+        assert "Open the portal" in shown.text and "<script" not in shown.text
+        policy = shown.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert shown.headers["cache-control"] == "no-store"
+    listed = (await service.http.get(LINKS, headers=tenant.headers)).json()["items"]
+    assert listed[0]["usedAt"] is None
+    code = path.rsplit("/", 1)[1]
+    foreign = await service.http.post(
+        "/portal/enter", data={"code": code}, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    opened = await enter(service, link["url"])
+    assert opened.status_code == 303 and "tidings_portal" in opened.cookies
+    again = await enter(service, link["url"])
+    assert again.headers["location"] == "/portal?link=invalid"
+
+
+async def test_the_code_stays_out_of_the_access_log(
+    service: Service, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = await create_link(service, tenant)
+    with caplog.at_level("INFO", logger="tidings.access"):
+        await enter(service, link["url"])
+    assert caplog.records and link["url"].rsplit("/", 1)[1] not in caplog.text
