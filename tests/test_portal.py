@@ -445,3 +445,40 @@ async def test_the_code_stays_out_of_the_access_log(
     with caplog.at_level("INFO", logger="tidings.access"):
         await enter(service, link["url"])
     assert caplog.records and link["url"].rsplit("/", 1)[1] not in caplog.text
+
+
+async def test_portal_conflicts_do_not_echo_the_accounts_other_objects(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    theirs, _ = await hook(service, tenant, target, "/theirs")  # subscription "all-email"
+    mine, _ = await register(service, tenant, target, "/mine")
+    gate = await open_portal(
+        service, tenant, callbackIds=[mine], permissions=["ManageEndpoint"],
+        mayCreateCallbacks=True,
+    )  # fmt: skip
+    taken = await service.http.post(
+        API + "callbacks", headers=gate.headers("POST"),
+        json={"callbackName": "again", "url": target.url + "/theirs"},
+    )  # fmt: skip
+    assert taken.status_code == 409
+    assert taken.json()["message"] == "That URL cannot be registered here"
+    assert "/theirs" not in taken.text and theirs not in taken.text
+    path = f"{API}callbacks/{mine}/subscriptions"
+    body = {"subscriptionName": "all-email", "eventCategoryTypes": ["EmailSent"]}
+    named = await service.http.post(path, headers=gate.headers("POST"), json=[body])
+    assert named.status_code == 409, named.text
+    assert "all-email" not in named.text
+    own = await service.http.post(
+        path, headers=gate.headers("POST"), json=[body | {"subscriptionName": "own"}]
+    )
+    [sub] = own.json()
+    renamed = await service.http.patch(
+        f"{path}/{sub['subscriptionId']}", headers=gate.headers("PATCH"),
+        json={"subscriptionName": "all-email"},
+    )  # fmt: skip
+    assert renamed.status_code == 409 and "all-email" not in renamed.text
+    platform = await service.http.post(
+        "/platform/v1/ens-callbacks", headers=tenant.headers,
+        json=[{"callbackName": "x", "url": target.url + "/theirs"}],
+    )  # fmt: skip
+    assert platform.status_code == 409 and "/theirs" in platform.json()["message"]
