@@ -482,3 +482,14 @@ async def test_portal_conflicts_do_not_echo_the_accounts_other_objects(
         json=[{"callbackName": "x", "url": target.url + "/theirs"}],
     )  # fmt: skip
     assert platform.status_code == 409 and "/theirs" in platform.json()["message"]
+
+
+async def test_the_portal_session_shows_the_links_name_not_the_accounts(
+    service: Service, tenant: Tenant
+) -> None:
+    await service.db.execute("UPDATE accounts SET name = 'Acme internal' WHERE id = :id",
+                             {"id": tenant.account_id})  # fmt: skip
+    gate = await open_portal(service, tenant, name="Orders team")
+    session = await service.http.get(API + "session", headers=gate.headers("GET"))
+    assert session.json()["linkName"] == "Orders team"
+    assert "accountName" not in session.json() and "Acme" not in session.text

@@ -92,6 +92,7 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
         portal.goto(url)  # shows the link's page; only its button uses the link up
         portal.click("button:text-is('Open the portal')")
         portal.wait_for_selector("#main h2:text-is('Your endpoints')")
+        assert portal.text_content("#account").startswith(f"{name} · until ")  # link's name only
         names = portal.locator("#main tbody td:first-child").all_text_contents()
         assert names == ["portal-hook"]  # the link's callback, and no other
         assert portal.locator("#nav a").all_text_contents() == ["Endpoints", "Event catalog"]

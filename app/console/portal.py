@@ -93,7 +93,7 @@ def declare(
 async def session(request: Request) -> Response:
     state = runtime(request)
     token = request.cookies.get(COOKIE, "")
-    body = await portal.describe(state.db, access(request), csrf_token=state.auth.csrf_token(token))
+    body = portal.describe(access(request), csrf_token=state.auth.csrf_token(token))
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 

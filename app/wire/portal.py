@@ -144,8 +144,10 @@ class PortalSession(SfmcModel):
     csrf_token: str = Field(
         description="Send as X-CSRF-Token with every write", examples=["9f2c1d…"]
     )
-    account_name: str | None = Field(examples=["Acme"])
-    link_name: str = Field(examples=["Orders team"])
+    link_name: str = Field(
+        description="The link's name (the account's own name is not shown to the link's team)",
+        examples=["Orders team"],
+    )
 
 
 class SigningKey(SfmcModel):

@@ -15,8 +15,8 @@ from app import clock
 from app.errors import Forbidden, NotFound, Unauthenticated
 from app.services.access import credentials
 from app.services.access.auth import Principal
-from app.storage import accounts, portal
 from app.storage import callbacks as callback_rows
+from app.storage import portal
 from app.storage.db import Db
 from app.wire.portal import Permission, PortalLinkIn
 
@@ -127,16 +127,15 @@ async def session(db: Db, token: str | None, *, now: int) -> Access:
     return Access(link=link, callback_ids=frozenset(await portal.callbacks_of(db, link.id)))
 
 
-async def describe(db: Db, access: Access, *, csrf_token: str) -> dict[str, Any]:
-    """As ``PortalSession`` declares it."""
-    account = await accounts.get(db, access.account_id)
+def describe(access: Access, *, csrf_token: str) -> dict[str, Any]:
+    """As ``PortalSession`` declares it: the link's name, not its account's (the link's team
+    is another team)."""
     return {
         "permissions": [p.value for p in Permission if p.value in access.permissions],
         "callbackIds": sorted(access.callback_ids),
         "mayCreateCallbacks": access.link.may_create_callbacks,
         "expiresAt": clock.iso_utc(access.link.expires_at),
         "csrfToken": csrf_token,
-        "accountName": account.name if account else None,
         "linkName": access.link.name,
     }
 
