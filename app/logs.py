@@ -117,6 +117,16 @@ class Watch:
         await self._send(message)
 
 
+def _logged_path(path: str) -> str:
+    """The path as logged: a portal link's one-time code is left out."""
+    if path.startswith(_PORTAL_ENTER):
+        return _PORTAL_ENTER + "…"
+    return path
+
+
+_PORTAL_ENTER = "/portal/enter/"
+
+
 class RequestLog:
     """Sets the request id, echoes it as ``X-Request-Id``, and logs one access line."""
 
@@ -140,10 +150,10 @@ class RequestLog:
         finally:
             if access.isEnabledFor(logging.INFO):
                 status, took_ms = watch.status, round(watch.seconds * 1000, 1)
-                client = scope.get("client")
+                client, path = scope.get("client"), _logged_path(scope["path"])
                 access.info(
-                    "%s %s %d %.1f ms", scope["method"], scope["path"], status, took_ms,
-                    extra={"fields": {"method": scope["method"], "path": scope["path"],
+                    "%s %s %d %.1f ms", scope["method"], path, status, took_ms,
+                    extra={"fields": {"method": scope["method"], "path": path,
                                       "status": status, "duration_ms": took_ms,
                                       "client": client[0] if client else None}},
                 )  # fmt: skip

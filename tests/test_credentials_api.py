@@ -115,3 +115,31 @@ async def test_bad_bodies_are_400s(service: Service, body: object) -> None:
 def test_the_new_scopes_are_appended_and_the_first_client_gets_them() -> None:
     assert scopes.CLIENT_SCOPES[-2:] == ("credentials_manage", "event_notification_portal_manage")
     assert scopes.CLIENT_SCOPES[13] == "event_notification_subscription_delete"
+
+
+async def test_nobody_revokes_a_credential_holding_scopes_it_lacks(service: Service) -> None:
+    a = await make_tenant(service, "a")
+    made = await service.http.post(
+        "/platform/v1/clients", headers=a.headers, json={"scopes": ["credentials_manage"]}
+    )
+    narrow = made.json()
+    token = await service.http.post("/v2/token", json={
+        "grant_type": "client_credentials", "client_id": narrow["clientId"],
+        "client_secret": narrow["clientSecret"],
+    })  # fmt: skip
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    refused = await service.http.delete(f"/platform/v1/clients/{a.client_id}", headers=bearer)
+    assert refused.status_code == 403 and "email_send" in refused.json()["message"]
+    writer = (await service.http.post(
+        "/platform/v1/api-tokens", headers=a.headers, json={"scopes": ["transactional_write"]}
+    )).json()  # fmt: skip
+    path = f"/platform/v1/api-tokens/{writer['tokenId']}"
+    kept = await service.http.delete(path, headers=bearer)
+    assert kept.status_code == 403 and "transactional_write" in kept.json()["message"]
+    peer = (await service.http.post(
+        "/platform/v1/clients", headers=a.headers, json={"scopes": ["credentials_manage"]}
+    )).json()  # fmt: skip
+    path = f"/platform/v1/clients/{peer['clientId']}"
+    assert (await service.http.delete(path, headers=bearer)).status_code == 200
+    listed = (await service.http.get("/platform/v1/clients", headers=a.headers)).json()["items"]
+    assert [c["revokedAt"] for c in listed if c["clientId"] == a.client_id] == [None]

@@ -49,7 +49,8 @@ def _portal_session(base_url: str, token: str) -> tuple[str, str]:
                         "CreateAttempts"],
     }, headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
     code = link["url"].rsplit("/", 1)[1]
-    cookie = httpx.get(base_url + "portal/enter/" + code).cookies["tidings_portal"]
+    opened = httpx.post(base_url + "portal/enter", data={"code": code})
+    cookie = opened.cookies["tidings_portal"]
     session = httpx.get(base_url + "portal/api/v1/session", cookies={"tidings_portal": cookie})
     return cookie, session.json()["csrfToken"]
 

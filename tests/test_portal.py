@@ -13,7 +13,14 @@ import pytest
 from app.console import portal as portal_routes
 from app.services.access import credentials
 from app.wire.portal import Permission
-from tests.conftest import FakeClock, Service, Tenant, make_tenant, running, settings_for
+from tests.conftest import (
+    FakeClock,
+    Service,
+    Tenant,
+    make_tenant,
+    running,
+    settings_for,
+)
 from tests.receiver import Receiver
 from tests.webhooks import hook, pump, register, send_email
 
@@ -43,8 +50,15 @@ async def create_link(service: Service, tenant: Tenant, **body: Any) -> dict[str
 
 
 async def enter(service: Service, url: str) -> httpx.Response:
-    """Open a link; its cookie is kept by the caller, not by the client's jar."""
-    opened = await service.http.get(url.removeprefix("http://testserver"))
+    """Open a link as a browser does: its page, then its button (a same-origin form POST);
+    the cookie is kept by the caller, not by the client's jar."""
+    shown = await service.http.get(url.removeprefix("http://testserver"))
+    assert shown.status_code == 200 and "set-cookie" not in shown.headers
+    code = url.rsplit("/", 1)[1]
+    assert f'name="code" value="{code}"' in shown.text and 'action="/portal/enter"' in shown.text
+    opened = await service.http.post(
+        "/portal/enter", data={"code": code}, headers={"Origin": "http://testserver"}
+    )
     service.http.cookies.clear()
     return opened
 
@@ -358,3 +372,124 @@ async def test_the_portal_has_the_same_event_catalog(service: Service, tenant: T
     shown = await service.http.get(API + "event-types", headers=gate.headers("GET"))
     platform = await service.http.get("/platform/v1/event-types", headers=tenant.headers)
     assert shown.status_code == 200 and shown.json() == platform.json()
+
+
+async def client_of(service: Service, tenant: Tenant, *scopes: str) -> dict[str, str]:
+    """Headers of a new client of ``tenant``'s account holding only ``scopes``."""
+    made = await service.http.post(
+        "/platform/v1/clients", headers=tenant.headers, json={"scopes": list(scopes)}
+    )
+    assert made.status_code == 201, made.text
+    token = await service.http.post("/v2/token", json={
+        "grant_type": "client_credentials", "client_id": made.json()["clientId"],
+        "client_secret": made.json()["clientSecret"],
+    })  # fmt: skip
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+async def test_a_link_grants_no_more_than_its_creator_holds(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    callback_id, _ = await register(service, tenant, target)
+    portal_only = await client_of(service, tenant, "event_notification_portal_manage")
+    everything = [p.value for p in Permission]
+    answer = await service.http.post(
+        LINKS, headers=portal_only, json={"callbackIds": [callback_id],
+        "permissions": everything, "mayCreateCallbacks": True},
+    )  # fmt: skip
+    assert answer.status_code == 403, answer.text
+    message = answer.json()["message"]
+    for scope in (
+        "event_notification_callback_read",
+        "event_notification_callback_update",
+        "event_notification_callback_create",
+        "event_notification_subscription_delete",
+    ):
+        assert scope in message  # fmt: skip
+    base = await service.http.post(LINKS, headers=portal_only, json={})
+    assert base.status_code == 403 and "event_notification_callback_read" in base.text
+    assert (await service.http.post(LINKS, headers=tenant.headers, json={
+        "permissions": everything, "mayCreateCallbacks": True})).status_code == 201  # fmt: skip
+
+
+async def test_fetching_a_link_uses_nothing_only_its_button_does(
+    service: Service, tenant: Tenant
+) -> None:
+    link = await create_link(service, tenant)
+    path = link["url"].removeprefix("http://testserver")
+    for _ in range(2):  # a link previewer, a mail scanner
+        assert (await service.http.head(path)).status_code == 200
+        shown = await service.http.get(path)
+        assert shown.status_code == 200 and "set-cookie" not in shown.headers
+        assert "Open the portal" in shown.text and "<script" not in shown.text
+        policy = shown.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert shown.headers["cache-control"] == "no-store"
+    listed = (await service.http.get(LINKS, headers=tenant.headers)).json()["items"]
+    assert listed[0]["usedAt"] is None
+    code = path.rsplit("/", 1)[1]
+    foreign = await service.http.post(
+        "/portal/enter", data={"code": code}, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403 and "set-cookie" not in foreign.headers
+    opened = await enter(service, link["url"])
+    assert opened.status_code == 303 and "tidings_portal" in opened.cookies
+    again = await enter(service, link["url"])
+    assert again.headers["location"] == "/portal?link=invalid"
+
+
+async def test_the_code_stays_out_of_the_access_log(
+    service: Service, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    link = await create_link(service, tenant)
+    with caplog.at_level("INFO", logger="tidings.access"):
+        await enter(service, link["url"])
+    assert caplog.records and link["url"].rsplit("/", 1)[1] not in caplog.text
+
+
+async def test_portal_conflicts_do_not_echo_the_accounts_other_objects(
+    service: Service, tenant: Tenant, target: Receiver
+) -> None:
+    theirs, _ = await hook(service, tenant, target, "/theirs")  # subscription "all-email"
+    mine, _ = await register(service, tenant, target, "/mine")
+    gate = await open_portal(
+        service, tenant, callbackIds=[mine], permissions=["ManageEndpoint"],
+        mayCreateCallbacks=True,
+    )  # fmt: skip
+    taken = await service.http.post(
+        API + "callbacks", headers=gate.headers("POST"),
+        json={"callbackName": "again", "url": target.url + "/theirs"},
+    )  # fmt: skip
+    assert taken.status_code == 409
+    assert taken.json()["message"] == "That URL cannot be registered here"
+    assert "/theirs" not in taken.text and theirs not in taken.text
+    path = f"{API}callbacks/{mine}/subscriptions"
+    body = {"subscriptionName": "all-email", "eventCategoryTypes": ["EmailSent"]}
+    named = await service.http.post(path, headers=gate.headers("POST"), json=[body])
+    assert named.status_code == 409, named.text
+    assert "all-email" not in named.text
+    own = await service.http.post(
+        path, headers=gate.headers("POST"), json=[body | {"subscriptionName": "own"}]
+    )
+    [sub] = own.json()
+    renamed = await service.http.patch(
+        f"{path}/{sub['subscriptionId']}", headers=gate.headers("PATCH"),
+        json={"subscriptionName": "all-email"},
+    )  # fmt: skip
+    assert renamed.status_code == 409 and "all-email" not in renamed.text
+    platform = await service.http.post(
+        "/platform/v1/ens-callbacks", headers=tenant.headers,
+        json=[{"callbackName": "x", "url": target.url + "/theirs"}],
+    )  # fmt: skip
+    assert platform.status_code == 409 and "/theirs" in platform.json()["message"]
+
+
+async def test_the_portal_session_shows_the_links_name_not_the_accounts(
+    service: Service, tenant: Tenant
+) -> None:
+    await service.db.execute("UPDATE accounts SET name = 'Acme internal' WHERE id = :id",
+                             {"id": tenant.account_id})  # fmt: skip
+    gate = await open_portal(service, tenant, name="Orders team")
+    session = await service.http.get(API + "session", headers=gate.headers("GET"))
+    assert session.json()["linkName"] == "Orders team"
+    assert "accountName" not in session.json() and "Acme" not in session.text

@@ -89,8 +89,10 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
         console.wait_for_selector(f"#main td:text-is('{name}')")  # listed at once
         portal = b.page()  # a fresh context: no console cookie
         portals.append(portal)
-        portal.goto(url)
+        portal.goto(url)  # shows the link's page; only its button uses the link up
+        portal.click("button:text-is('Open the portal')")
         portal.wait_for_selector("#main h2:text-is('Your endpoints')")
+        assert portal.text_content("#account").startswith(f"{name} · until ")  # link's name only
         names = portal.locator("#main tbody td:first-child").all_text_contents()
         assert names == ["portal-hook"]  # the link's callback, and no other
         assert portal.locator("#nav a").all_text_contents() == ["Endpoints", "Event catalog"]
@@ -116,6 +118,7 @@ def test_portal_links_open_a_portal_cut_to_their_permissions_and_revoking_ends_i
 
     again = b.page()
     again.goto(url)  # a link opens once
+    again.click("button:text-is('Open the portal')")
     again.wait_for_selector("text=This link is used, expired or revoked.")
     no_markup(console)
     screenshot(console, "portal-links")
@@ -139,3 +142,17 @@ def test_the_portal_page_is_strict_and_a_spent_link_says_so_plainly(
     page.goto(world.server.base_url + "portal?link=invalid")
     page.wait_for_selector("text=This link is used, expired or revoked.")
     assert page.locator("#nav").is_hidden() and not wider_than(page, 390)
+
+
+def test_a_links_page_uses_nothing_until_its_button_is_pressed(world: World, b: Browser) -> None:
+    base = world.server.base_url
+    link = httpx.post(base + "platform/v1/portal-links", headers=world.headers, json={})
+    url = link.json()["url"]
+    page = b.page(width=390, height=844)
+    for _ in range(2):  # a previewer's fetch, then the person's
+        page.goto(url)
+        page.wait_for_selector("button:text-is('Open the portal')")
+    assert not wider_than(page, 390)
+    screenshot(page, "portal-enter")
+    page.click("button:text-is('Open the portal')")
+    page.wait_for_selector("#main h2:text-is('Your endpoints')")

@@ -40,6 +40,12 @@ def principal(request: Request) -> Principal:
     return request.state.principal  # type: ignore[no-any-return]
 
 
+def credential(request: Request) -> tuple[str | None, bool]:
+    """The credential the request was authenticated with (to authenticate it again later) and
+    whether it came from the console's cookie."""
+    return _credential(request, runtime(request).auth)
+
+
 SESSION_COOKIE = "tidings_session"
 CSRF_HEADER = "x-csrf-token"
 

@@ -282,7 +282,7 @@ def document() -> Schema:
                     "in": "cookie",
                     "name": "tidings_portal",
                     "description": "The consumer portal's session, opened by a portal link"
-                    " (/portal/enter/{code}); writes also need X-CSRF-Token",
+                    " (POST /portal/enter); writes also need X-CSRF-Token",
                 },
                 "inboundToken": {
                     "type": "http",

@@ -83,7 +83,7 @@ async def docs(request: Request) -> Response:
     return FileResponse(STATIC / "docs.html", headers=SECURITY_HEADERS)
 
 
-def _same_origin(request: Request) -> None:
+def same_origin(request: Request) -> None:
     """A form post from another site is refused (belt and braces with SameSite=Strict)."""
     origin = request.headers.get("origin") or request.headers.get("referer")
     if origin is None:
@@ -98,7 +98,7 @@ def _same_origin(request: Request) -> None:
     tags=_PAGE, aliases=("/stats/login",),
 )  # fmt: skip
 async def sign_in(request: Request) -> Response:
-    _same_origin(request)
+    same_origin(request)
     state = runtime(request)
     form = await request.form()
     credentials = {
@@ -130,7 +130,7 @@ async def sign_in(request: Request) -> Response:
     statuses=(403,), summary="Sign the console out", tags=_PAGE, aliases=("/stats/logout",),
 )  # fmt: skip
 async def sign_out(request: Request) -> Response:
-    _same_origin(request)
+    same_origin(request)
     response = RedirectResponse("/console", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

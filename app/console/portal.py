@@ -1,25 +1,30 @@
 """The consumer portal's door: opening a link, the session cookie, and each route's check.
 
-``GET /portal/enter/{code}`` trades a link's one-time code for the ``tidings_portal`` cookie
-(HttpOnly, SameSite=Strict, Path=/portal). Portal routes accept that cookie and nothing else (no
-``Authorization`` header, no console session), and writes also need ``X-CSRF-Token`` from
-``GET /portal/api/v1/session``. Each request takes from its link's and its account's rate-limit
-buckets, and ``/portal/enter`` from the caller's address's, as ``/v2/token`` does.
+``GET /portal/enter/{code}`` uses nothing up (link previewers and mail scanners fetch it): it
+shows a page whose button posts the code to ``POST /portal/enter``, which trades the one-time
+code for the ``tidings_portal`` cookie (HttpOnly, SameSite=Strict, Path=/portal). Portal
+routes accept that cookie and nothing else (no ``Authorization`` header, no console session),
+and writes also need ``X-CSRF-Token`` from ``GET /portal/api/v1/session``. Each request takes
+from its link's and its account's rate-limit buckets, and ``POST /portal/enter`` from the
+caller's address's, as ``/v2/token`` does.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from app import wire
 from app.api.auth import CSRF_HEADER
 from app.api.endpoint import Handler, endpoint
 from app.api.http import JSONResponse, runtime
+from app.api.page import SECURITY_HEADERS, STATIC, same_origin
 from app.errors import Forbidden
 from app.services.access import portal
 from app.services.access.portal import Access
@@ -88,7 +93,7 @@ def declare(
 async def session(request: Request) -> Response:
     state = runtime(request)
     token = request.cookies.get(COOKIE, "")
-    body = await portal.describe(state.db, access(request), csrf_token=state.auth.csrf_token(token))
+    body = portal.describe(access(request), csrf_token=state.auth.csrf_token(token))
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -96,14 +101,26 @@ _enter = functools.partial(endpoint, scopes=None, errors=wire.SFMC, tags=_TAGS)
 
 
 @_enter(
-    "GET", "/portal/enter/{code}", responses={303: None}, statuses=(429,),
-    summary="Open a portal link: sets the portal's session cookie, then to /portal (a used,"
-    " expired or revoked link goes to /portal?link=invalid)",
+    "GET", "/portal/enter/{code}", responses={200: None},
+    summary="A portal link's page: its button opens the portal (fetching it uses nothing up)",
+)  # fmt: skip
+async def enter_page(request: Request) -> Response:
+    page = await run_in_threadpool((STATIC / "console" / "portal-enter.html").read_text, "utf-8")
+    code = html.escape(str(request.path_params["code"]), quote=True)
+    return HTMLResponse(page.replace("{code}", code), headers=SECURITY_HEADERS)
+
+
+@_enter(
+    "POST", "/portal/enter", responses={303: None}, statuses=(403, 429),
+    summary="Open a portal link (a form: code): sets the portal's session cookie, then to"
+    " /portal (a used, expired or revoked link goes to /portal?link=invalid)",
 )  # fmt: skip
 async def enter(request: Request) -> Response:
+    same_origin(request)
     state = runtime(request)
     state.limits.before_secret(None, request.client.host if request.client else "")
-    opened = await portal.enter(state.db, str(request.path_params["code"]), now=state.now())
+    code = str((await request.form()).get("code", ""))
+    opened = await portal.enter(state.db, code, now=state.now()) if code else None
     if opened is None:
         return RedirectResponse("/portal?link=invalid", status_code=303)
     token, link = opened
@@ -113,5 +130,4 @@ async def enter(request: Request) -> Response:
         samesite="strict", secure=state.settings.base_url.startswith("https://"), path="/portal",
     )  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the used code stays out of referrers
     return response

@@ -107,10 +107,11 @@ async def list_subscriptions(request: Request) -> Response:
 async def create_subscriptions(request: Request, body: list[PortalSubscriptionIn]) -> Response:
     state = runtime(request)
     found = await _callback(request)
-    made = await subscriptions.create(
-        state.db, found.account_id, scoped.for_callback(body, found.id), now=state.now(),
-        limit=state.settings.subscriptions_per_account,
-    )  # fmt: skip
+    with scoped.unnamed_conflict(scoped.NAME_TAKEN):
+        made = await subscriptions.create(
+            state.db, found.account_id, scoped.for_callback(body, found.id), now=state.now(),
+            limit=state.settings.subscriptions_per_account,
+        )  # fmt: skip
     return JSONResponse(made, status_code=201)
 
 
@@ -139,10 +140,11 @@ async def get_subscription(request: Request) -> Response:
 async def update_subscription(request: Request, body: PortalSubscriptionPatch) -> Response:
     state = runtime(request)
     found = await _subscription(request)
-    [changed] = await subscriptions.update(
-        state.db, access(request).account_id, [scoped.patch_of(body, found)], now=state.now(),
-        wake=state.wake,
-    )  # fmt: skip
+    with scoped.unnamed_conflict(scoped.NAME_TAKEN):
+        [changed] = await subscriptions.update(
+            state.db, access(request).account_id, [scoped.patch_of(body, found)],
+            now=state.now(), wake=state.wake,
+        )  # fmt: skip
     return JSONResponse(changed)
 
 

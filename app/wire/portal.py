@@ -36,6 +36,25 @@ class Permission(enum.StrEnum):
     CREATE_ATTEMPTS = "CreateAttempts"  # test events and replays
 
 
+_CB, _SUB_SCOPE = "event_notification_callback_", "event_notification_subscription_"
+# The scopes a link's creator must hold to grant each permission: a link gives nothing its
+# creator could not do itself (the README's portal section lists them).
+PERMISSION_SCOPES: dict[Permission, tuple[str, ...]] = {
+    Permission.VIEW_BASE: (_CB + "read", _SUB_SCOPE + "read"),
+    Permission.VIEW_ENDPOINT_SECRET: (_CB + "update",),
+    Permission.MANAGE_ENDPOINT_SECRET: (_CB + "update",),
+    Permission.MANAGE_ENDPOINT: (
+        _CB + "update",
+        _CB + "delete",
+        _SUB_SCOPE + "create",
+        _SUB_SCOPE + "update",
+        _SUB_SCOPE + "delete",
+    ),
+    Permission.CREATE_ATTEMPTS: (_CB + "update",),
+}
+CREATE_CALLBACKS_SCOPES = (_CB + "create",)  # and mayCreateCallbacks (with ManageEndpoint)
+
+
 def _name(value: str) -> str:
     if len(value) > 200:
         raise ValueError("too long")
@@ -81,6 +100,13 @@ class PortalLinkIn(SfmcModel):
     def _with_base(cls, value: list[Permission]) -> list[Permission]:
         return [p for p in Permission if p in value or p is Permission.VIEW_BASE]
 
+    def needs_scopes(self) -> tuple[str, ...]:
+        """The scopes whoever creates this link must hold (``PERMISSION_SCOPES``)."""
+        wanted = [scope for p in self.permissions for scope in PERMISSION_SCOPES[p]]
+        if self.may_create_callbacks and Permission.MANAGE_ENDPOINT in self.permissions:
+            wanted += CREATE_CALLBACKS_SCOPES
+        return tuple(dict.fromkeys(wanted))
+
 
 class PortalLinkOut(SfmcModel):
     """A portal link (never its code)."""
@@ -118,8 +144,10 @@ class PortalSession(SfmcModel):
     csrf_token: str = Field(
         description="Send as X-CSRF-Token with every write", examples=["9f2c1d…"]
     )
-    account_name: str | None = Field(examples=["Acme"])
-    link_name: str = Field(examples=["Orders team"])
+    link_name: str = Field(
+        description="The link's name (the account's own name is not shown to the link's team)",
+        examples=["Orders team"],
+    )
 
 
 class SigningKey(SfmcModel):

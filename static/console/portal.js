@@ -71,7 +71,7 @@ async function start() {
     if (error instanceof SignedOut || error.status === 403 || error.status === 404) return ended();
     throw error;
   }
-  const who = [session.accountName, session.linkName].filter(Boolean).map((x) => `${x} · `).join("");
+  const who = session.linkName ? `${session.linkName} · ` : "";
   document.getElementById("account").textContent = `${who}until ${when(session.expiresAt)}`;
   document.getElementById("nav").hidden = false;
   window.addEventListener("hashchange", show);

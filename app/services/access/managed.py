@@ -48,6 +48,16 @@ def _grantable(who: Principal, wanted: list[str], *, allowed: tuple[str, ...]) -
     return scope_rules.join(parsed)
 
 
+def _revocable(who: Principal, target: clients.Client | api_tokens.ApiToken) -> None:
+    """As granting: the caller must hold every scope the credential it revokes holds (403)."""
+    refused = scope_rules.not_held(tuple(target.scopes.split()), who.scopes)
+    if refused:
+        raise Forbidden(
+            "A credential may revoke only credentials whose scopes it holds; not "
+            + " ".join(refused)
+        )
+
+
 async def list_clients(db: Db, who: Principal) -> dict[str, Any]:
     found = await clients.list_all(db, account_id=who.account_id)
     return {"items": [client_to_wire(c) for c in found]}
@@ -67,6 +77,7 @@ async def revoke_client(db: Db, who: Principal, client_id: str, *, now: int) -> 
         raise NotFound(f"No client {client_id} in this account")
     if client_id == who.client_id:
         raise Conflict("A client cannot revoke itself: revoke it with another client", code=30004)
+    _revocable(who, found)
     await credentials.revoke_client(db, client_id, now=now)
 
 
@@ -89,4 +100,5 @@ async def revoke_token(db: Db, who: Principal, token_id: str, *, now: int) -> No
         raise NotFound(f"No API token {token_id} in this account")
     if token_id == who.token_id:
         raise Conflict("An API token cannot revoke itself", code=30004)
+    _revocable(who, found[token_id])
     await credentials.revoke_api_token(db, token_id, now=now)

@@ -15,8 +15,8 @@ from app import clock
 from app.errors import Forbidden, NotFound, Unauthenticated
 from app.services.access import credentials
 from app.services.access.auth import Principal
-from app.storage import accounts, portal
 from app.storage import callbacks as callback_rows
+from app.storage import portal
 from app.storage.db import Db
 from app.wire.portal import Permission, PortalLinkIn
 
@@ -69,7 +69,11 @@ async def create(
     db: Db, who: Principal, body: PortalLinkIn, *, base_url: str, now: int
 ) -> dict[str, Any]:
     """A new link over the account's callbacks (404 for one it does not have); the URL with
-    its one-time code is in this answer only."""
+    its one-time code is in this answer only. The creator must hold every scope the link's
+    permissions stand for (``PortalLinkIn.needs_scopes``): a link grants nothing more."""
+    lacking = [scope for scope in body.needs_scopes() if scope not in who.scopes]
+    if lacking:
+        raise Forbidden(f"Granting these permissions needs scope(s) {', '.join(lacking)}")
     wanted = list(dict.fromkeys(body.callback_ids))
     for callback_id in wanted:
         if await callback_rows.get(db, who.account_id, callback_id) is None:
@@ -123,16 +127,15 @@ async def session(db: Db, token: str | None, *, now: int) -> Access:
     return Access(link=link, callback_ids=frozenset(await portal.callbacks_of(db, link.id)))
 
 
-async def describe(db: Db, access: Access, *, csrf_token: str) -> dict[str, Any]:
-    """As ``PortalSession`` declares it."""
-    account = await accounts.get(db, access.account_id)
+def describe(access: Access, *, csrf_token: str) -> dict[str, Any]:
+    """As ``PortalSession`` declares it: the link's name, not its account's (the link's team
+    is another team)."""
     return {
         "permissions": [p.value for p in Permission if p.value in access.permissions],
         "callbackIds": sorted(access.callback_ids),
         "mayCreateCallbacks": access.link.may_create_callbacks,
         "expiresAt": clock.iso_utc(access.link.expires_at),
         "csrfToken": csrf_token,
-        "accountName": account.name if account else None,
         "linkName": access.link.name,
     }
 

@@ -13,10 +13,10 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
-from app.errors import RateLimited
+from app.errors import RateLimited, Unauthenticated
 from app.services.webhooks import fanout
 from app.services.webhooks import feed as feed_service
 from app.storage import feed
@@ -59,6 +59,37 @@ class Listeners:
             self._open[account_id] -= 1
             if self._open[account_id] <= 0:
                 del self._open[account_id]
+
+
+class Liveness:
+    """Whether a stream's credential still holds: not past its expiry, and authenticated anew
+    (``authenticate`` raises ``Unauthenticated`` once it is revoked) at most every ``every_s``
+    — the auth cache's TTL, so a revocation ends the stream as soon as it ends requests."""
+
+    def __init__(
+        self,
+        authenticate: Callable[[], Awaitable[object]],
+        *,
+        expires_at: int | None,
+        now: Callable[[], int],
+        every_s: float,
+    ) -> None:
+        self._authenticate, self._expires_at, self._now = authenticate, expires_at, now
+        self._every_ms = int(every_s * 1000)
+        self._checked = now()
+
+    async def holds(self) -> bool:
+        now = self._now()
+        if self._expires_at is not None and now >= self._expires_at:
+            return False
+        if now - self._checked < self._every_ms:
+            return True
+        self._checked = now
+        try:
+            await self._authenticate()
+        except Unauthenticated:
+            return False
+        return True
 
 
 async def stream(

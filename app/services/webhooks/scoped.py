@@ -1,15 +1,17 @@
 """The webhook services cut to a portal session: only its link's callbacks exist for it.
 
 Everything else is the platform's own services, called with the link's account. A callback
-outside the link is "not found" (never "forbidden", which would confirm it exists).
+outside the link is "not found" (never "forbidden", which would confirm it exists), and a
+conflict with one (a URL or subscription name taken account-wide) does not name it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from app.errors import Forbidden, Invalid
+from app.errors import Conflict, Forbidden, Invalid
 from app.services.access import portal
 from app.services.access.portal import Access
 from app.services.webhooks import callbacks, subscriptions
@@ -40,13 +42,27 @@ async def create_callbacks(
     if not access.link.may_create_callbacks:
         raise Forbidden("This portal link may not register new callbacks")
     try:
-        created = await manager.create(access.account_id, items)
+        with unnamed_conflict("That URL cannot be registered here"):
+            created = await manager.create(access.account_id, items)
     except Invalid as exc:
         kept = exc.details.get("callbacks", [])
         await portal.join(db, access, [c["callbackId"] for c in kept])
         raise
     await portal.join(db, access, [c["callbackId"] for c in created])
     return created
+
+
+@contextlib.contextmanager
+def unnamed_conflict(message: str) -> Iterator[None]:
+    """A 409 that says ``message`` rather than the platform's, which names the other object
+    (perhaps one outside the link)."""
+    try:
+        yield
+    except Conflict as exc:
+        raise Conflict(message, code=exc.code) from None
+
+
+NAME_TAKEN = "That subscription name cannot be used here"
 
 
 def require_covered(access: Access, callback_ids: list[str]) -> None:
