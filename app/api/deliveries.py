@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app import wire
-from app.api import auth
 from app.api.endpoint import endpoint
+from app.api.ens import path_callback
 from app.api.http import BIGINT_MAX, JSONResponse, parse_int, runtime
 from app.services.webhooks import deliveries
 from app.wire.deliveries import AttemptDetail, BatchReplayed
@@ -33,8 +33,8 @@ def attempt_id(request: Request) -> int:
     " its events) and the receiver's answer",
 )  # fmt: skip
 async def attempt(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, str(request.path_params["callback_id"]))
+    state = runtime(request)
+    found = await path_callback(request)
     return JSONResponse(await deliveries.detail(state.db, found, attempt_id(request)))
 
 
@@ -43,8 +43,8 @@ async def attempt(request: Request) -> Response:
     statuses=(400,), summary="Deliver the attempt's batch again (a new batch, same event ids)",
 )  # fmt: skip
 async def replay_batch(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, str(request.path_params["callback_id"]))
+    state = runtime(request)
+    found = await path_callback(request)
     queued = await deliveries.replay_batch(
         state.db, found, attempt_id(request), now=state.now(), wake=state.wake
     )

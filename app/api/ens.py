@@ -42,6 +42,12 @@ def _callback_id(request: Request) -> str:
     return str(request.path_params["callback_id"])
 
 
+async def path_callback(request: Request) -> callbacks.Callback:
+    """The caller's callback the path names (404 for any other)."""
+    state, who = runtime(request), auth.principal(request)
+    return await state.callbacks.get(who.account_id, _callback_id(request))
+
+
 @_ens(
     "POST", _P + "ens-callbacks", scopes=(CB + "create",), request=CallbackIn, many=True,
     responses={201: list[CallbackCreated]}, statuses=(409,),
@@ -79,8 +85,7 @@ async def update_callbacks(request: Request, body: list[CallbackPatch]) -> Respo
     summary="Get a callback",
 )  # fmt: skip
 async def get_callback(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    found = await path_callback(request)
     return JSONResponse(callbacks.to_wire(found))
 
 
@@ -146,8 +151,8 @@ _ATTEMPTS_QUERY = {
     query=_ATTEMPTS_QUERY,
 )  # fmt: skip
 async def attempts(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    state = runtime(request)
+    found = await path_callback(request)
     limit = query_int(request, "$pageSize", "pageSize", default=50, low=1, high=500)
     before = request.query_params.get("beforeId")
     before_id = (
@@ -162,15 +167,14 @@ async def attempts(request: Request) -> Response:
     summary="Delivery health over the last 24 hours",
 )  # fmt: skip
 async def health(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    state = runtime(request)
+    found = await path_callback(request)
     return render(await operations.health(state.db, found, now=state.now()))
 
 
 async def _replayable(request: Request) -> None:
     """The callback is looked up (404) and must be verified before the body is read."""
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    found = await path_callback(request)
     operations.require_verified(found, "replays")
 
 
@@ -179,8 +183,8 @@ async def _replayable(request: Request) -> None:
     responses={202: Replayed}, summary="Redeliver events from a time range",
 )  # fmt: skip
 async def replay(request: Request, body: ReplayIn) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    state = runtime(request)
+    found = await path_callback(request)
     queued = await operations.replay(
         state.db, found, body, now=state.now(), max_events=state.settings.replay_max_events,
         wake=state.wake,
@@ -193,8 +197,8 @@ async def replay(request: Request, body: ReplayIn) -> Response:
     statuses=(400,), summary="Send a signed sample event",
 )  # fmt: skip
 async def test(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
-    found = await state.callbacks.get(who.account_id, _callback_id(request))
+    state = runtime(request)
+    found = await path_callback(request)
     return render(await operations.test_send(state.dispatcher, found, now=state.now()))
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from app import wire
 from app.api import auth
 from app.api.endpoint import endpoint, parse_query, query_of
+from app.api.ens import path_callback
 from app.api.http import JSONResponse, runtime
 from app.services.webhooks import feed
 from app.wire.feed import FailedPage, FailedQuery, FeedPage, FeedQuery
@@ -34,7 +35,7 @@ async def events(request: Request) -> Response:
     summary="Events owed to a callback that it has not accepted",
 )  # fmt: skip
 async def failed(request: Request) -> Response:
-    state, who = runtime(request), auth.principal(request)
+    state = runtime(request)
     query = parse_query(request, FailedQuery)
-    found = await state.callbacks.get(who.account_id, str(request.path_params["callback_id"]))
+    found = await path_callback(request)
     return JSONResponse(await feed.undelivered(state.db, found.id, query))
