@@ -12,12 +12,13 @@ import contextvars
 import logging
 import re
 import time
-import uuid
 from typing import Any
 
 import orjson
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import ids
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -138,7 +139,7 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+        rid = given if _SANE_ID.fullmatch(given) else ids.hex32()
         token = request_id.set(rid)
         watch = Watch(send, ((b"x-request-id", rid.encode()),))
         try:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import wire
+from app import ids, wire
 from app.api import auth
 from app.api.endpoint import endpoint
 from app.api.http import JSONResponse, query_int, render, runtime
@@ -24,7 +23,7 @@ Declare = Callable[..., Callable[[Callable[..., Awaitable[Response]]], Any]]
 
 
 def _request_id() -> str:
-    return str(uuid.uuid4())
+    return ids.uuid4()
 
 
 def _status_filter(text: str) -> tuple[str, bool] | None:

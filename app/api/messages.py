@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import uuid
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import wire
+from app import ids, wire
 from app.api import auth
 from app.api.endpoint import endpoint
 from app.api.http import BIGINT_MAX, JSONResponse, parse_int, query_int, render, runtime
@@ -84,7 +83,7 @@ def _declare(channel: str) -> None:
     async def get_one(request: Request) -> Response:
         state, who = runtime(request), auth.principal(request)
         body = await status.of_message(
-            state.db, who.account_id, channel, request.path_params["key"], str(uuid.uuid4())
+            state.db, who.account_id, channel, request.path_params["key"], ids.uuid4()
         )
         return JSONResponse(body)
 

@@ -12,13 +12,12 @@ import collections
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
 import orjson
 
-from app import clock
+from app import clock, ids
 from app.delivery import client, policy, results, signing
 from app.services import fairshare
 from app.services.webhooks import fanout
@@ -312,7 +311,7 @@ class Dispatcher:
 
     async def test_send(self, target: callbacks.Callback, body: bytes) -> client.Reply:
         """A signed sample batch, now, outside the outbox; logged as an attempt."""
-        reply, sent = await self._post(target, "msg_test_" + uuid.uuid4().hex, body, attempt=1)
+        reply, sent = await self._post(target, "msg_test_" + ids.hex32(), body, attempt=1)
         row = results.attempt(target, None, reply, 1, self._now(), headers=sent)
         async with self._db.write():
             await attempts.insert(self._db, row)

@@ -8,8 +8,8 @@ receipt) are handed back with the acceptance, as ``Result.later``.
 from __future__ import annotations
 
 import collections
-import uuid
 
+from app import ids
 from app.providers import Email, Report, Result, Sms, mime
 
 # Reserved recipients that misbehave on purpose (listed in the README).
@@ -64,7 +64,7 @@ class Sandbox:
         if sms.to == SMS_DEFER:
             return Result("deferred", "sandbox: gateway busy")
         self.outbox.append(sms)
-        provider_id = f"SM-{uuid.uuid4().hex}"
+        provider_id = f"SM-{ids.hex32()}"
         receipt = _SMS_RECEIPTS.get(sms.to)  # the gateway takes it; then the carrier's receipt
         later = (receipt,) if receipt else ()
         return Result("sent", "accepted by the sandbox", provider_id=provider_id, later=later)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
+from app import ids
 from app.storage import events, leases
 from app.storage.db import Db, Row, insert_statement
 
@@ -82,12 +82,12 @@ async def form_batches(
         f" AND held = 0 AND id > :above ORDER BY id LIMIT :limit{skip_locked}",
         {"callback_id": callback_id, "limit": size * count, "above": above},
     )
-    ids = [int(row["id"]) for row in rows]
+    outbox_ids = [int(row["id"]) for row in rows]
     batches: list[dict[str, Any]] = []
     assignments: list[dict[str, Any]] = []
-    for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        batch_id = "msg_" + uuid.uuid4().hex
+    for start in range(0, len(outbox_ids), size):
+        chunk = outbox_ids[start : start + size]
+        batch_id = "msg_" + ids.hex32()
         assignments += [{"batch_id": batch_id, "id": outbox_id} for outbox_id in chunk]
         batches.append(
             {name: None for name in _BATCH_COLUMNS}
@@ -106,7 +106,7 @@ async def form_batches(
         )
     await db.execute_many("UPDATE outbox SET batch_id = :batch_id WHERE id = :id", assignments)
     await db.execute_many(insert_statement("batches", _BATCH_COLUMNS), batches)
-    return Formed(len(batches), len(ids), max(ids, default=0))
+    return Formed(len(batches), len(outbox_ids), max(outbox_ids, default=0))
 
 
 _DUE_CALLBACKS = (

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
+from app import ids
 from app.errors import StorageUnavailable
 from app.storage import postgres, sqlite
 
@@ -29,7 +29,7 @@ class Db:
 
     def __init__(self, url: str, *, busy_timeout_s: float = 5.0) -> None:
         self.url = url
-        self.token = uuid.uuid4().hex  # signs this handle's NOTIFYs (app.storage.listen)
+        self.token = ids.hex32()  # signs this handle's NOTIFYs (app.storage.listen)
         self.dialect: Dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
         self._sqlite: sqlite.Sqlite | None = None
         self._backend: sqlite.Sqlite | postgres.Postgres

@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import dataclasses
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import orjson
 
+from app import ids
 from app.delivery import signing
 from app.services.webhooks import fanout
 from app.storage.events import Event
@@ -49,7 +49,7 @@ def _events(count: int) -> bytes:
     now = int(time.time() * 1000)
     found = [
         fanout.to_wire(Event(
-            event_id=str(uuid.uuid4()), account_id=0, message_id=str(uuid.uuid4()),
+            event_id=ids.uuid4(), account_id=0, message_id=ids.uuid4(),
             channel="email", type=EventType.EMAIL_SENT.value,
             definition_key="tidings-check", definition_id=None, occurred_at=now,
             info={"messageKey": f"check-{n}", "to": "check@simulator.tidings.test"},
@@ -74,8 +74,8 @@ async def check(
 ) -> list[dict[str, Any]]:
     """Each vector's expected and actual answer, and whether it passed."""
     key, now = _key(secret), int(time.time())
-    body, msg = _events(1), "msg_check_" + uuid.uuid4().hex
-    new_key = base64.b64encode(uuid.uuid4().bytes * 2).decode()
+    body, msg = _events(1), "msg_check_" + ids.hex32()
+    new_key = base64.b64encode(ids.random_bytes(16) * 2).decode()
     sends: dict[str, Callable[[], tuple[bytes, dict[str, str]]]] = {
         "valid": lambda: (body, _signed(key, body, webhook_id=msg, at=now)),
         "stale timestamp": lambda: (body, _signed(key, body, webhook_id=_id(), at=now - STALE_S)),
@@ -95,7 +95,7 @@ async def check(
 
 
 def _id() -> str:
-    return "msg_check_" + uuid.uuid4().hex
+    return "msg_check_" + ids.hex32()
 
 
 def _oversize(key: str, now: int) -> tuple[bytes, dict[str, str]]:

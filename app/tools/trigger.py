@@ -9,9 +9,9 @@ gateway delivers nothing to anyone.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from app import ids
 from app.errors import ConfigError
 from app.providers import sandbox
 from app.tools.client import Server
@@ -48,7 +48,7 @@ async def trigger(server: Server, event_type: EventType) -> dict[str, Any]:
     key = KEY + channel
     if (await server.call("GET", f"messaging/v1/{channel}/definitions/{key}")).status_code != 200:
         await _define(server, channel, key)
-    message_key = f"trigger-{uuid.uuid4().hex[:12]}"
+    message_key = f"trigger-{ids.hex32()[:12]}"
     to = RECIPIENTS[event_type]
     recipient = {"contactKey": to, "to": to, "attributes": {}}
     sent = await server.call(

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import uuid
 from typing import Any
 
 import orjson
 
-from app import clock
+from app import clock, ids
 from app.errors import Conflict, InvalidFields, NotFound
 from app.services.sending import render
 from app.services.wakeups import Wakeups
@@ -135,7 +134,7 @@ async def _claim(db: Db, account_id: int, key: str, digest: str, *, now: int) ->
 
 async def _message(db: Db, account_id: int, request: Request, *, now: int) -> messages.Message:
     subscriber = await subscribers.find_by_email(db, account_id, request.to)
-    message_id = str(uuid.uuid4())
+    message_id = ids.uuid4()
     looks_like_html = render.looks_like_html(request.body)
     overrides = {
         "subject": request.subject,
@@ -152,7 +151,7 @@ async def _message(db: Db, account_id: int, request: Request, *, now: int) -> me
         account_id=account_id,
         channel="email",
         message_key=message_id,
-        request_id=str(uuid.uuid4()),
+        request_id=ids.uuid4(),
         definition_id=None,
         definition_key=None,
         contact_key=subscriber.contact_key if subscriber else request.to,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import copy
 import secrets
-import uuid
 from typing import Any
 
-from app import clock, wire
+from app import clock, ids, wire
 from app.errors import Conflict, Invalid, NotFound
 from app.services.sending import outcomes
 from app.services.wakeups import Wakeups
@@ -39,7 +38,7 @@ async def create(
     """Store a new definition; its key and name must be new in the channel."""
     shaped = await _stored_body(db, account_id, body)
     definition = Definition(
-        id=str(uuid.uuid4()),
+        id=ids.uuid4(),
         account_id=account_id,
         channel=channel,
         definition_key=body.definition_key,

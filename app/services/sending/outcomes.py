@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
+from app import ids
 from app.services.webhooks import fanout
 from app.storage import events, messages
 from app.storage import stats as rollups
@@ -158,7 +158,7 @@ async def record(
 def _event(message: messages.Message, outcome: Outcome, *, now: int) -> events.Event:
     """The event an outcome makes, not yet stored."""
     return events.Event(
-        event_id=str(uuid.uuid4()),
+        event_id=ids.uuid4(),
         account_id=message.account_id,
         message_id=message.id,
         channel=message.channel,

@@ -10,12 +10,11 @@ import dataclasses
 import hashlib
 import hmac
 import secrets
-import uuid
 from typing import Any
 
 import orjson
 
-from app import clock
+from app import clock, ids
 from app.errors import Conflict, Invalid, NotFound
 from app.services.wakeups import Wakeups
 from app.services.webhooks import keys as signing_keys
@@ -117,7 +116,7 @@ class Manager:
             key = signing_keys.new_key()
             now = self._now()
             callback = Callback(
-                id=str(uuid.uuid4()),
+                id=ids.uuid4(),
                 account_id=account_id,
                 name=item.callback_name,
                 url=item.url,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
+from app import ids
 from app.errors import Conflict, Invalid, NotFound
 from app.services.wakeups import Wakeups
 from app.services.webhooks import callbacks
@@ -67,7 +67,7 @@ async def _verified(db: Db, account_id: int, callback_id: str) -> callback_rows.
 
 def _new(item: SubscriptionIn, account_id: int, callback_id: str, *, now: int) -> Subscription:
     return Subscription(
-        id=str(uuid.uuid4()),
+        id=ids.uuid4(),
         account_id=account_id,
         callback_id=callback_id,
         name=item.subscription_name,
