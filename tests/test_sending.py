@@ -376,3 +376,32 @@ async def test_assets_belong_to_their_account(service: Service, tenants: Tenants
     assert (
         await service.http.post("/asset/v1/content/assets", json=ASSET, headers=b.headers)
     ).status_code == 201
+
+
+async def test_a_send_sees_its_definition_paused_or_deleted_at_once_though_sends_cache_it(
+    service: Service, tenants: Tenants
+) -> None:
+    """Sends read their definition through a short cache; a change made here drops it."""
+    a = tenants[0]
+    await email_definition(service, a)
+
+    async def send(key: str) -> tuple[int, dict[str, object]]:
+        sent = await service.http.post(
+            f"/messaging/v1/email/messages/{key}",
+            headers=a.headers,
+            json={"definitionKey": "order-confirm", "recipient": recipient()},
+        )
+        return sent.status_code, sent.json()
+
+    assert (await send("cached-1"))[0] == 202  # the definition is cached now
+    await service.http.patch(
+        "/messaging/v1/email/definitions/order-confirm",
+        headers=a.headers,
+        json={"status": "Inactive"},
+    )
+    assert (await send("cached-2"))[0] == 202
+    stored = await messages.get_by_key(service.runtime.db, a.account_id, "email", "cached-2")
+    assert stored is not None and stored.status == messages.HELD  # accepted as paused
+    await service.http.delete("/messaging/v1/email/definitions/order-confirm", headers=a.headers)
+    status, body = await send("cached-3")
+    assert status == 400 and body["errorcode"] == 109111

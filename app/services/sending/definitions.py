@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import secrets
+import time
+import weakref
 from typing import Any
 
 from app import clock, ids, wire
@@ -60,6 +62,43 @@ async def create(
     return definition
 
 
+# How long a send may use a definition this process read earlier. Changes made here are seen
+# at once (``_forget`` after each commit); another process's within this many seconds. Only the
+# accepting side uses it: the sender reads the definition afresh, so a message accepted for a
+# definition just paused or deleted elsewhere is held, or ends NotSent, as it would have been.
+RECENT_TTL_S = 1.0
+_recent: weakref.WeakKeyDictionary[Db, dict[tuple[int, str, str], tuple[float, Definition]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def for_send(db: Db, account_id: int, channel: str, key: str) -> Definition | None:
+    """The definition a send names, read at most once per ``RECENT_TTL_S`` (one point read
+    was a tenth of a single send's time)."""
+    cache = _recent.setdefault(db, {})
+    name = (account_id, channel, key.lower())
+    held = cache.get(name)
+    if held is not None and time.monotonic() - held[0] < RECENT_TTL_S:
+        return held[1]
+    found = await definitions.get_by_key(db, account_id, channel, key)
+    if found is None:
+        cache.pop(name, None)  # not cached: one created elsewhere is usable at once
+    else:
+        if len(cache) >= 10_000:  # bounded: many accounts' keys cannot grow it for ever
+            cache.clear()
+        cache[name] = (time.monotonic(), found)
+    return found
+
+
+def _forget(db: Db, definition: Definition) -> None:
+    """Drop the definition's cached copy; call after its change is committed."""
+    cache = _recent.get(db)
+    if cache is not None:
+        cache.pop(
+            (definition.account_id, definition.channel, definition.definition_key.lower()), None
+        )
+
+
 async def get(db: Db, account_id: int, channel: str, key: str) -> Definition:
     found = await definitions.get_by_key(db, account_id, channel, key)
     if found is None:
@@ -112,6 +151,7 @@ async def patch(
         released = updated.is_active and not current.is_active
         if released:
             await messages.release_held(db, current.id, now=updated.modified_at)
+    _forget(db, current)
     if released:
         wake.sender()
     return updated
@@ -163,6 +203,7 @@ async def delete(
             modified_at=now,
         ),
     )
+    _forget(db, current)
     if await end_held(db, current.id, vocabulary.NotSent.DEFINITION_DELETED, now=now):
         wake.dispatcher()  # their NotSent events
     return archived

@@ -16,6 +16,7 @@ import orjson
 
 from app import ids
 from app.errors import Invalid
+from app.services.sending import definitions as definition_service
 from app.services.wakeups import Wakeups
 from app.storage import definitions, messages
 from app.storage.db import Db
@@ -138,7 +139,7 @@ def _answers(
 
 
 async def _definition(db: Db, account_id: int, channel: str, key: str) -> definitions.Definition:
-    found = await definitions.get_by_key(db, account_id, channel, key)
+    found = await definition_service.for_send(db, account_id, channel, key)
     if found is None or found.status == "Deleted":
         raise _fail(109111, "InvalidValue_definitionKey", f"no {channel} definition {key!r}")
     return found
