@@ -63,9 +63,10 @@ class Settings:
     webhook_timeout_s: float = 10.0
     webhook_concurrency: int = 50
     webhook_per_callback: int = 8
-    # At most this many of one account's webhook POSTs in flight per process: hanging receivers
-    # of one account cannot hold every slot. Accounts with due batches take turns.
-    webhook_per_account: int = 25
+    # At most this many of one account's webhook POSTs in flight per process. None: no bound
+    # beyond the account's share, which alone is every slot but the reserve kept for accounts
+    # with nothing in flight (app.services.fairshare). Accounts with due batches take turns.
+    webhook_per_account: int | None = None
     callbacks_per_account: int = 50
     subscriptions_per_account: int = 200
     webhook_retry_schedule_s: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE_S
@@ -140,7 +141,7 @@ class Settings:
             webhook_timeout_s=_float(env, "TIDINGS_WEBHOOK_TIMEOUT_S", 10.0),
             webhook_concurrency=_int(env, "TIDINGS_WEBHOOK_CONCURRENCY", 50),
             webhook_per_callback=_int(env, "TIDINGS_WEBHOOK_PER_CALLBACK", 8),
-            webhook_per_account=_int(env, "TIDINGS_WEBHOOK_PER_ACCOUNT", 25),
+            webhook_per_account=_optional_positive(env, "TIDINGS_WEBHOOK_PER_ACCOUNT"),
             callbacks_per_account=_int(env, "TIDINGS_CALLBACKS_PER_ACCOUNT", 50),
             subscriptions_per_account=_int(env, "TIDINGS_SUBSCRIPTIONS_PER_ACCOUNT", 200),
             webhook_retry_schedule_s=_schedule(env, "TIDINGS_WEBHOOK_RETRY_SCHEDULE_S"),

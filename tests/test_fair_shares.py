@@ -63,16 +63,19 @@ def test_idle_accounts_have_a_share_kept_free(
     assert got == chosen
 
 
-@pytest.mark.parametrize(("slots", "cap", "hanging"), [(50, 25, 13), (10, 5, 5), (100, 25, 19)])
+@pytest.mark.parametrize(
+    ("slots", "cap", "hanging"), [(50, None, 13), (10, None, 3), (100, None, 26), (100, 25, 28)]
+)
 def test_accounts_turning_up_one_by_one_find_a_free_slot(
-    slots: int, cap: int, hanging: int
+    slots: int, cap: int | None, hanging: int
 ) -> None:
     """Accounts whose receivers never answer turn up one after another, each with a backlog,
     and are claimed for as the dispatcher does: each still starts a POST at once (the README's
-    figure: with the defaults, every slot is held only once 13 accounts hang)."""
+    figure: with the defaults, every slot is held only once 13 accounts hang, the first holding
+    all but the reserve and each later one a slot of it), and the next one finds none."""
     held: collections.Counter[int] = collections.Counter()
-    for newcomer in range(1, hanging + 1):
-        due = [(account, (account, n)) for account in range(1, newcomer + 1) for n in range(40)]
+    for newcomer in range(1, hanging + 2):
+        due = [(account, (account, n)) for account in range(1, newcomer + 1) for n in range(100)]
         for _ in range(3):  # several passes before anything finishes
             busy = set(held)
             share = fairshare.share(slots, len(busy | {newcomer}), cap=cap)
@@ -80,12 +83,24 @@ def test_accounts_turning_up_one_by_one_find_a_free_slot(
                 due,
                 limit=slots - sum(held.values()),
                 room=lambda account, share=share: share - held[account],
-                reserve=share,
+                reserve=fairshare.reserve(slots),
                 idle={newcomer} - busy,
             ):
                 held[account] += 1
-        assert held[newcomer] >= 1, f"account {newcomer} found no slot: {held}"
-    assert max(held.values()) <= cap
+        if newcomer <= hanging:
+            assert held[newcomer] >= 1, f"account {newcomer} found no slot: {held}"
+    assert held[hanging + 1] == 0 and sum(held.values()) == slots
+    assert max(held.values()) == min(cap or slots, slots - fairshare.reserve(slots))
+
+
+@pytest.mark.parametrize(
+    ("slots", "accounts", "cap", "expected"),
+    [(50, 1, None, 38), (50, 2, None, 19), (50, 1, 25, 25), (10, 1, None, 8), (5, 9, None, 1)],
+)
+def test_a_share_is_what_the_reserve_leaves_split_between_accounts(
+    slots: int, accounts: int, cap: int | None, expected: int
+) -> None:
+    assert fairshare.share(slots, accounts, cap=cap) == expected
 
 
 async def test_a_backlog_does_not_hold_up_another_accounts_send(
@@ -237,6 +252,59 @@ async def test_hanging_receivers_of_two_accounts_leave_slots_for_a_third(
         finally:
             for hold in holds:
                 hold.set()
+
+
+async def test_an_account_alone_fills_every_slot_but_the_reserve(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A alone, with a backlog to three receivers that hold every batch, has every slot but the
+    reserve in flight (work-conserving); B, turning up then, starts its first POST at once from
+    the reserve, and once A's receivers answer, B's POSTs rise to its share, then, with A done,
+    to every slot but the reserve."""
+    settings = settings_for(
+        database_url, allow_private_callbacks=True, webhook_concurrency=10, webhook_timeout_s=30.0
+    )
+    reserve = fairshare.reserve(settings.webhook_concurrency)
+    async with running(settings, clock) as service, receiver() as at_a, receiver() as at_b:
+        holds = [asyncio.Event(), asyncio.Event()]
+        at_a.hold_batches, at_b.hold_batches = holds
+        try:
+            a, b = await make_tenant(service, "a"), await make_tenant(service, "b")
+            for tenant, target in ((a, at_a), (b, at_b)):
+                await email_definition(service, tenant)
+                for path in ("/1", "/2", "/3"):
+                    callback_id, _ = await register(service, tenant, target, path, maxBatchSize=1)
+                    await subscribe(service, tenant, callback_id, name=f"s{path[1:]}")
+            for n in range(5):  # 15 batches for A, more than all the slots
+                await send_email(service, a, f"a-{n}")
+            await service.runtime.dispatcher.run_once()  # every slot A may take is taken
+            alone = settings.webhook_concurrency - reserve
+            await _until(lambda: len(at_a.batches) >= alone, within_s=10, what="A's POSTs")
+            await service.runtime.dispatcher.run_once()
+            assert await _count_batches(service, a.account_id, "sending") == alone  # reserve free
+            started = time.monotonic()
+            for n in range(5):  # 15 batches for B
+                await send_email(service, b, f"b-{n}")
+            await _until(lambda: len(at_b.batches) >= 1, within_s=3, what="B's first POST")
+            assert time.monotonic() - started < settings.webhook_timeout_s / 10
+            holds[0].set()  # A's POSTs answer: B's rise to its share, A's fall to theirs
+            shared = fairshare.share(settings.webhook_concurrency, 2)
+            await _until(lambda: len(at_b.batches) >= shared, within_s=10, what="B's share")
+            await _until(lambda: len(at_a.accepted()) == 15, within_s=10, what="A's deliveries")
+            await _until(lambda: len(at_b.batches) >= alone, within_s=10, what="B alone")
+            await service.runtime.dispatcher.run_once()
+            assert await _count_batches(service, b.account_id, "sending") == alone
+        finally:
+            for hold in holds:
+                hold.set()
+
+
+async def _count_batches(service: Service, account_id: int, status: str) -> int:
+    found = await service.db.fetch_val(
+        "SELECT COUNT(*) FROM batches WHERE account_id = :a AND status = :s",
+        {"a": account_id, "s": status},
+    )
+    return int(found)
 
 
 async def _batches(service: Service, accounts: dict[str, int], status: str | None = None) -> int:

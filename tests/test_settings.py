@@ -28,6 +28,8 @@ def test_defaults() -> None:
         ({"DATABASE_URL": "postgres://u@h/d"}, "database_url", "postgresql://u@h/d"),
         ({"TIDINGS_BOOTSTRAP_ACCOUNT_ID": "42"}, "bootstrap_account_id", 42),
         ({"TIDINGS_AUTH_CACHE_TTL_S": "0.5"}, "auth_cache_ttl_s", 0.5),
+        ({}, "webhook_per_account", None),  # the share alone bounds an account
+        ({"TIDINGS_WEBHOOK_PER_ACCOUNT": "30"}, "webhook_per_account", 30),
     ],
 )
 def test_environment_is_read(env: dict[str, str], field: str, expected: object) -> None:
@@ -40,6 +42,7 @@ def test_environment_is_read(env: dict[str, str], field: str, expected: object) 
         ({"PORT": "eighty"}, "PORT must be an integer"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with"),
         ({"TIDINGS_AUTH_CACHE_TTL_S": "soon"}, "must be a number"),
+        ({"TIDINGS_WEBHOOK_PER_ACCOUNT": "0"}, "TIDINGS_WEBHOOK_PER_ACCOUNT must be at least 1"),
     ],
 )
 def test_bad_values_are_clear_errors(env: dict[str, str], message: str) -> None:

@@ -174,22 +174,20 @@ class Dispatcher:
     def _choose(self, due: list[tuple[int, str]], room: int) -> list[str]:
         """Due batches for ``room`` free slots, accounts taking turns within their shares.
 
-        A share is the slots split between the accounts with POSTs in flight or batches due,
-        and one more; an account already in flight keeps below its share and leaves a share
-        free, which an account with nothing in flight may take its first POST from.
+        A reserve of the slots stays free for an account with nothing in flight, which may take
+        its first POST from it at once; the rest split between the accounts with POSTs in flight
+        or batches due (alone, an account may fill them all). An account holding more than its
+        share, as when another turns up, starts no more until its POSTs bring it below.
         """
         busy = set(self._per_account)
         waiting = {account_id for account_id, _ in due}
-        share = fairshare.share(
-            self._settings.webhook_concurrency,
-            len(busy | waiting),
-            cap=self._settings.webhook_per_account,
-        )
+        slots = self._settings.webhook_concurrency
+        share = fairshare.share(slots, len(busy | waiting), cap=self._settings.webhook_per_account)
         return fairshare.take_turns(
             due,
             limit=room,
             room=lambda account_id: share - self._per_account[account_id],
-            reserve=share,
+            reserve=fairshare.reserve(slots),
             idle=waiting - busy,
         )
 

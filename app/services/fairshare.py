@@ -9,10 +9,21 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def share(slots: int, accounts: int, *, cap: int) -> int:
-    """One account's share of ``slots`` while ``accounts`` have work: the slots split between
-    them and one more (an account that turns up next), at most ``cap``, at least 1."""
-    return max(1, min(cap, slots // (accounts + 1)))
+def reserve(slots: int) -> int:
+    """The slots of ``slots`` kept free for accounts that turn up with nothing in flight.
+
+    A quarter: an account alone may use three quarters of them (38 of 50, where a share of
+    ``slots // 2`` gave it 25), and accounts whose receivers hang, turning up one after another,
+    still each find a slot until 13 of them hang (a tenth gave one account 45 slots, but let
+    6 hanging accounts hold every slot)."""
+    return max(1, slots // 4)
+
+
+def share(slots: int, accounts: int, *, cap: int | None = None) -> int:
+    """One account's share of ``slots`` while ``accounts`` have work: what the reserve leaves,
+    split between them (alone, an account has all of it), at most ``cap``, at least 1."""
+    split = (slots - reserve(slots)) // max(1, accounts)
+    return max(1, split if cap is None else min(cap, split))
 
 
 def take_turns(
