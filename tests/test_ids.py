@@ -27,4 +27,3 @@ def test_a_forked_child_does_not_repeat_the_parents_next_ids() -> None:
     childs = os.read(read, 64).decode()
     os.close(read)
     assert childs != ids.hex32()
-
