@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.providers import Email, Sms
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
-from app.storage import events, messages, suppressions
+from app.storage import assets, events, messages, suppressions
+from app.storage import definitions as storage_definitions
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
 from tests.sending import ASSET, email_definition, recipient, settle, sms_definition
 
@@ -405,3 +408,33 @@ async def test_a_send_sees_its_definition_paused_or_deleted_at_once_though_sends
     await service.http.delete("/messaging/v1/email/definitions/order-confirm", headers=a.headers)
     status, body = await send("cached-3")
     assert status == 400 and body["errorcode"] == 109111
+
+
+async def test_a_sender_pass_reads_a_definition_and_its_asset_once_for_all_its_messages(
+    service: Service, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = tenants[0]
+    await email_definition(service, a)
+    accepted = await service.http.post(
+        "/messaging/v1/email/messages",
+        headers=a.headers,
+        json={
+            "definitionKey": "order-confirm",
+            "recipients": [recipient(f"once{i}@example.com") for i in range(5)],
+        },
+    )
+    assert accepted.status_code == 202
+    reads: list[str] = []
+    for module, name in ((storage_definitions, "get"), (assets, "get_by_key")):
+        real = getattr(module, name)
+
+        async def counted(*args: object, _real=real, _name=name) -> object:  # type: ignore[no-untyped-def]
+            reads.append(_name)
+            return await _real(*args)
+
+        monkeypatch.setattr(module, name, counted)
+    assert await service.runtime.sender.run_once() == 5
+    assert sorted(reads) == ["get", "get_by_key"]
+    for i in range(5):
+        key = accepted.json()["responses"][i]["messageKey"]
+        assert (await settle(service, a.account_id, "email", key)).status == messages.SENT

@@ -7,9 +7,10 @@ code: a missing attribute, an empty subject, a cc that is no address, a missing 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from app import providers
@@ -27,6 +28,39 @@ class Unsendable(Exception):
 
     code: vocabulary.NotSent
     reason: str | None = None  # the code's own, unless given
+
+
+class PassReads:
+    """The definition and content asset rows of one sender pass, each read once.
+
+    A pass claims up to a few dozen messages, mostly of a few definitions, and delivers them
+    together in a few milliseconds; reading a row once for all of them is what reading it per
+    message at the pass's start would see (two of a send's thirteen statements were these).
+    """
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self._reads: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+
+    async def definition(self, definition_id: str) -> definitions.Definition | None:
+        found: definitions.Definition | None = await self._once(
+            ("definition", definition_id), lambda: definitions.get(self.db, definition_id)
+        )
+        return found
+
+    async def asset(self, account_id: int, key: str) -> assets.Asset | None:
+        found: assets.Asset | None = await self._once(
+            ("asset", account_id, key.lower()), lambda: assets.get_by_key(self.db, account_id, key)
+        )
+        return found
+
+    async def _once(self, name: tuple[Any, ...], read: Callable[[], Awaitable[Any]]) -> Any:
+        """The messages of a pass are delivered concurrently: the first starts the read, the
+        others await it (shielded: one message's cancellation must not cancel the others')."""
+        pending = self._reads.get(name)
+        if pending is None:
+            pending = self._reads[name] = asyncio.ensure_future(read())
+        return await asyncio.shield(pending)
 
 
 def _copies(addresses: list[str], code: vocabulary.NotSent) -> tuple[str, ...]:
@@ -70,18 +104,16 @@ async def subscriber(
     if existing is None or update:
         email = message.recipient if message.channel == "email" else None
         phone = message.recipient if message.channel == "sms" else None
-        await subscribers.upsert(
-            db,
-            subscribers.Subscriber(
-                message.account_id, message.contact_key, email, phone, {}, now, now
-            ),
-            update=update,
+        added = subscribers.Subscriber(
+            message.account_id, message.contact_key, email, phone, {}, now, now
         )
+        # Grouped: the messages of a pass add their subscribers in one commit, not one each.
+        await db.grouped(lambda: subscribers.upsert(db, added, update=update))
     return existing.attributes if existing else {}
 
 
 async def email(
-    db: Db,
+    reads: PassReads,
     message: messages.Message,
     definition: definitions.Definition | None,
     profile: dict[str, Any],
@@ -91,7 +123,7 @@ async def email(
     """The email to hand the provider: the definition's asset (or the send's own content)
     rendered with the recipient's attributes; raises Unsendable."""
     values = render.attribute_lookup(message.attributes, profile)
-    source = await _email_source(db, message, definition)
+    source = await _email_source(reads, message, definition)
     options = (definition.body.get("options") or {}) if definition else {}
 
     def expand(template: str, *, escape_html: bool = False) -> str:
@@ -124,13 +156,13 @@ async def email(
 
 
 async def _email_source(
-    db: Db, message: messages.Message, definition: definitions.Definition | None
+    reads: PassReads, message: messages.Message, definition: definitions.Definition | None
 ) -> dict[str, str]:
     """Subject, preheader, HTML and text templates: the definition's asset, or the send's."""
     if definition is None:
         return {k: message.overrides.get(k, "") for k in ("subject", "preheader", "html", "text")}
     key = (definition.body.get("content") or {}).get("customerKey", "")
-    asset = await assets.get_by_key(db, message.account_id, key)
+    asset = await reads.asset(message.account_id, key)
     if asset is None:
         raise Unsendable(
             vocabulary.NotSent.BUILD_EMAIL_ERROR, f"Content asset {key!r} does not exist"

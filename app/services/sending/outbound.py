@@ -129,7 +129,8 @@ class Sender:
         """Claim one batch of due messages and deliver them with bounded concurrency."""
         async with self._db.write(durable=False):  # a lost claim is claimed again
             batch = await self._claim()
-        unsent = await asyncio.gather(*(self._guarded(message) for message in batch))
+        reads = compose.PassReads(self._db)
+        unsent = await asyncio.gather(*(self._guarded(message, reads) for message in batch))
         released = [message.id for message, skipped in zip(batch, unsent, strict=True) if skipped]
         if released:
             async with self._db.write():
@@ -146,23 +147,23 @@ class Sender:
         lease_ms = self._settings.send_lease_s * 1000
         return await send_queue.claim(self._db, chosen, now=now, lease_ms=lease_ms)
 
-    async def _guarded(self, message: messages.Message) -> bool:
+    async def _guarded(self, message: messages.Message, reads: compose.PassReads) -> bool:
         """Deliver one claimed message; True when it was not started because we are stopping."""
         async with self._slots:
             if self._stopping:
                 return True
             try:
-                await self.deliver(message)
+                await self.deliver(message, reads)
             except Exception as exc:
                 log.exception("delivering message %s failed", message.id)
                 await self._retry_or_give_up(message, f"internal error: {type(exc).__name__}")
             self._on_outcome()
             return False
 
-    async def deliver(self, message: messages.Message) -> None:
+    async def deliver(self, message: messages.Message, reads: compose.PassReads) -> None:
         definition = None
         if message.definition_id is not None:
-            definition = await definitions.get(self._db, message.definition_id)
+            definition = await reads.definition(message.definition_id)
             if definition is None or definition.status == "Deleted":
                 await self._not_sent(message, vocabulary.NotSent.DEFINITION_DELETED)
                 return
@@ -176,7 +177,7 @@ class Sender:
                 raise compose.Unsendable(vocabulary.NotSent.SUPPRESSED)
             profile = await compose.subscriber(self._db, message, definition, now=self._now())
             if message.channel == "email":
-                await self._send_email(message, definition, profile)
+                await self._send_email(message, definition, profile, reads)
             else:
                 await self._send_sms(message, definition, profile)
         except compose.Unsendable as failure:
@@ -187,10 +188,9 @@ class Sender:
         message: messages.Message,
         definition: definitions.Definition | None,
         profile: dict[str, Any],
+        reads: compose.PassReads,
     ) -> None:
-        content = await compose.email(
-            self._db, message, definition, profile, settings=self._settings
-        )
+        content = await compose.email(reads, message, definition, profile, settings=self._settings)
         result = await self._email.send_email(content)
         rendered = {
             "subject": content.subject,
