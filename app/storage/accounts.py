@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 FIRST_ACCOUNT_ID = 100_000_001
 
@@ -23,7 +23,7 @@ class Account:
 async def insert(db: Db, account: Account) -> None:
     await db.execute(
         "INSERT INTO accounts (id, name, created_at) VALUES (:id, :name, :created_at)",
-        dataclasses.asdict(account),
+        values_of(account),
     )
 
 

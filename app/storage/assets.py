@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +33,7 @@ _COLUMNS = (
 
 
 async def insert(db: Db, asset: Asset) -> int:
-    values = dataclasses.asdict(asset)
+    values = values_of(asset)
     values.pop("id")
     values["customer_key_lc"] = asset.customer_key.lower()
     binds = ", ".join(f":{name.strip()}" for name in _COLUMNS.split(","))
@@ -44,7 +44,7 @@ async def insert(db: Db, asset: Asset) -> int:
 
 
 async def update(db: Db, asset: Asset) -> None:
-    values = dataclasses.asdict(asset)
+    values = values_of(asset)
     values["customer_key_lc"] = asset.customer_key.lower()
     await db.execute(
         "UPDATE content_assets SET customer_key = :customer_key,"

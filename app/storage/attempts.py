@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row, insert_statement
+from app.storage.db import Db, Row, insert_statement, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +81,7 @@ async def insert_many(db: Db, found: list[Attempt]) -> None:
 
 
 def _values(attempt: Attempt) -> dict[str, Any]:
-    values = dataclasses.asdict(attempt)
+    values = values_of(attempt)
     values.pop("id")
     values["ok"] = int(attempt.ok)
     headers = attempt.request_headers

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row, insert_statement
+from app.storage.db import Db, Row, insert_statement, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Callback:
 
 
 def _values(callback: Callback) -> dict[str, Any]:
-    values = dataclasses.asdict(callback)
+    values = values_of(callback)
     values["verified"] = int(values["verified"])
     values["options"] = jsonb.dump(values["options"])
     return values

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 ORDERABLE = {
     "definitionkey": "definition_key",
@@ -40,7 +40,7 @@ class Definition:
         return cls(**fields)
 
     def values(self) -> dict[str, Any]:
-        values = dataclasses.asdict(self)
+        values = values_of(self)
         values["body"] = jsonb.dump(self.body)
         values["key_lc"] = self.definition_key.lower()
         return values

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Event:
 
 
 async def insert(db: Db, event: Event) -> int:
-    values = dataclasses.asdict(event)
+    values = values_of(event)
     values.pop("id")
     values["info"] = jsonb.dump(event.info)
     new_id = await db.fetch_val(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Self, TypeVar
 
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 _INTEGERS = ("account_id", "created_at", "revoked_at")
 
@@ -34,7 +34,7 @@ G = TypeVar("G", bound=Grant)
 
 
 async def insert(db: Db, grant: Grant) -> None:
-    values: dict[str, Any] = dataclasses.asdict(grant)  # type: ignore[call-overload]
+    values: dict[str, Any] = values_of(grant)
     await db.execute(
         f"INSERT INTO {grant.table} ({', '.join(values)})"
         f" VALUES ({', '.join(':' + name for name in values)})",

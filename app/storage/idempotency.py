@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Entry:
 
 async def claim(db: Db, entry: Entry) -> bool:
     """Insert the in-progress row; False when the key is taken (call inside db.write())."""
-    values = dataclasses.asdict(entry)
+    values = values_of(entry)
     values["response"] = None
     inserted = await db.fetch_val(
         "INSERT INTO idempotency_keys (account_id, idem_key, request_hash, status_code,"

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, field_names, values_of
 
 QUEUED, HELD, SENDING = "queued", "held", "sending"
 SENT, NOT_SENT, BOUNCED = "sent", "not_sent", "bounced"
@@ -42,7 +42,7 @@ class Message:
 
     @classmethod
     def from_row(cls, row: Row) -> Message:
-        fields = {name: row[name] for name in _FIELDS}
+        fields = {name: row[name] for name in field_names(cls)}
         for name in ("attributes", "overrides", "rendered"):
             fields[name] = jsonb.load(row[name])
         return cls(**fields)
@@ -60,12 +60,8 @@ _INSERT = (
 )
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(Message))
-
-
 def _values(message: Message) -> dict[str, Any]:
-    # Shallow on purpose: dataclasses.asdict deep-copies every nested value (a tenth of a send).
-    values = {name: getattr(message, name) for name in _FIELDS}
+    values = values_of(message)
     values["key_lc"] = message.message_key.lower()
     for name in ("attributes", "overrides"):
         values[name] = jsonb.dump(values[name])

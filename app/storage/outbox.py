@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.storage.db import Db
+from app.storage.db import Db, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +24,7 @@ async def insert_rows(db: Db, rows: list[Entry]) -> None:
         "INSERT INTO outbox (account_id, callback_id, event_id, subscription_id, held, batch_id,"
         " created_at) VALUES (:account_id, :callback_id, :event_id, :subscription_id, :held,"
         " NULL, :created_at)",
-        [dataclasses.asdict(row) | {"held": int(row.held)} for row in rows],
+        [values_of(row) | {"held": int(row.held)} for row in rows],
     )
 
 

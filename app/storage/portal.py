@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.storage.db import Db, Row, insert_statement
+from app.storage.db import Db, Row, insert_statement, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +32,7 @@ _LINK_COLUMNS = [f.name for f in dataclasses.fields(Link)]
 
 
 async def insert(db: Db, link: Link, callback_ids: list[str]) -> None:
-    values = dataclasses.asdict(link) | {"may_create_callbacks": int(link.may_create_callbacks)}
+    values = values_of(link) | {"may_create_callbacks": int(link.may_create_callbacks)}
     await db.execute(insert_statement("portal_links", _LINK_COLUMNS), values)
     await add_callbacks(db, link.id, callback_ids)
 

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +45,7 @@ async def find_by_email(db: Db, account_id: int, email: str) -> Subscriber | Non
 
 async def upsert(db: Db, subscriber: Subscriber, *, update: bool) -> None:
     """Insert; on an existing contact key, overwrite only when ``update`` (updateSubscriber)."""
-    values = dataclasses.asdict(subscriber)
+    values = values_of(subscriber)
     values["attributes"] = jsonb.dump(subscriber.attributes)
     values["email_lc"] = subscriber.email.lower() if subscriber.email else None
     on_conflict = (

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row, insert_statement
+from app.storage.db import Db, Row, insert_statement, values_of
 
 ACTIVE, PAUSED = "active", "paused"
 
@@ -35,7 +35,7 @@ class Subscription:
 
 
 def _values(subscription: Subscription) -> dict[str, Any]:
-    values = dataclasses.asdict(subscription)
+    values = values_of(subscription)
     values["event_types"] = jsonb.dump(subscription.event_types)
     values["filters"] = jsonb.dump(subscription.filters)
     values["buffer_while_paused"] = int(subscription.buffer_while_paused)

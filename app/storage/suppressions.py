@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from app.storage.db import Db, Row
+from app.storage.db import Db, Row, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,7 +30,7 @@ async def add(db: Db, suppression: Suppression) -> bool:
         " message_id) VALUES (:account_id, :address, :reason, :source, :event_id, :created_at,"
         " :message_id)"
         " ON CONFLICT (account_id, address) DO NOTHING RETURNING address",
-        dataclasses.asdict(suppression),
+        values_of(suppression),
     )
     return added is not None
 
