@@ -68,7 +68,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     limits = connections.limits_for(settings)
     uvicorn.run(
         # First-run credentials go to stdout once, for the operator, never into the log.
-        create_app(settings),
+        create_app(settings, tune_gc=True),
         host=settings.host,
         port=settings.port,
         http=connections.protocol(limits),

@@ -75,7 +75,9 @@ _recent: weakref.WeakKeyDictionary[Db, dict[tuple[int, str, str], tuple[float, D
 async def for_send(db: Db, account_id: int, channel: str, key: str) -> Definition | None:
     """The definition a send names, read at most once per ``RECENT_TTL_S`` (one point read
     was a tenth of a single send's time)."""
-    cache = _recent.setdefault(db, {})
+    cache = _recent.get(db)
+    if cache is None:  # not setdefault: that makes a weak reference on every call
+        cache = _recent[db] = {}
     name = (account_id, channel, key.lower())
     held = cache.get(name)
     if held is not None and time.monotonic() - held[0] < RECENT_TTL_S:
