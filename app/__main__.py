@@ -61,10 +61,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.runtime import check_role
 
     settings = settings.replace(
         host=args.host, port=args.port or settings.port, role=args.role or settings.role
     )
+    check_role(settings)
     limits = connections.limits_for(settings)
     uvicorn.run(
         # First-run credentials go to stdout once, for the operator, never into the log.

@@ -123,12 +123,18 @@ class Runtime:
         await self.db.disconnect()
 
 
+def check_role(settings: Settings) -> None:
+    """``api`` and ``worker`` need PostgreSQL: SQLite has one process (``serve`` checks this
+    before it starts, so the operator gets one line, not a start-up traceback)."""
+    if settings.role != "all" and not settings.database_url.startswith("postgresql"):
+        raise ConfigError(f"role {settings.role} needs PostgreSQL: SQLite has one process")
+
+
 async def _prepared_db(
     settings: Settings, *, say: bootstrap.Say, now: clock.Clock
 ) -> tuple[Db, bytes]:
     """The database connected, migrated and bootstrapped, and the access-token signing key."""
-    if settings.role != "all" and not settings.database_url.startswith("postgresql"):
-        raise ConfigError(f"role {settings.role} needs PostgreSQL: SQLite has one process")
+    check_role(settings)
     db = Db(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s)
     await db.connect()
     try:

@@ -7,10 +7,15 @@ same outbox side by side, with no lock between them): every event arrives exactl
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 
 from bench import provision
+from bench.pg import free_port
 from tests.receiver import receiver_in_thread
 from tests.server import access_token, provisioned, query, serving, verified_hook, wait_for
 
@@ -79,10 +84,15 @@ def test_two_api_and_two_worker_processes_deliver_every_event_once(database_url:
     assert {r.headers["x-tidings-attempt"] for r in target.batches} == {"1"}  # none twice
 
 
-def test_roles_other_than_all_refuse_sqlite(tmp_path: object) -> None:
+def test_roles_other_than_all_refuse_sqlite_in_one_line(tmp_path: object) -> None:
     env = _env(f"sqlite:///{tmp_path}/one.db")
-    with (
-        pytest.raises(RuntimeError, match="role worker needs PostgreSQL"),
-        serving(env, "--role", "worker"),
-    ):
-        pass
+    for role in ("api", "worker"):
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "serve", "--role", role, "--port", str(free_port())],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2
+        assert done.stderr == f"error: role {role} needs PostgreSQL: SQLite has one process\n"
