@@ -1,5 +1,6 @@
 """The HTTP throughputs of ``python -m bench``, each driven by ``wrk -t1 -c50`` (bench/wrk.py):
-H, SFMC single sends, Broadcast sends, status reads and SFMC batches of 2,000 recipients.
+H, a bare durable accept (the ceiling a send is seen against), SFMC single sends, Broadcast
+sends, status reads and SFMC batches of 2,000 recipients.
 
 Rounds are interleaved (every measure once per round, H included), so a slow spell on the
 shared machine lands on every measure alike; each figure is a median with its min and max.
@@ -18,6 +19,8 @@ import httpx
 from bench import wrk
 
 H = "H (bare Starlette hello)"
+CEILING = "bare durable accept (ceiling, bench/hello.py)"
+ON_H = (H, CEILING)  # measured against H's server
 BATCH = 2000  # recipients per batch request (the most one request takes)
 
 
@@ -38,6 +41,12 @@ def measures(base_headers: dict[str, str], api_token: str) -> dict[str, wrk.Meas
     bearer = {"Authorization": base_headers["Authorization"]}
     return {
         H: wrk.Measure("GET", 'make = function(n) return "/hello", nil end'),
+        CEILING: wrk.Measure("POST", """
+make = function(n)
+  return "/accept/" .. prefix .. "-" .. n, string.format(
+    '{"definitionKey":"bench","recipient":{"contactKey":"c%d","to":"r%d@example.com",'
+    .. '"attributes":{"N":"%d"}}}', n, n, n)
+end"""),
         "SFMC single send, 202": wrk.Measure("POST", """
 make = function(n)
   return "/messaging/v1/email/messages/" .. prefix .. "-" .. n, string.format(
@@ -80,7 +89,7 @@ async def interleaved(
     for round_ in range(runs):
         for name, measure in chosen.items():
             say(f"run {round_ + 1}/{runs}: {name}, wrk -t1 -c{wrk.CONNECTIONS}, {seconds:g} s")
-            target = h_base if name == H else base
+            target = h_base if name in ON_H else base
             got[name].append(await asyncio.to_thread(
                 wrk.run, measure, target.rstrip("/"), seconds=seconds,
                 prefix=f"w{stamp}-{round_}",
