@@ -9,7 +9,7 @@ import pytest
 
 from app.providers import Email, Sms
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
-from app.storage import assets, events, messages, suppressions
+from app.storage import assets, events, messages, subscribers, suppressions
 from app.storage import definitions as storage_definitions
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
 from tests.sending import ASSET, email_definition, recipient, settle, sms_definition
@@ -413,14 +413,24 @@ async def test_a_send_sees_its_definition_paused_or_deleted_at_once_though_sends
     assert status == 400 and body["errorcode"] == 109111
 
 
-async def test_a_sender_pass_reads_a_definition_and_its_asset_once_for_all_its_messages(
+async def test_a_sender_pass_reads_what_its_messages_share_once(
     service: Service, tenants: Tenants, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The five messages commit together, so the pass the commit wakes delivers all five."""
+    """The five messages commit together, so the pass the commit wakes delivers all five: one
+    read of their definition, of its asset, of their suppressions and of their subscribers.
+    Each still gets its own outcome: the suppressed recipient's is NotSent, and the contact
+    that two messages share is added once and both are sent."""
     a = tenants[0]
     await email_definition(service, a)
+    suppressed = await service.http.post(
+        "/api/v1/suppressions", json={"address": "Once3@example.com"}, headers=a.headers
+    )
+    assert suppressed.status_code == 201
     reads: list[str] = []
-    for module, name in ((storage_definitions, "get"), (assets, "get_by_key")):
+    for module, name in (
+        (storage_definitions, "get"), (assets, "get_by_key"),
+        (suppressions, "suppressed_among"), (subscribers, "get_many"),
+    ):  # fmt: skip
         real = getattr(module, name)
 
         async def counted(*args: object, _real=real, _name=name) -> object:  # type: ignore[no-untyped-def]
@@ -428,13 +438,12 @@ async def test_a_sender_pass_reads_a_definition_and_its_asset_once_for_all_its_m
             return await _real(*args)
 
         monkeypatch.setattr(module, name, counted)
+    sent = [recipient(f"once{i}@example.com") for i in range(4)]
+    sent.append(recipient("once4@example.com") | {"contactKey": "once0@example.com"})
     accepted = await service.http.post(
         "/messaging/v1/email/messages",
         headers=a.headers,
-        json={
-            "definitionKey": "order-confirm",
-            "recipients": [recipient(f"once{i}@example.com") for i in range(5)],
-        },
+        json={"definitionKey": "order-confirm", "recipients": sent},
     )
     assert accepted.status_code == 202
     keys = [answer["messageKey"] for answer in accepted.json()["responses"]]
@@ -444,5 +453,8 @@ async def test_a_sender_pass_reads_a_definition_and_its_asset_once_for_all_its_m
         if all(m is not None and m.status in messages.FINAL for m in found):
             break
         await asyncio.sleep(0.01)
-    assert [m.status if m else None for m in found] == [messages.SENT] * 5
-    assert sorted(reads) == ["get", "get_by_key"]
+    statuses = [m.status if m else None for m in found]
+    assert statuses == [messages.SENT] * 3 + [messages.NOT_SENT, messages.SENT]
+    assert sorted(reads) == ["get", "get_by_key", "get_many", "suppressed_among"]
+    shared = await subscribers.get(service.db, a.account_id, "once0@example.com")
+    assert shared is not None

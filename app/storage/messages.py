@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row, field_names, values_of
+from app.storage.db import IN_LIST_MAX, Db, Row, field_names, in_list, values_of
 
 QUEUED, HELD, SENDING = "queued", "held", "sending"
 SENT, NOT_SENT, BOUNCED = "sent", "not_sent", "bounced"
@@ -78,12 +78,11 @@ async def by_keys(db: Db, account_id: int, channel: str, keys: list[str]) -> dic
     """Existing messages for these keys (any casing), by lower-cased key."""
     found: dict[str, Message] = {}
     lowered = sorted({key.lower() for key in keys})
-    for start in range(0, len(lowered), 500):
-        chunk = lowered[start : start + 500]
-        binds = {f"k{i}": key for i, key in enumerate(chunk)}
+    for start in range(0, len(lowered), IN_LIST_MAX):
+        listed, binds = in_list("k", lowered[start : start + IN_LIST_MAX])
         rows = await db.fetch_all(
             "SELECT * FROM messages WHERE account_id = :account_id AND channel = :channel"
-            f" AND key_lc IN ({', '.join(':' + name for name in binds)})",
+            f" AND key_lc IN {listed}",
             {"account_id": account_id, "channel": channel, **binds},
         )
         found.update({row["key_lc"]: Message.from_row(row) for row in rows})

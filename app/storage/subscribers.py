@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from app.storage import jsonb
-from app.storage.db import Db, Row, values_of
+from app.storage.db import IN_LIST_MAX, Db, Row, in_list, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +32,20 @@ async def get(db: Db, account_id: int, contact_key: str) -> Subscriber | None:
         {"account_id": account_id, "contact_key": contact_key},
     )
     return None if row is None else Subscriber.from_row(row)
+
+
+async def get_many(db: Db, account_id: int, contact_keys: list[str]) -> dict[str, Subscriber]:
+    """The account's subscribers with these contact keys, by contact key."""
+    found: dict[str, Subscriber] = {}
+    unique = sorted(set(contact_keys))
+    for start in range(0, len(unique), IN_LIST_MAX):
+        listed, binds = in_list("c", unique[start : start + IN_LIST_MAX])
+        rows = await db.fetch_all(
+            f"SELECT * FROM subscribers WHERE account_id = :account_id AND contact_key IN {listed}",
+            {"account_id": account_id, **binds},
+        )
+        found.update({row["contact_key"]: Subscriber.from_row(row) for row in rows})
+    return found
 
 
 async def find_by_email(db: Db, account_id: int, email: str) -> Subscriber | None:

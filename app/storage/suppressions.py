@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from app.storage.db import Db, Row, values_of
+from app.storage.db import IN_LIST_MAX, Db, Row, in_list, values_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +41,21 @@ async def get(db: Db, account_id: int, address: str) -> Suppression | None:
         {"account_id": account_id, "address": address},
     )
     return None if row is None else Suppression.from_row(row)
+
+
+async def suppressed_among(db: Db, account_id: int, addresses: list[str]) -> set[str]:
+    """Which of these (lower-cased) addresses the account suppresses."""
+    found: set[str] = set()
+    unique = sorted(set(addresses))
+    for start in range(0, len(unique), IN_LIST_MAX):
+        listed, binds = in_list("a", unique[start : start + IN_LIST_MAX])
+        rows = await db.fetch_all(
+            "SELECT address FROM suppressions WHERE account_id = :account_id"
+            f" AND address IN {listed}",
+            {"account_id": account_id, **binds},
+        )
+        found.update(row["address"] for row in rows)
+    return found
 
 
 async def is_suppressed(db: Db, account_id: int, address: str) -> bool:

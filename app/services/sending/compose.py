@@ -7,18 +7,17 @@ code: a missing attribute, an empty subject, a cc that is no address, a missing 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from app import providers
 from app.errors import Invalid
 from app.services.sending import render
+from app.services.sending.pass_reads import PassReads
 from app.settings import Settings
-from app.storage import assets, definitions, messages, subscribers
-from app.storage.db import Db
+from app.storage import definitions, messages, subscribers
 from app.wire import validate, vocabulary
 
 
@@ -28,39 +27,6 @@ class Unsendable(Exception):
 
     code: vocabulary.NotSent
     reason: str | None = None  # the code's own, unless given
-
-
-class PassReads:
-    """The definition and content asset rows of one sender pass, each read once.
-
-    A pass claims up to a few dozen messages, mostly of a few definitions, and delivers them
-    together in a few milliseconds; reading a row once for all of them is what reading it per
-    message at the pass's start would see (two of a send's thirteen statements were these).
-    """
-
-    def __init__(self, db: Db) -> None:
-        self.db = db
-        self._reads: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
-
-    async def definition(self, definition_id: str) -> definitions.Definition | None:
-        found: definitions.Definition | None = await self._once(
-            ("definition", definition_id), lambda: definitions.get(self.db, definition_id)
-        )
-        return found
-
-    async def asset(self, account_id: int, key: str) -> assets.Asset | None:
-        found: assets.Asset | None = await self._once(
-            ("asset", account_id, key.lower()), lambda: assets.get_by_key(self.db, account_id, key)
-        )
-        return found
-
-    async def _once(self, name: tuple[Any, ...], read: Callable[[], Awaitable[Any]]) -> Any:
-        """The messages of a pass are delivered concurrently: the first starts the read, the
-        others await it (shielded: one message's cancellation must not cancel the others')."""
-        pending = self._reads.get(name)
-        if pending is None:
-            pending = self._reads[name] = asyncio.ensure_future(read())
-        return await asyncio.shield(pending)
 
 
 def _copies(addresses: list[str], code: vocabulary.NotSent) -> tuple[str, ...]:
@@ -84,7 +50,11 @@ def _missing_attribute_is_not_sent() -> Iterator[None]:
 
 
 async def subscriber(
-    db: Db, message: messages.Message, definition: definitions.Definition | None, *, now: int
+    reads: PassReads,
+    message: messages.Message,
+    definition: definitions.Definition | None,
+    *,
+    now: int,
 ) -> dict[str, Any]:
     """The subscriber's profile attributes; adds or updates it as the definition says.
 
@@ -94,7 +64,8 @@ async def subscriber(
     if definition is None:
         return {}
     options = definition.body.get("subscriptions") or {}
-    existing = await subscribers.get(db, message.account_id, message.contact_key)
+    existing = await reads.subscriber(message)
+    db = reads.db
     auto_add = options.get("autoAddSubscriber", True)
     update = options.get("updateSubscriber", True)
     if existing is None and not auto_add:
@@ -107,8 +78,8 @@ async def subscriber(
         added = subscribers.Subscriber(
             message.account_id, message.contact_key, email, phone, {}, now, now
         )
-        # Grouped: the messages of a pass add their subscribers in one commit, not one each.
-        await db.grouped(lambda: subscribers.upsert(db, added, update=update))
+        # The messages of a pass add their subscribers in one commit (SQLite), not one each.
+        await db.grouped_statement(lambda: subscribers.upsert(db, added, update=update))
     return existing.attributes if existing else {}
 
 

@@ -15,9 +15,10 @@ from typing import Any
 from app import clock, providers
 from app.services import fairshare
 from app.services.sending import compose, inbound, outcomes, reports, suppression
+from app.services.sending.pass_reads import PassReads
 from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import definitions, messages, send_queue, suppressions
+from app.storage import definitions, messages, send_queue
 from app.storage.db import Db
 from app.wire import vocabulary
 
@@ -129,7 +130,7 @@ class Sender:
         """Claim one batch of due messages and deliver them with bounded concurrency."""
         async with self._db.write(durable=False):  # a lost claim is claimed again
             batch = await self._claim()
-        reads = compose.PassReads(self._db)
+        reads = PassReads(self._db, batch)
         unsent = await asyncio.gather(*(self._guarded(message, reads) for message in batch))
         released = [message.id for message, skipped in zip(batch, unsent, strict=True) if skipped]
         if released:
@@ -147,7 +148,7 @@ class Sender:
         lease_ms = self._settings.send_lease_s * 1000
         return await send_queue.claim(self._db, chosen, now=now, lease_ms=lease_ms)
 
-    async def _guarded(self, message: messages.Message, reads: compose.PassReads) -> bool:
+    async def _guarded(self, message: messages.Message, reads: PassReads) -> bool:
         """Deliver one claimed message; True when it was not started because we are stopping."""
         async with self._slots:
             if self._stopping:
@@ -160,7 +161,7 @@ class Sender:
             self._on_outcome()
             return False
 
-    async def deliver(self, message: messages.Message, reads: compose.PassReads) -> None:
+    async def deliver(self, message: messages.Message, reads: PassReads) -> None:
         definition = None
         if message.definition_id is not None:
             definition = await reads.definition(message.definition_id)
@@ -171,11 +172,9 @@ class Sender:
                 await messages.hold(self._db, message.id, now=self._now())
                 return
         try:
-            if await suppressions.is_suppressed(
-                self._db, message.account_id, message.recipient.lower()
-            ):
+            if await reads.suppressed(message):
                 raise compose.Unsendable(vocabulary.NotSent.SUPPRESSED)
-            profile = await compose.subscriber(self._db, message, definition, now=self._now())
+            profile = await compose.subscriber(reads, message, definition, now=self._now())
             if message.channel == "email":
                 await self._send_email(message, definition, profile, reads)
             else:
@@ -188,7 +187,7 @@ class Sender:
         message: messages.Message,
         definition: definitions.Definition | None,
         profile: dict[str, Any],
-        reads: compose.PassReads,
+        reads: PassReads,
     ) -> None:
         content = await compose.email(reads, message, definition, profile, settings=self._settings)
         result = await self._email.send_email(content)
