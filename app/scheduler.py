@@ -14,7 +14,7 @@ from app import clock
 from app.services.sending import broadcast, definitions
 from app.services.wakeups import Wakeups
 from app.settings import Settings
-from app.storage import attempts, batches, events, portal, send_queue
+from app.storage import attempts, batches, events, portal, send_queue, stats
 from app.storage.db import Db
 
 log = logging.getLogger("tidings.scheduler")
@@ -38,6 +38,7 @@ class Jobs:
             (self.purge_idempotency_keys, 3600),
             (self.purge_deliveries, 3600),
             (self.purge_events, 3600),
+            (self.fold_rollup_shards, 900),
         )
         for job, every_s in jobs:
             self._scheduler.add_job(
@@ -92,6 +93,14 @@ class Jobs:
             await portal.purge_sessions(self._db, ended_before=self._now())
             await attempts.purge(self._db, older_than=older_than)
             return await batches.purge(self._db, older_than=older_than)
+
+    async def fold_rollup_shards(self) -> int:
+        """The rollup rows of hours before the last one, summed into one row each (shard 0):
+        outcomes write the current hour's (migration 0014), so the reads stay as they were."""
+        async with self._db.write():
+            return await stats.fold_event_shards(
+                self._db, before=stats.hour_of(self._now()) - stats.HOUR_MS
+            )
 
     async def purge_events(self) -> int:
         """Raw events past TIDINGS_EVENT_RETENTION_S go (the rollups keep their counts)."""

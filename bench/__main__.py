@@ -336,12 +336,19 @@ class Bench:
                 took = time.monotonic() - started
                 api, worker = (capacity.cpu_s(pid) - b for pid, b in zip(pids, before, strict=True))
                 pg_cpu = capacity.cluster_cpu_s(self.cluster.data) - pg_before
-                statements, transactions, locks = await counts()
+                ran = await counts()
         cost = capacity.Cost(
             events, took, api / events, worker / events, pg_cpu / events,
-            statements / events, transactions / events, locks / events,
+            ran.count / events, ran.transactions / events, ran.locks / events,
         )  # fmt: skip
-        lines = cost.lines()
+        lines = (
+            cost.lines()
+            + ["PostgreSQL's costliest statements, per delivered event:"]
+            + [
+                f"  {calls / events:5.2f} calls, {total_ms * 1000 / events:6.1f} µs: {text[:90]}"
+                for calls, total_ms, text in ran.top
+            ]
+        )
         self.rows.append(Row(
             "capacity: CPU per delivered event (all processes)", cost.total_cpu_s * 1e6,
             "µs", "", note="\n".join(lines),
@@ -468,10 +475,22 @@ class Bench:
         ))  # fmt: skip
 
 
+TOP_STATEMENTS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class Statements:
+    count: int
+    transactions: int
+    locks: int  # advisory lock calls: a lock across processes
+    top: list[tuple[int, float, str]]  # calls, total ms, text: the costliest first
+
+
 @contextlib.asynccontextmanager
-async def pg_statements(url: str) -> AsyncIterator[Callable[[], Awaitable[tuple[int, int, int]]]]:
-    """Counting from now: yields a reader of (statements, transactions, advisory lock calls)
-    run in ``url``'s database since (pg_stat_statements, which the bench's cluster loads)."""
+async def pg_statements(url: str) -> AsyncIterator[Callable[[], Awaitable[Statements]]]:
+    """Counting from now: yields a reader of the statements, transactions and advisory lock
+    calls run in ``url``'s database since (pg_stat_statements, which the bench's cluster
+    loads), with the statements that took PostgreSQL the most time."""
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
@@ -480,16 +499,20 @@ async def pg_statements(url: str) -> AsyncIterator[Callable[[], Awaitable[tuple[
         name = url.rsplit("/", 1)[1]
         first = await connection.fetchval(xacts, name)
 
-        async def read() -> tuple[int, int, int]:
+        async def read() -> Statements:
             await connection.execute("SELECT pg_stat_clear_snapshot()")
             rows = await connection.fetch(
-                "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d"
-                " ON d.oid = s.dbid WHERE d.datname = $1", name
+                "SELECT s.calls, s.total_exec_time, s.query FROM pg_stat_statements s"
+                " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1", name
             )  # fmt: skip
             ours = [r for r in rows if "pg_stat" not in r["query"]]
             locks = sum(r["calls"] for r in ours if "advisory" in r["query"])
             done = await connection.fetchval(xacts, name) - first
-            return sum(r["calls"] for r in ours), int(done), locks
+            costliest = sorted(ours, key=lambda r: -r["total_exec_time"])[:TOP_STATEMENTS]
+            top = [
+                (r["calls"], r["total_exec_time"], " ".join(r["query"].split())) for r in costliest
+            ]
+            return Statements(sum(r["calls"] for r in ours), int(done), locks, top)
 
         yield read
     finally:

@@ -15,6 +15,7 @@ from app import clock
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
 from app.services import latency
 from app.services.sending import outcomes
+from app.services.sending.rollup_shards import SHARDS
 from app.storage import events, messages, migrations
 from app.storage import stats as rollups
 from app.storage.db import Db
@@ -90,12 +91,12 @@ async def test_rollups_equal_a_recount_of_the_raw_rows(
             event.definition_key or "", outcomes.detail_of(event),
         )  # fmt: skip
         recount[key] += 1
-    rolled = {
-        (r["account_id"], r["hour_at"], r["channel"], r["type"], r["definition_key"], r["detail"]):
-        r["count"]
-        for r in await service.db.fetch_all("SELECT * FROM stats_events")
-    }  # fmt: skip
-    assert rolled == dict(recount)
+    rolled: collections.Counter[tuple[Any, ...]] = collections.Counter()
+    for r in await service.db.fetch_all("SELECT * FROM stats_events"):  # summed over shards
+        key = (r["account_id"], r["hour_at"], r["channel"], r["type"], r["definition_key"],
+               r["detail"])  # fmt: skip
+        rolled[key] += r["count"]
+    assert dict(rolled) == dict(recount)
     assert len({k[1] for k in rolled}) > 3 and len({k[3] for k in rolled}) >= 5  # a real mix
 
     attempts = await service.db.fetch_all("SELECT * FROM attempts ORDER BY id")
@@ -384,3 +385,72 @@ async def test_attempts_counted_together_add_up_per_hour_callback_and_result(db:
     ]
     a = rows[0]
     assert (a["events"], a["latency_sum_ms"], a["b0_5"], a["b5"]) == (4, 709, 3, 1)  # b5: ≤ 1 s
+
+
+async def _count(db: Db, *, at: int, shard: int) -> None:
+    await rollups.count_event(
+        db, account_id=1, at=at, channel="email", event_type="TransactionalSendEvents.EmailSent",
+        definition_key="d", detail="", shard=shard,
+    )  # fmt: skip
+
+
+async def test_outcome_transactions_in_flight_never_wait_on_one_rollup_row(db: Db) -> None:
+    """Two outcomes of one account and hour: the second commits while the first still holds
+    its row (without shards it would wait for the first's COMMIT, which here never comes
+    before the second is done, so this would not finish)."""
+    if db.dialect != "postgresql":
+        assert [*_shards_of_two(db)] == [0, 0]  # one writer: nothing to wait for
+        return
+    hour = 10 * rollups.HOUR_MS
+    first_counted, second_done = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        with SHARDS.taken(db) as shard:
+            async with db.write():
+                await _count(db, at=hour, shard=shard)
+                first_counted.set()
+                await second_done.wait()
+
+    async def second() -> None:
+        await first_counted.wait()
+        with SHARDS.taken(db) as shard:
+            async with db.write():
+                await _count(db, at=hour + 1, shard=shard)
+        second_done.set()
+
+    await asyncio.wait_for(asyncio.gather(first(), second()), 30)
+    rows = await db.fetch_all("SELECT shard, count FROM stats_events")
+    assert len(rows) == 2 and sum(r["count"] for r in rows) == 2
+
+
+def _shards_of_two(db: Db) -> tuple[int, int]:
+    with SHARDS.taken(db) as one, SHARDS.taken(db) as two:
+        return one, two
+
+
+async def test_shards_in_flight_differ_and_a_fork_takes_another_range(db: Db) -> None:
+    if db.dialect != "postgresql":
+        return
+    one, two = _shards_of_two(db)
+    assert one != two and 0 not in (one, two)
+    SHARDS.reset()
+    assert _shards_of_two(db)[0] not in (one, two)
+
+
+async def test_past_hours_shards_fold_into_one_row_each_and_the_sums_stay(db: Db) -> None:
+    now = 100 * rollups.HOUR_MS + 5
+    old, current = now - 3 * rollups.HOUR_MS, now
+    async with db.write():
+        for shard in (0, 5, 9, 9):
+            await _count(db, at=old, shard=shard)
+        await _count(db, at=current, shard=7)
+    async with db.write():
+        folded = await rollups.fold_event_shards(db, before=rollups.hour_of(now))
+    assert folded == 2  # the rows of shards 5 and 9
+    rows = await db.fetch_all("SELECT hour_at, shard, count FROM stats_events ORDER BY hour_at")
+    assert [(r["hour_at"], r["shard"], r["count"]) for r in rows] == [
+        (rollups.hour_of(old), 0, 4),
+        (rollups.hour_of(current), 7, 1),
+    ]
+    async with db.write():
+        assert await rollups.fold_event_shards(db, before=rollups.hour_of(now)) == 0

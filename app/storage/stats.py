@@ -22,6 +22,9 @@ def hour_of(at_ms: int) -> int:
     return at_ms - at_ms % HOUR_MS
 
 
+_EVENT_KEY = "account_id, hour_at, channel, type, definition_key, detail"
+
+
 async def count_event(
     db: Db,
     *,
@@ -31,13 +34,14 @@ async def count_event(
     event_type: str,
     definition_key: str,
     detail: str,
+    shard: int = 0,
 ) -> None:
-    """One more event in its hour; call in the transaction that writes the event."""
+    """One more event in its hour's row of ``shard``; call in the transaction that writes the
+    event (migration 0014 says why rows have shards)."""
     await db.execute(
-        "INSERT INTO stats_events (account_id, hour_at, channel, type, definition_key, detail,"
-        " count) VALUES (:account_id, :hour_at, :channel, :type, :definition_key, :detail, 1)"
-        " ON CONFLICT (account_id, hour_at, channel, type, definition_key, detail)"
-        " DO UPDATE SET count = stats_events.count + 1",
+        f"INSERT INTO stats_events ({_EVENT_KEY}, shard, count) VALUES (:account_id, :hour_at,"
+        " :channel, :type, :definition_key, :detail, :shard, 1)"
+        f" ON CONFLICT ({_EVENT_KEY}, shard) DO UPDATE SET count = stats_events.count + 1",
         {
             "account_id": account_id,
             "hour_at": hour_of(at),
@@ -45,8 +49,29 @@ async def count_event(
             "type": event_type,
             "definition_key": definition_key,
             "detail": detail,
+            "shard": shard,
         },
     )
+
+
+async def fold_event_shards(db: Db, *, before: int) -> int:
+    """The shards of hours before ``before`` summed into shard 0; the number of rows folded.
+    Call in a write transaction, for hours no outcome writes to any more."""
+    values = {"before": before}
+    folded = await db.fetch_val(
+        "SELECT COUNT(*) FROM stats_events WHERE shard <> 0 AND hour_at < :before", values
+    )
+    if not folded:
+        return 0
+    await db.execute(
+        f"INSERT INTO stats_events ({_EVENT_KEY}, shard, count) SELECT {_EVENT_KEY}, 0,"
+        " SUM(count) FROM stats_events WHERE shard <> 0 AND hour_at < :before"
+        f" GROUP BY {_EVENT_KEY} ON CONFLICT ({_EVENT_KEY}, shard)"
+        " DO UPDATE SET count = stats_events.count + excluded.count",
+        values,
+    )
+    await db.execute("DELETE FROM stats_events WHERE shard <> 0 AND hour_at < :before", values)
+    return int(folded)
 
 
 def attempt_count(

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from app import ids
+from app.services.sending.rollup_shards import SHARDS
 from app.services.webhooks import fanout
 from app.storage import events, messages
 from app.storage import stats as rollups
@@ -149,10 +150,11 @@ async def record(
             return None
         stored = dataclasses.replace(event, id=await events.insert(db, event))
         await fanout.enqueue(db, stored, now=now)  # the webhook outbox, in the same transaction
-        await count(db, stored)  # and the rollups
+        await count(db, stored, shard=shard)  # and the rollups
         return stored
 
-    return await db.grouped(write)  # one COMMIT for all the outcomes finishing together
+    with SHARDS.taken(db) as shard:  # held through the COMMIT
+        return await db.grouped(write)  # one COMMIT for all the outcomes finishing together
 
 
 def _event(message: messages.Message, outcome: Outcome, *, now: int) -> events.Event:
@@ -180,7 +182,7 @@ def detail_of(event: events.Event) -> str:
     return values[0] if len(values) == 1 else " ".join(values).strip()
 
 
-async def count(db: Db, event: events.Event) -> None:
+async def count(db: Db, event: events.Event, *, shard: int = 0) -> None:
     """Add an event to its hour; call in the transaction that writes it."""
     await rollups.count_event(
         db,
@@ -190,4 +192,5 @@ async def count(db: Db, event: events.Event) -> None:
         event_type=event.type,
         definition_key=event.definition_key or "",
         detail=detail_of(event),
+        shard=shard,
     )
