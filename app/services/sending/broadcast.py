@@ -18,7 +18,7 @@ from app.errors import Conflict, InvalidFields, NotFound
 from app.services.sending import render
 from app.services.wakeups import Wakeups
 from app.storage import idempotency, messages, subscribers
-from app.storage.db import Db
+from app.storage.db import Db, values_of
 from app.wire import vocabulary
 from app.wire.transactionals import TransactionalIn
 
@@ -42,7 +42,7 @@ class Request:
 
     @property
     def digest(self) -> str:
-        payload = orjson.dumps(dataclasses.asdict(self), option=orjson.OPT_SORT_KEYS)
+        payload = orjson.dumps(values_of(self), option=orjson.OPT_SORT_KEYS)  # not asdict's copies
         return hashlib.sha256(payload).hexdigest()
 
 
