@@ -146,6 +146,7 @@ def test_providers_are_used_by_the_sender_only() -> None:
         "app.providers",
         "app.services.sending.outbound",
         "app.services.sending.compose",  # the content the sender hands a provider
+        "app.services.sending.provider_answers",  # what the sender makes of an answer (pure)
         "app.tools.trigger",  # names the sandbox's reserved recipients (constants only)
         "app.runtime",
     )

@@ -7,6 +7,7 @@ longer than one sweep interval after a crash or a missed wake-up.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from app import clock, providers
 from app.services import fairshare
 from app.services.sending import compose, inbound, outcomes, reports, suppression
 from app.services.sending.pass_reads import PassReads
+from app.services.sending.provider_answers import outcome_of, retry_delay_s
 from app.services.wakeups import Wakeups
 from app.settings import Settings
 from app.storage import definitions, messages, send_queue
@@ -23,48 +25,11 @@ from app.storage.db import Db
 from app.wire import vocabulary
 
 log = logging.getLogger("tidings.sender")
-_RETRY_DELAYS_S = (5, 15, 60, 180, 300)
 _RECEIPT_KINDS: dict[providers.ReceiptKind, vocabulary.Outcome] = {
     "failed": vocabulary.Outcome.BOUNCED,
     "delivered": vocabulary.Outcome.DELIVERED,
     "transient": vocabulary.Outcome.TRANSIENT,
 }
-# Final refusals before hand-over: the NotSent code, whose reason starts the message's.
-_REFUSALS = {
-    "rejected": vocabulary.NotSent.ERROR,
-    "sender_refused": vocabulary.NotSent.UNVERIFIED_FROM_ADDRESS,
-    "unbuildable": vocabulary.NotSent.MESSAGE_BUILD_ERROR,
-}
-
-
-def retry_delay_s(attempts: int) -> int:
-    """Delay before the next provider attempt after ``attempts`` failed ones (pure)."""
-    return _RETRY_DELAYS_S[min(max(attempts, 1), len(_RETRY_DELAYS_S)) - 1]
-
-
-def outcome_of(
-    message: messages.Message, result: providers.Result, subject: str | None
-) -> outcomes.Outcome:
-    """What a provider's final answer means for the message (pure)."""
-    if result.kind in _REFUSALS:
-        code = _REFUSALS[result.kind]
-        return outcomes.not_sent(message, code, f"{code.reason}: {result.detail}")
-    if result.kind == "bounced" and message.channel == "sms":
-        return outcomes.sms_receipt(
-            message,
-            kind=vocabulary.Outcome.BOUNCED,
-            status_code=result.enhanced_code or "4500",
-            status_message=result.detail,
-        )
-    if result.kind == "bounced":
-        return outcomes.bounced(
-            message,
-            hard=True,
-            smtp_reason=result.enhanced_code or "5.0.0",
-            bounce_message=result.detail,
-            at_hand_over=True,
-        )
-    return outcomes.sent(message, rendered_subject=subject)
 
 
 def _named(name: str, address: str) -> str:
@@ -94,6 +59,10 @@ class Sender:
         self._slots = asyncio.Semaphore(settings.send_concurrency)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Claimed and not yet finished, per account: passes overlap, and an account's share
+        # counts what its earlier passes still hold.
+        self._claimed: collections.Counter[int] = collections.Counter()
+        self._passes: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -102,64 +71,94 @@ class Sender:
         self._task = asyncio.create_task(self._run(), name="tidings-sender")
 
     async def stop(self, *, grace_s: float = 10.0) -> None:
-        """Finish the pass under way (a cancelled query would outlive the loop), then stop."""
+        """Finish the deliveries under way (a cancelled query would outlive the loop), then
+        stop; claimed messages not yet started go back to the queue."""
         if self._task is None:
             return
         self._stopping = True
         self._wake.set()
+        running = [self._task, *self._passes]
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*running)), grace_s)
         except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def _run(self) -> None:
+        """Claims whenever woken, while earlier passes still deliver: a message committed
+        during a pass is claimed at once, not after that pass's slowest delivery."""
         while not self._stopping:
             self._wake.clear()
             try:
-                handled = await self.run_once()
+                batch = await self._claim_pass()
             except Exception:  # a database hiccup must not kill the sender; the sweep retries
                 log.exception("sender pass failed")
-                handled = 0
-            if handled == 0 and not self._stopping:
+                batch = []
+            if batch:
+                task = asyncio.create_task(self._deliver_pass(batch))
+                self._passes.add(task)
+                task.add_done_callback(self._pass_done)
+            elif not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._settings.sweep_interval_s)
 
+    def _pass_done(self, task: asyncio.Task[None]) -> None:
+        self._passes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("sender pass failed", exc_info=task.exception())
+        self._wake.set()  # its claims are free: claim again
+
     async def run_once(self) -> int:
         """Claim one batch of due messages and deliver them with bounded concurrency."""
+        batch = await self._claim_pass()
+        await self._deliver_pass(batch)
+        return len(batch)
+
+    async def _claim_pass(self) -> list[messages.Message]:
         async with self._db.write(durable=False):  # a lost claim is claimed again
             batch = await self._claim()
+        self._claimed.update(message.account_id for message in batch)
+        return batch
+
+    async def _deliver_pass(self, batch: list[messages.Message]) -> None:
         reads = PassReads(self._db, batch)
         unsent = await asyncio.gather(*(self._guarded(message, reads) for message in batch))
         released = [message.id for message, skipped in zip(batch, unsent, strict=True) if skipped]
         if released:
             async with self._db.write():
                 await send_queue.release(self._db, released, now=self._now())
-        return len(batch)
 
     async def _claim(self) -> list[messages.Message]:
-        """Accounts with due messages take turns, each up to its share of the pass."""
+        """Accounts with due messages take turns, each up to its share less what it holds."""
         now, per_account = self._now(), max(1, self._settings.send_per_account)
+        room = self._settings.send_concurrency * 4 - sum(self._claimed.values())
+        if room <= 0:
+            return []
         due = await send_queue.due_by_account(self._db, now=now, per_account=per_account)
         chosen = fairshare.take_turns(
-            due, limit=self._settings.send_concurrency * 4, room=lambda _: per_account
+            due, limit=room, room=lambda account_id: per_account - self._claimed[account_id]
         )
         lease_ms = self._settings.send_lease_s * 1000
         return await send_queue.claim(self._db, chosen, now=now, lease_ms=lease_ms)
 
     async def _guarded(self, message: messages.Message, reads: PassReads) -> bool:
         """Deliver one claimed message; True when it was not started because we are stopping."""
-        async with self._slots:
-            if self._stopping:
-                return True
-            try:
-                await self.deliver(message, reads)
-            except Exception as exc:
-                log.exception("delivering message %s failed", message.id)
-                await self._retry_or_give_up(message, f"internal error: {type(exc).__name__}")
-            self._on_outcome()
-            return False
+        try:
+            async with self._slots:
+                if self._stopping:
+                    return True
+                try:
+                    await self.deliver(message, reads)
+                except Exception as exc:
+                    log.exception("delivering message %s failed", message.id)
+                    await self._retry_or_give_up(message, f"internal error: {type(exc).__name__}")
+                self._on_outcome()
+                return False
+        finally:
+            self._claimed[message.account_id] -= 1
+            if self._claimed[message.account_id] <= 0:
+                del self._claimed[message.account_id]
 
     async def deliver(self, message: messages.Message, reads: PassReads) -> None:
         definition = None
