@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import email
 import email.policy
+import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -33,6 +34,9 @@ class Handler:
         self.received: list[Received] = []
         self.refuse_sender: str | None = None
         self.delay_s = 0.0  # a slow relay: each DATA waits this long before its answer
+        # A recipient's DATA waits until its gate opens (at most 30 s); ``arrived`` is set
+        # once that DATA has come.
+        self.held: dict[str, tuple[threading.Event, threading.Event]] = {}
 
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -58,6 +62,11 @@ class Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
+        for address in envelope.rcpt_tos:
+            if address in self.held:
+                gate, arrived = self.held[address]
+                arrived.set()
+                await asyncio.get_running_loop().run_in_executor(None, gate.wait, 30)
         if envelope.smtp_utf8:  # RFC 6532: the headers are UTF-8
             parsed = email.message_from_string(
                 envelope.content.decode(), policy=email.policy.default

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import threading
 import time
 from collections.abc import Awaitable, Callable
 
@@ -322,3 +323,40 @@ async def _until_async(
     while (got := await measure()) != equals:
         assert time.monotonic() < deadline, f"not within {within_s}s: {what} ({got})"
         await asyncio.sleep(0.01)
+
+
+async def test_a_send_committed_during_a_pass_goes_out_before_that_pass_ends(
+    database_url: str, clock: FakeClock
+) -> None:
+    """The relay holds the first message; the second, sent meanwhile, is claimed by a pass of
+    its own and sent while the first pass still waits (passes used to run one at a time)."""
+    gate, arrived = threading.Event(), threading.Event()
+    with smtp_server() as (url, relay):
+        relay.held["slow@example.com"] = (gate, arrived)
+        settings = settings_for(database_url, smtp_url=url, send_concurrency=2)
+        try:
+            async with running(settings, clock) as service:
+                a = await make_tenant(service, "a")
+                await email_definition(service, a)
+                for key, to in (("slow", "slow@example.com"), ("fast", "fast@example.com")):
+                    sent = await service.http.post(
+                        f"/messaging/v1/email/messages/{key}",
+                        headers=a.headers,
+                        json={"definitionKey": "order-confirm", "recipient": {
+                            "contactKey": to, "to": to,
+                            "attributes": {"FirstName": "Ana", "OrderNo": "1"}}},
+                    )  # fmt: skip
+                    assert sent.status_code == 202, sent.text
+                    if key == "slow":  # its pass is under way, held at the relay
+                        assert await asyncio.to_thread(arrived.wait, 10)
+                deadline = time.monotonic() + 10
+                while (
+                    await messages.get_by_key(service.db, a.account_id, "email", "fast")
+                ).status != messages.SENT:  # type: ignore[union-attr]
+                    assert time.monotonic() < deadline, "the second send waited for the first"
+                    await asyncio.sleep(0.01)
+                slow = await messages.get_by_key(service.db, a.account_id, "email", "slow")
+                assert slow is not None and slow.status == messages.SENDING
+                gate.set()
+        finally:
+            gate.set()
