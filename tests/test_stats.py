@@ -454,3 +454,81 @@ async def test_past_hours_shards_fold_into_one_row_each_and_the_sums_stay(db: Db
     ]
     async with db.write():
         assert await rollups.fold_event_shards(db, before=rollups.hour_of(now)) == 0
+
+
+async def _until_a_backend_waits_on_a_lock(db: Db) -> None:
+    """Returns once another session of this database waits on a row lock (30 s deadline)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while not await db.fetch_val(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock'"
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "no session came to wait"
+        await asyncio.sleep(0.01)
+
+
+async def _event_total(db: Db) -> int:
+    return int(await db.fetch_val("SELECT COALESCE(SUM(count), 0) FROM stats_events"))
+
+
+async def test_two_processes_folding_at_once_count_each_event_once(db: Db) -> None:
+    """Every worker runs the fold job; two started together fold together. The second's
+    INSERT … SELECT read the shard rows before the first committed their DELETE, so it added
+    their sums to shard 0 a second time."""
+    if db.dialect != "postgresql":
+        return  # one writer process
+    now = 100 * rollups.HOUR_MS + 5
+    old = now - 3 * rollups.HOUR_MS
+    async with db.write():
+        for shard in (0, 5, 9):
+            await _count(db, at=old, shard=shard)
+    first_folded, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with db.write():
+            await rollups.fold_event_shards(db, before=rollups.hour_of(now))
+            first_folded.set()
+            await release.wait()
+
+    async def second() -> None:
+        await first_folded.wait()
+        async with db.write():
+            await rollups.fold_event_shards(db, before=rollups.hour_of(now))
+
+    both = asyncio.gather(first(), second())
+    await asyncio.wait_for(first_folded.wait(), 30)
+    await _until_a_backend_waits_on_a_lock(db)  # the second, on the first's shard 0 row
+    release.set()
+    await asyncio.wait_for(both, 30)
+    assert await _event_total(db) == 3
+
+
+async def test_a_fold_never_loses_an_increment_committed_while_it_runs(db: Db) -> None:
+    """An outcome adding to a shard row of a folded hour (a process whose clock is behind)
+    while the fold runs: the fold's DELETE waited for it, then deleted the row with the
+    increment its INSERT … SELECT had not seen."""
+    if db.dialect != "postgresql":
+        return  # one writer: the fold and the outcome cannot interleave
+    now = 100 * rollups.HOUR_MS + 5
+    old = now - 3 * rollups.HOUR_MS
+    async with db.write():
+        await _count(db, at=old, shard=5)
+    counted, release = asyncio.Event(), asyncio.Event()
+
+    async def outcome() -> None:
+        async with db.write():
+            await _count(db, at=old, shard=5)
+            counted.set()
+            await release.wait()
+
+    async def fold() -> None:
+        await counted.wait()
+        async with db.write():
+            await rollups.fold_event_shards(db, before=rollups.hour_of(now))
+
+    both = asyncio.gather(outcome(), fold())
+    await asyncio.wait_for(counted.wait(), 30)
+    await _until_a_backend_waits_on_a_lock(db)  # the fold, on the outcome's shard 5 row
+    release.set()
+    await asyncio.wait_for(both, 30)
+    assert await _event_total(db) == 2
