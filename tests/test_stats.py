@@ -7,6 +7,7 @@ import bisect
 import collections
 import math
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -472,35 +473,45 @@ async def _event_total(db: Db) -> int:
     return int(await db.fetch_val("SELECT COALESCE(SUM(count), 0) FROM stats_events"))
 
 
+_FOLD_NOW = 100 * rollups.HOUR_MS + 5
+_FOLDED_HOUR = _FOLD_NOW - 3 * rollups.HOUR_MS  # a past hour the fold job folds
+
+
+async def _fold_while_held(db: Db, holder: Callable[[], Awaitable[object]]) -> None:
+    """``holder``'s writes in a transaction held open, while a fold runs beside it and comes
+    to wait on one of its rows; then the holder commits and the fold finishes."""
+    written, release = asyncio.Event(), asyncio.Event()
+
+    async def held() -> None:
+        async with db.write():
+            await holder()
+            written.set()
+            await release.wait()
+
+    async def fold() -> None:
+        await written.wait()
+        async with db.write():
+            await rollups.fold_event_shards(db, before=rollups.hour_of(_FOLD_NOW))
+
+    both = asyncio.gather(held(), fold())
+    await asyncio.wait_for(written.wait(), 30)
+    await _until_a_backend_waits_on_a_lock(db)
+    release.set()
+    await asyncio.wait_for(both, 30)
+
+
 async def test_two_processes_folding_at_once_count_each_event_once(db: Db) -> None:
     """Every worker runs the fold job; two started together fold together. The second's
     INSERT … SELECT read the shard rows before the first committed their DELETE, so it added
     their sums to shard 0 a second time."""
     if db.dialect != "postgresql":
         return  # one writer process
-    now = 100 * rollups.HOUR_MS + 5
-    old = now - 3 * rollups.HOUR_MS
     async with db.write():
         for shard in (0, 5, 9):
-            await _count(db, at=old, shard=shard)
-    first_folded, release = asyncio.Event(), asyncio.Event()
-
-    async def first() -> None:
-        async with db.write():
-            await rollups.fold_event_shards(db, before=rollups.hour_of(now))
-            first_folded.set()
-            await release.wait()
-
-    async def second() -> None:
-        await first_folded.wait()
-        async with db.write():
-            await rollups.fold_event_shards(db, before=rollups.hour_of(now))
-
-    both = asyncio.gather(first(), second())
-    await asyncio.wait_for(first_folded.wait(), 30)
-    await _until_a_backend_waits_on_a_lock(db)  # the second, on the first's shard 0 row
-    release.set()
-    await asyncio.wait_for(both, 30)
+            await _count(db, at=_FOLDED_HOUR, shard=shard)
+    await _fold_while_held(
+        db, lambda: rollups.fold_event_shards(db, before=rollups.hour_of(_FOLD_NOW))
+    )
     assert await _event_total(db) == 3
 
 
@@ -510,28 +521,9 @@ async def test_a_fold_never_loses_an_increment_committed_while_it_runs(db: Db) -
     increment its INSERT … SELECT had not seen."""
     if db.dialect != "postgresql":
         return  # one writer: the fold and the outcome cannot interleave
-    now = 100 * rollups.HOUR_MS + 5
-    old = now - 3 * rollups.HOUR_MS
     async with db.write():
-        await _count(db, at=old, shard=5)
-    counted, release = asyncio.Event(), asyncio.Event()
-
-    async def outcome() -> None:
-        async with db.write():
-            await _count(db, at=old, shard=5)
-            counted.set()
-            await release.wait()
-
-    async def fold() -> None:
-        await counted.wait()
-        async with db.write():
-            await rollups.fold_event_shards(db, before=rollups.hour_of(now))
-
-    both = asyncio.gather(outcome(), fold())
-    await asyncio.wait_for(counted.wait(), 30)
-    await _until_a_backend_waits_on_a_lock(db)  # the fold, on the outcome's shard 5 row
-    release.set()
-    await asyncio.wait_for(both, 30)
+        await _count(db, at=_FOLDED_HOUR, shard=5)
+    await _fold_while_held(db, lambda: _count(db, at=_FOLDED_HOUR, shard=5))
     assert await _event_total(db) == 2
 
 
