@@ -31,6 +31,9 @@ class _Pool:
             return self._bytes[start : self._at]
 
     def reset(self) -> None:
+        """A forked child's pool: empty, and a new lock (a thread of the parent may have held
+        the old one at the fork; that thread does not exist in the child to let go of it)."""
+        self._lock = threading.Lock()
         self._bytes, self._at = b"", 0
 
 

@@ -66,7 +66,8 @@ def events(path: pathlib.Path, *, account_id: int, count: int, now_ms: int) -> N
         )
         connection.executemany(
             f"INSERT INTO stats_events ({', '.join(_ROLLUP_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (account_id, hour_at, channel, type, definition_key, detail) DO UPDATE"
+            " ON CONFLICT (account_id, hour_at, channel, type, definition_key, detail, shard)"
+            " DO UPDATE"
             " SET count = stats_events.count + excluded.count",
             rollups,
         )

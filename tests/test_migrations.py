@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.storage import migrations
+from app.storage import migrations, stats
 from app.storage.db import Db
 from bench.pg import Cluster
 from tests.conftest import _create_pg_database
@@ -116,3 +116,42 @@ async def test_a_failing_migration_leaves_nothing_behind(
         await db.disconnect()
     assert versions == [m.version for m in real]
     assert tables == 0
+
+
+async def test_0014_keeps_every_rollup_count_and_the_reads_sum_the_same(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rollup rows written before migration 0014 (no shard) read the same totals after it,
+    land in shard 0, and take new increments in place."""
+    db = Db(database_url)
+    real = migrations.available(db.dialect)
+    assert real[13].version == 14
+    monkeypatch.setattr(migrations, "available", lambda dialect: real[:13])
+    hour = 500 * stats.HOUR_MS
+    insert = (
+        "INSERT INTO stats_events (account_id, hour_at, channel, type, definition_key, detail,"
+        " count) VALUES (1, :hour, :channel, 'T', 'd', '', :n)"
+    )
+    await db.connect()
+    try:
+        await migrations.apply(db)
+        await db.execute("INSERT INTO accounts (id, name, created_at) VALUES (1, 'a', 0)")
+        for at, channel, n in ((hour, "email", 3), (hour + stats.HOUR_MS, "sms", 4)):
+            await db.execute(insert, {"hour": at, "channel": channel, "n": n})
+        before = await stats.totals(db, now=hour)
+        monkeypatch.setattr(migrations, "available", lambda dialect: real)
+        assert [m.version for m in await migrations.apply(db)] == [14]
+        after = await stats.totals(db, now=hour)
+        shards = await db.fetch_all("SELECT DISTINCT shard FROM stats_events")
+        await stats.count_event(
+            db, account_id=1, at=hour, channel="email", event_type="T", definition_key="d",
+            detail="",
+        )  # fmt: skip
+        rows = await db.fetch_val("SELECT COUNT(*) FROM stats_events")
+        counts = await stats.event_counts(db, 1, since=0, until=hour * 2, by=("channel",))
+    finally:
+        await db.disconnect()
+    assert before["events"] == after["events"] == {("email", "T"): 3, ("sms", "T"): 4}
+    assert [row["shard"] for row in shards] == [0]
+    assert rows == 2  # the increment landed on the migrated row
+    assert sorted((c.channel, c.count) for c in counts) == [("email", 4), ("sms", 4)]

@@ -9,6 +9,7 @@ import pytest
 
 from app.providers import Email, Sms
 from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
+from app.services.sending.pass_reads import PassReads
 from app.storage import assets, events, messages, subscribers, suppressions
 from app.storage import definitions as storage_definitions
 from tests.conftest import FakeClock, Service, Tenant, reauthenticate
@@ -458,3 +459,35 @@ async def test_a_sender_pass_reads_what_its_messages_share_once(
     assert sorted(reads) == ["get", "get_by_key", "get_many", "suppressed_among"]
     shared = await subscribers.get(service.db, a.account_id, "once0@example.com")
     assert shared is not None
+
+
+async def test_a_pass_of_two_accounts_reads_each_accounts_own_suppressions_and_subscribers(
+    service: Service, tenants: Tenants
+) -> None:
+    """One address, one contact key, two accounts, one pass: A suppresses the address, B does
+    not; each message sees its own account's suppressions and subscriber (each account's own
+    delivery may have added its subscriber meanwhile)."""
+    a, b = tenants
+    stored = []
+    for tenant in (a, b):
+        await email_definition(service, tenant)
+        sent = await service.http.post(
+            "/messaging/v1/email/messages",
+            headers=tenant.headers,
+            json={"definitionKey": "order-confirm", "recipients": [recipient("x@example.com")]},
+        )
+        assert sent.status_code == 202
+        key = sent.json()["responses"][0]["messageKey"]
+        stored.append(await messages.get_by_key(service.db, tenant.account_id, "email", key))
+    of_a, of_b = stored
+    assert of_a is not None and of_b is not None
+    now = service.runtime.now()
+    await suppressions.add(service.db, suppressions.Suppression(
+        a.account_id, "x@example.com", "test", "operator", None, now))  # fmt: skip
+    for order in ([of_a, of_b], [of_b, of_a]):
+        reads = PassReads(service.db, order)
+        assert [await reads.suppressed(m) for m in (of_a, of_b)] == [True, False]
+        found = [await reads.subscriber(m) for m in (of_a, of_b)]
+        accounts = [f.account_id for f in found if f is not None]
+        assert accounts in ([a.account_id, b.account_id], [a.account_id], [b.account_id], [])
+        assert found[0] is None or found[0].account_id == a.account_id

@@ -7,6 +7,7 @@ import bisect
 import collections
 import math
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -16,9 +17,10 @@ from app.providers.sandbox import EMAIL_DOMAIN, SMS_BOUNCE
 from app.services import latency
 from app.services.sending import outcomes
 from app.services.sending.rollup_shards import SHARDS
-from app.storage import events, messages, migrations
+from app.storage import accounts, events, messages, migrations
 from app.storage import stats as rollups
 from app.storage.db import Db
+from bench import fill
 from tests.conftest import (
     FakeClock,
     Service,
@@ -454,3 +456,87 @@ async def test_past_hours_shards_fold_into_one_row_each_and_the_sums_stay(db: Db
     ]
     async with db.write():
         assert await rollups.fold_event_shards(db, before=rollups.hour_of(now)) == 0
+
+
+async def _until_a_backend_waits_on_a_lock(db: Db) -> None:
+    """Returns once another session of this database waits on a row lock (30 s deadline)."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while not await db.fetch_val(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND wait_event_type = 'Lock'"
+    ):
+        assert asyncio.get_running_loop().time() < deadline, "no session came to wait"
+        await asyncio.sleep(0.01)
+
+
+async def _event_total(db: Db) -> int:
+    return int(await db.fetch_val("SELECT COALESCE(SUM(count), 0) FROM stats_events"))
+
+
+_FOLD_NOW = 100 * rollups.HOUR_MS + 5
+_FOLDED_HOUR = _FOLD_NOW - 3 * rollups.HOUR_MS  # a past hour the fold job folds
+
+
+async def _fold_while_held(db: Db, holder: Callable[[], Awaitable[object]]) -> None:
+    """``holder``'s writes in a transaction held open, while a fold runs beside it and comes
+    to wait on one of its rows; then the holder commits and the fold finishes."""
+    written, release = asyncio.Event(), asyncio.Event()
+
+    async def held() -> None:
+        async with db.write():
+            await holder()
+            written.set()
+            await release.wait()
+
+    async def fold() -> None:
+        await written.wait()
+        async with db.write():
+            await rollups.fold_event_shards(db, before=rollups.hour_of(_FOLD_NOW))
+
+    both = asyncio.gather(held(), fold())
+    await asyncio.wait_for(written.wait(), 30)
+    await _until_a_backend_waits_on_a_lock(db)
+    release.set()
+    await asyncio.wait_for(both, 30)
+
+
+async def test_two_processes_folding_at_once_count_each_event_once(db: Db) -> None:
+    """Every worker runs the fold job; two started together fold together. The second's
+    INSERT … SELECT read the shard rows before the first committed their DELETE, so it added
+    their sums to shard 0 a second time."""
+    if db.dialect != "postgresql":
+        return  # one writer process
+    async with db.write():
+        for shard in (0, 5, 9):
+            await _count(db, at=_FOLDED_HOUR, shard=shard)
+    await _fold_while_held(
+        db, lambda: rollups.fold_event_shards(db, before=rollups.hour_of(_FOLD_NOW))
+    )
+    assert await _event_total(db) == 3
+
+
+async def test_a_fold_never_loses_an_increment_committed_while_it_runs(db: Db) -> None:
+    """An outcome adding to a shard row of a folded hour (a process whose clock is behind)
+    while the fold runs: the fold's DELETE waited for it, then deleted the row with the
+    increment its INSERT … SELECT had not seen."""
+    if db.dialect != "postgresql":
+        return  # one writer: the fold and the outcome cannot interleave
+    async with db.write():
+        await _count(db, at=_FOLDED_HOUR, shard=5)
+    await _fold_while_held(db, lambda: _count(db, at=_FOLDED_HOUR, shard=5))
+    assert await _event_total(db) == 2
+
+
+async def test_the_bench_fill_stores_rollups_the_stats_reads_sum(db: Db, tmp_path: Any) -> None:
+    """bench's stats stage fills a migrated database: its upsert must name the rollups' key
+    as it is since migration 0014 (with the shard), or SQLite refuses the statement."""
+    now_ms = 1000 * rollups.HOUR_MS
+    await accounts.insert(db, accounts.Account(id=7, name="filled", created_at=now_ms))
+    if db.dialect == "sqlite":
+        await asyncio.to_thread(
+            fill.events, Db.sqlite_path_of(db.url), account_id=7, count=50, now_ms=now_ms
+        )
+    else:
+        await fill.events_pg(db.url, account_id=7, count=50, now_ms=now_ms)
+    counts = await rollups.event_counts(db, 7, since=0, until=now_ms + 1, by=("channel",))
+    assert sum(c.count for c in counts) == 50

@@ -56,21 +56,35 @@ async def count_event(
 
 async def fold_event_shards(db: Db, *, before: int) -> int:
     """The shards of hours before ``before`` summed into shard 0; the number of rows folded.
-    Call in a write transaction, for hours no outcome writes to any more."""
+    Call in a write transaction, for hours no outcome writes to any more.
+
+    On PostgreSQL the rows are deleted and their sums added in one statement: the sums are of
+    the rows the DELETE took, so an increment committed meanwhile, or another process folding
+    at the same time (every worker runs the job), is neither lost nor counted twice."""
     values = {"before": before}
-    folded = await db.fetch_val(
-        "SELECT COUNT(*) FROM stats_events WHERE shard <> 0 AND hour_at < :before", values
+    folded_rows = "FROM stats_events WHERE shard <> 0 AND hour_at < :before"
+    upsert = (
+        f" ON CONFLICT ({_EVENT_KEY}, shard)"
+        " DO UPDATE SET count = stats_events.count + excluded.count"
     )
+    if db.dialect == "postgresql":
+        folded = await db.fetch_val(
+            f"WITH gone AS (DELETE {folded_rows} RETURNING {_EVENT_KEY}, count),"
+            f" added AS (INSERT INTO stats_events ({_EVENT_KEY}, shard, count)"
+            f" SELECT {_EVENT_KEY}, 0, SUM(count) FROM gone GROUP BY {_EVENT_KEY}{upsert})"
+            " SELECT COUNT(*) FROM gone",
+            values,
+        )
+        return int(folded)
+    folded = await db.fetch_val(f"SELECT COUNT(*) {folded_rows}", values)  # one writer
     if not folded:
         return 0
     await db.execute(
         f"INSERT INTO stats_events ({_EVENT_KEY}, shard, count) SELECT {_EVENT_KEY}, 0,"
-        " SUM(count) FROM stats_events WHERE shard <> 0 AND hour_at < :before"
-        f" GROUP BY {_EVENT_KEY} ON CONFLICT ({_EVENT_KEY}, shard)"
-        " DO UPDATE SET count = stats_events.count + excluded.count",
+        f" SUM(count) {folded_rows} GROUP BY {_EVENT_KEY}{upsert}",
         values,
     )
-    await db.execute("DELETE FROM stats_events WHERE shard <> 0 AND hour_at < :before", values)
+    await db.execute(f"DELETE {folded_rows}", values)
     return int(folded)
 
 

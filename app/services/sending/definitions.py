@@ -66,10 +66,22 @@ async def create(
 # at once (``_forget`` after each commit); another process's within this many seconds. Only the
 # accepting side uses it: the sender reads the definition afresh, so a message accepted for a
 # definition just paused or deleted elsewhere is held, or ends NotSent, as it would have been.
+# Only Active definitions are kept: a message accepted for an Inactive one is stored held, and
+# a stale Inactive copy would hold it after another process's re-activation released the queue,
+# with nothing to release it again.
 RECENT_TTL_S = 1.0
-_recent: weakref.WeakKeyDictionary[Db, dict[tuple[int, str, str], tuple[float, Definition]]] = (
-    weakref.WeakKeyDictionary()
-)
+
+
+class _Recent:
+    """One Db's cached definitions, and how many changes this process has made (a read that
+    began before a change keeps what it read to itself)."""
+
+    def __init__(self) -> None:
+        self.held: dict[tuple[int, str, str], tuple[float, Definition]] = {}
+        self.changes = 0
+
+
+_recent: weakref.WeakKeyDictionary[Db, _Recent] = weakref.WeakKeyDictionary()
 
 
 async def for_send(db: Db, account_id: int, channel: str, key: str) -> Definition | None:
@@ -77,18 +89,19 @@ async def for_send(db: Db, account_id: int, channel: str, key: str) -> Definitio
     was a tenth of a single send's time)."""
     cache = _recent.get(db)
     if cache is None:  # not setdefault: that makes a weak reference on every call
-        cache = _recent[db] = {}
+        cache = _recent[db] = _Recent()
     name = (account_id, channel, key.lower())
-    held = cache.get(name)
+    held = cache.held.get(name)
     if held is not None and time.monotonic() - held[0] < RECENT_TTL_S:
         return held[1]
+    changes = cache.changes
     found = await definitions.get_by_key(db, account_id, channel, key)
-    if found is None:
-        cache.pop(name, None)  # not cached: one created elsewhere is usable at once
+    if found is None or not found.is_active or changes != cache.changes:
+        cache.held.pop(name, None)  # not kept: read afresh by the next send
     else:
-        if len(cache) >= 10_000:  # bounded: many accounts' keys cannot grow it for ever
-            cache.clear()
-        cache[name] = (time.monotonic(), found)
+        if len(cache.held) >= 10_000:  # bounded: many accounts' keys cannot grow it for ever
+            cache.held.clear()
+        cache.held[name] = (time.monotonic(), found)
     return found
 
 
@@ -96,7 +109,8 @@ def _forget(db: Db, definition: Definition) -> None:
     """Drop the definition's cached copy; call after its change is committed."""
     cache = _recent.get(db)
     if cache is not None:
-        cache.pop(
+        cache.changes += 1
+        cache.held.pop(
             (definition.account_id, definition.channel, definition.definition_key.lower()), None
         )
 
