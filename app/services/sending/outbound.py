@@ -63,6 +63,7 @@ class Sender:
         # counts what its earlier passes still hold.
         self._claimed: collections.Counter[int] = collections.Counter()
         self._passes: set[asyncio.Task[None]] = set()
+        self._more_due = False  # the last claim may have left due messages unclaimed
 
     def wake(self) -> None:
         self._wake.set()
@@ -99,7 +100,11 @@ class Sender:
                 task = asyncio.create_task(self._deliver_pass(batch))
                 self._passes.add(task)
                 task.add_done_callback(self._pass_done)
-            elif not self._stopping:
+                if self._more_due:
+                    continue  # a backlog: claim the next pass at once
+            # Everything due is claimed (or no room): wait for a commit, a pass that frees
+            # room, or the sweep. An empty claim here would compete with the pass just begun.
+            if not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._settings.sweep_interval_s)
 
@@ -107,7 +112,8 @@ class Sender:
         self._passes.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("sender pass failed", exc_info=task.exception())
-        self._wake.set()  # its claims are free: claim again
+        if self._more_due:
+            self._wake.set()  # its claims are free, and more was due than they left room for
 
     async def run_once(self) -> int:
         """Claim one batch of due messages and deliver them with bounded concurrency."""
@@ -134,11 +140,15 @@ class Sender:
         now, per_account = self._now(), max(1, self._settings.send_per_account)
         room = self._settings.send_concurrency * 4 - sum(self._claimed.values())
         if room <= 0:
+            self._more_due = True
             return []
         due = await send_queue.due_by_account(self._db, now=now, per_account=per_account)
         chosen = fairshare.take_turns(
             due, limit=room, room=lambda account_id: per_account - self._claimed[account_id]
         )
+        # More may be due than was claimed: some left out, or an account's read cut short.
+        per_due = collections.Counter(account_id for account_id, _ in due)
+        self._more_due = len(chosen) < len(due) or per_account in per_due.values()
         lease_ms = self._settings.send_lease_s * 1000
         return await send_queue.claim(self._db, chosen, now=now, lease_ms=lease_ms)
 
