@@ -8,6 +8,7 @@ import time
 from email.message import EmailMessage
 from typing import Any
 
+from app.providers.sandbox import SMS_BOUNCE
 from app.storage import messages
 from bench import provision
 from tests.conftest import FakeClock, Service, Tenant
@@ -55,12 +56,16 @@ async def settle(
     """Drive the sender until the message reaches a final status (bounded, no blind sleeps).
 
     With ``clock``, a message waiting for a retry has the clock moved to its next attempt.
+    The sandbox's bouncing SMS number is sent, and then bounced by the receipt the gateway
+    hands back with its acceptance: for a moment it reads ``sent``, so its final status is
+    ``bounced``.
     """
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         await service.runtime.sender.run_once()
         found = await messages.get_by_key(service.db, account_id, channel, key)
-        if found is not None and found.status in messages.FINAL:
+        final = (messages.BOUNCED,) if found and found.recipient == SMS_BOUNCE else messages.FINAL
+        if found is not None and found.status in final:
             return found
         if clock is not None and found is not None and found.status == messages.QUEUED:
             clock.ms = max(clock.ms, found.next_attempt_at)
